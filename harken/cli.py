@@ -1,0 +1,100 @@
+"""The ``harken`` command line: a thin Typer layer that parses, calls the library and prints.
+
+Exit codes: 0 ok, 1 a check that ran and failed, 2 bad input or usage (``error: ...``), 130 Ctrl-C.
+Heavy imports (TensorFlow, matplotlib) happen inside the commands so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from harken.errors import HarkenError
+
+app = typer.Typer(
+    name="harken",
+    help="From audio clips to a keyword-spotting model running on a microcontroller.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_subcommands() -> None:
+    """Attach the command groups that live in their own modules."""
+    from harken.cli_datasets import app as datasets_app
+
+    app.add_typer(datasets_app, name="datasets", help="List, download, generate and inspect datasets.")
+
+
+@app.command(
+    epilog="Examples:\n\n"
+    "  harken features clip.wav --settings fe.json --out clip.npz\n\n"
+    "  harken features clips/ --settings fe.json --dtype uint16 --out spec.npz --png pngs/",
+)
+def features(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="A wav file or a folder of wav files.")],
+    settings: Annotated[
+        Optional[Path],
+        typer.Option("--settings", "-s", help="JSON object of fe.* front-end settings (the fe. prefix is optional)."),
+    ] = None,
+    dtype: Annotated[
+        Optional[str],
+        typer.Option(help="int8 (dynamic or static mapping, from the settings) or uint16 (raw). Default: int8."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output .npz: file name -> [frames, channels].")] = Path(
+        "features.npz"
+    ),
+    png: Annotated[
+        Optional[Path], typer.Option(help="Also save one PNG image per spectrogram into this folder.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Compute the microcontroller-exact spectrogram of wav files (batch mode, state reset per file)."""
+    from harken.features import compute_features_for_files, find_wavs, save_npz, save_pngs
+    from harken.frontend import FrontendSettings
+
+    fe = FrontendSettings.load(settings) if settings is not None else FrontendSettings()
+    files = find_wavs(input_path)
+    arrays = compute_features_for_files(files, fe, dtype=dtype or "int8")
+    save_npz(out, arrays)
+    if png is not None:
+        save_pngs(png, arrays, fe)
+    if not quiet:
+        first = next(iter(arrays.values()))
+        typer.echo(f"{len(arrays)} spectrogram(s) of {first.shape[0]}x{first.shape[1]} {first.dtype} -> {out}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning HarkenError into a one-line error and exit code 2."""
+    logging.basicConfig(level=os.environ.get("HARKEN_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    _register_subcommands()
+    try:
+        app(standalone_mode=False)
+    except HarkenError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
+
+
+if __name__ == "__main__":
+    main()
