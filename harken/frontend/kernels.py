@@ -30,6 +30,24 @@ def _sround(x):
 
 
 @njit(inline="always", cache=True)
+def _div(x, k):
+    """kissfft's C_FIXDIV: x * (32767 / div) in Q15; the result always fits int16."""
+    return (np.int64(x) * k + 16384) >> 15
+
+
+@njit(inline="always", cache=True)
+def _cmul_r(ar, ai, br, bi):
+    """Real part of a Q15 complex product (fits int16 for the divided butterfly inputs)."""
+    return (ar * np.int64(br) - ai * np.int64(bi) + 16384) >> 15
+
+
+@njit(inline="always", cache=True)
+def _cmul_i(ar, ai, br, bi):
+    """Imaginary part of a Q15 complex product."""
+    return (ar * np.int64(bi) + ai * np.int64(br) + 16384) >> 15
+
+
+@njit(inline="always", cache=True)
 def _msb(x):
     """Number of significant bits of a non-negative integer (0 for 0)."""
     if x <= 0:
@@ -55,125 +73,140 @@ def dc_notch(x, out, coef_q15, state):
 
 
 @njit(inline="always", cache=True)
-def _bfly2(re, im, base, fstride, tw, m):
+def _bfly2(re, im, base, m, tw, t0, num_frames):
     for k in range(m):
         i0 = base + k
         i1 = i0 + m
-        a0r = _sround(re[i0] * 16383)
-        a0i = _sround(im[i0] * 16383)
-        a1r = _sround(re[i1] * 16383)
-        a1i = _sround(im[i1] * 16383)
-        t = k * fstride
-        tr = _sround(a1r * tw[t, 0] - a1i * tw[t, 1])
-        ti = _sround(a1r * tw[t, 1] + a1i * tw[t, 0])
-        re[i1] = _w16(a0r - tr)
-        im[i1] = _w16(a0i - ti)
-        re[i0] = _w16(a0r + tr)
-        im[i0] = _w16(a0i + ti)
+        t = t0 + 2 * k
+        wr = np.int64(tw[t])
+        wi = np.int64(tw[t + 1])
+        for f in range(num_frames):
+            a0r = _div(re[i0, f], 16383)
+            a0i = _div(im[i0, f], 16383)
+            a1r = _div(re[i1, f], 16383)
+            a1i = _div(im[i1, f], 16383)
+            tr = (a1r * wr - a1i * wi + 16384) >> 15
+            ti = (a1r * wi + a1i * wr + 16384) >> 15
+            re[i1, f] = a0r - tr
+            im[i1, f] = a0i - ti
+            re[i0, f] = a0r + tr
+            im[i0, f] = a0i + ti
 
 
 @njit(inline="always", cache=True)
-def _bfly4(re, im, base, fstride, tw, m):
+def _bfly4(re, im, base, m, tw, t0, num_frames):
     for k in range(m):
         i0 = base + k
         i1 = i0 + m
         i2 = i1 + m
         i3 = i2 + m
-        a0r = _sround(re[i0] * 8191)
-        a0i = _sround(im[i0] * 8191)
-        a1r = _sround(re[i1] * 8191)
-        a1i = _sround(im[i1] * 8191)
-        a2r = _sround(re[i2] * 8191)
-        a2i = _sround(im[i2] * 8191)
-        a3r = _sround(re[i3] * 8191)
-        a3i = _sround(im[i3] * 8191)
-        t1 = k * fstride
-        t2 = 2 * t1
-        t3 = 3 * t1
-        s0r = _sround(a1r * tw[t1, 0] - a1i * tw[t1, 1])
-        s0i = _sround(a1r * tw[t1, 1] + a1i * tw[t1, 0])
-        s1r = _sround(a2r * tw[t2, 0] - a2i * tw[t2, 1])
-        s1i = _sround(a2r * tw[t2, 1] + a2i * tw[t2, 0])
-        s2r = _sround(a3r * tw[t3, 0] - a3i * tw[t3, 1])
-        s2i = _sround(a3r * tw[t3, 1] + a3i * tw[t3, 0])
-        s5r = _w16(a0r - s1r)
-        s5i = _w16(a0i - s1i)
-        a0r = _w16(a0r + s1r)
-        a0i = _w16(a0i + s1i)
-        s3r = _w16(s0r + s2r)
-        s3i = _w16(s0i + s2i)
-        s4r = _w16(s0r - s2r)
-        s4i = _w16(s0i - s2i)
-        re[i2] = _w16(a0r - s3r)
-        im[i2] = _w16(a0i - s3i)
-        re[i0] = _w16(a0r + s3r)
-        im[i0] = _w16(a0i + s3i)
-        re[i1] = _w16(s5r + s4i)
-        im[i1] = _w16(s5i - s4r)
-        re[i3] = _w16(s5r - s4i)
-        im[i3] = _w16(s5i + s4r)
+        t = t0 + 6 * k
+        w1r = np.int64(tw[t])
+        w1i = np.int64(tw[t + 1])
+        w2r = np.int64(tw[t + 2])
+        w2i = np.int64(tw[t + 3])
+        w3r = np.int64(tw[t + 4])
+        w3i = np.int64(tw[t + 5])
+        for f in range(num_frames):
+            # After the divide by 4 every value is <= 8192 in magnitude, so the products and the
+            # first sums fit int16 without wrapping; only the final stores can wrap (the int16
+            # arrays wrap them exactly as the C stores do).
+            a0r = _div(re[i0, f], 8191)
+            a0i = _div(im[i0, f], 8191)
+            a1r = _div(re[i1, f], 8191)
+            a1i = _div(im[i1, f], 8191)
+            a2r = _div(re[i2, f], 8191)
+            a2i = _div(im[i2, f], 8191)
+            a3r = _div(re[i3, f], 8191)
+            a3i = _div(im[i3, f], 8191)
+            s0r = (a1r * w1r - a1i * w1i + 16384) >> 15
+            s0i = (a1r * w1i + a1i * w1r + 16384) >> 15
+            s1r = (a2r * w2r - a2i * w2i + 16384) >> 15
+            s1i = (a2r * w2i + a2i * w2r + 16384) >> 15
+            s2r = (a3r * w3r - a3i * w3i + 16384) >> 15
+            s2i = (a3r * w3i + a3i * w3r + 16384) >> 15
+            s5r = a0r - s1r
+            s5i = a0i - s1i
+            a0r = a0r + s1r
+            a0i = a0i + s1i
+            s3r = s0r + s2r
+            s3i = s0i + s2i
+            s4r = s0r - s2r
+            s4i = s0i - s2i
+            re[i2, f] = a0r - s3r
+            im[i2, f] = a0i - s3i
+            re[i0, f] = a0r + s3r
+            im[i0, f] = a0i + s3i
+            re[i1, f] = s5r + s4i
+            im[i1, f] = s5i - s4r
+            re[i3, f] = s5r - s4i
+            im[i3, f] = s5i + s4r
 
 
 @njit(inline="always", cache=True)
-def _real_fft(in_re, in_im, re, im, out_re, out_im, plan):
-    """kissfft fixed-point real FFT of 2*ncfft samples packed as ncfft complex values."""
+def _complex_fft_stages(re, im, plan, num_frames):
+    """kissfft's decimation-in-time butterflies, innermost stage first, on [ncfft, frames] data
+    already in leaf order; every frame is one SIMD lane."""
     n = plan.ncfft
-    perm = plan.fft_perm
-    for j in range(n):
-        k = perm[j]
-        re[j] = in_re[k]
-        im[j] = in_im[k]
     factors = plan.fft_factors
-    tw = plan.twiddles
+    tw = plan.stage_twiddles
     for s in range(factors.shape[0] // 2 - 1, -1, -1):
         p = factors[2 * s]
         m = factors[2 * s + 1]
-        fstride = n // (p * m)
-        for g in range(fstride):
+        t0 = plan.stage_twiddle_offsets[s]
+        for g in range(n // (p * m)):
             if p == 4:
-                _bfly4(re, im, g * p * m, fstride, tw, m)
+                _bfly4(re, im, g * p * m, m, tw, t0, num_frames)
             else:
-                _bfly2(re, im, g * p * m, fstride, tw, m)
-    tdc_r = _sround(re[0] * 16383)
-    tdc_i = _sround(im[0] * 16383)
-    out_re[0] = _w16(tdc_r + tdc_i)
-    out_re[n] = _w16(tdc_r - tdc_i)
-    out_im[0] = 0
-    out_im[n] = 0
-    st = plan.super_twiddles
-    for k in range(1, n // 2 + 1):
-        fpk_r = _sround(re[k] * 16383)
-        fpk_i = _sround(im[k] * 16383)
-        fpnk_r = _sround(re[n - k] * 16383)
-        fpnk_i = _sround(_w16(-im[n - k]) * 16383)
-        f1r = _w16(fpk_r + fpnk_r)
-        f1i = _w16(fpk_i + fpnk_i)
-        f2r = _w16(fpk_r - fpnk_r)
-        f2i = _w16(fpk_i - fpnk_i)
-        twr = _sround(f2r * st[k - 1, 0] - f2i * st[k - 1, 1])
-        twi = _sround(f2r * st[k - 1, 1] + f2i * st[k - 1, 0])
-        out_re[k] = _w16((f1r + twr) >> 1)
-        out_im[k] = _w16((f1i + twi) >> 1)
-        out_re[n - k] = _w16((f1r - twr) >> 1)
-        out_im[n - k] = _w16((twi - f1i) >> 1)
+                _bfly2(re, im, g * p * m, m, tw, t0, num_frames)
 
 
 @njit(inline="always", cache=True)
-def _sqrt_rounded(n, cap16):
-    """The firmware's integer square root rounded to nearest (Sqrt64 with its 32-bit shortcut)."""
-    if n == 0:
-        return np.uint64(0)
-    f = np.uint64(math.sqrt(float(n)))
-    if f > np.uint64(_U32):
-        f = np.uint64(_U32)
-    while f * f > n:
-        f -= np.uint64(1)
-    while f < np.uint64(_U32) and (f + np.uint64(1)) * (f + np.uint64(1)) <= n:
-        f += np.uint64(1)
-    cap = cap16 if (n >> np.uint64(32)) == np.uint64(0) else np.uint64(_U32)
-    if n - f * f > f and f != cap:
-        f += np.uint64(1)
-    return f
+def _real_fft_split(re, im, out_re, out_im, plan, num_frames):
+    """kiss_fftr's last step: the spectrum of 2*ncfft real samples from the packed complex FFT."""
+    n = plan.ncfft
+    st = plan.super_twiddles
+    for f in range(num_frames):
+        tdc_r = _sround(np.int64(re[0, f]) * 16383)
+        tdc_i = _sround(np.int64(im[0, f]) * 16383)
+        out_re[0, f] = tdc_r + tdc_i
+        out_re[n, f] = tdc_r - tdc_i
+        out_im[0, f] = 0
+        out_im[n, f] = 0
+    for k in range(1, n // 2 + 1):
+        sr = np.int64(st[k - 1, 0])
+        si = np.int64(st[k - 1, 1])
+        for f in range(num_frames):
+            fpk_r = _div(re[k, f], 16383)
+            fpk_i = _div(im[k, f], 16383)
+            fpnk_r = _div(re[n - k, f], 16383)
+            fpnk_i = _div(_w16(-np.int64(im[n - k, f])), 16383)
+            # halves are <= 16383 in magnitude: sums and differences fit int16
+            f1r = fpk_r + fpnk_r
+            f1i = fpk_i + fpnk_i
+            f2r = fpk_r - fpnk_r
+            f2i = fpk_i - fpnk_i
+            twr = _sround(f2r * sr - f2i * si)
+            twi = _sround(f2r * si + f2i * sr)
+            out_re[k, f] = (f1r + twr) >> 1
+            out_im[k, f] = (f1i + twi) >> 1
+            out_re[n - k, f] = (f1r - twr) >> 1
+            out_im[n - k, f] = (twi - f1i) >> 1
+
+
+@njit(inline="always", cache=True)
+def _sqrt_rounded(n):
+    """The firmware's integer square root rounded to nearest (Sqrt64 with its 32-bit shortcut),
+    branch-free so that it vectorises: a float estimate, one correction each way, then rounding."""
+    one = np.uint64(1)
+    u32 = np.uint64(_U32)
+    r = np.uint64(math.sqrt(float(n)))
+    r = min(r, u32)
+    r -= np.uint64(r * r > n)
+    r += np.uint64(r < u32 and (r + one) * (r + one) <= n)
+    cap = np.uint64(0xFFFF) if n <= u32 else u32
+    r += np.uint64(n - r * r > r and r != cap)
+    return r
 
 
 @njit(inline="always", cache=True)
@@ -213,40 +246,78 @@ def _log_q(x, scale_shift, lut):
     return ((((loge << scale_shift) & _U32) + 32768) & _U32) >> 16
 
 
-@njit(inline="always", cache=True)
-def _frame(sig, pos, plan, estimate, out_row, win, in_re, in_im, re, im, out_re, out_im, energy, signal):
-    """One window of samples -> one uint16 frame; updates the noise estimate."""
-    size = plan.window_size
-    window = plan.window
-    max_abs = 0
-    for i in range(size):
-        v = _w16((np.int64(sig[pos + i]) * window[i]) >> 12)
-        win[i] = v
-        a = v if v >= 0 else _w16(-v)
-        if a > max_abs:
-            max_abs = a
-    shift = 15 - _msb(max_abs)
+@njit(cache=True)
+def process_frames(sig, num_frames, plan, estimate, out):
+    """Frames 0..num_frames-1 of ``sig`` (already DC-notched) into ``out`` [num_frames, channels].
+
+    The FFT, filterbank and square root do not depend on earlier frames, so they run on all frames
+    at once (frames are SIMD lanes); noise reduction, PCAN and log then run frame after frame.
+    """
+    if num_frames == 0:
+        return
     n = plan.ncfft
-    for i in range(n):
-        j = 2 * i
-        in_re[i] = _w16(win[j] << shift) if j < size else 0
-        in_im[i] = _w16(win[j + 1] << shift) if j + 1 < size else 0
-    _real_fft(in_re, in_im, re, im, out_re, out_im, plan)
-    for k in range(plan.energy_start, plan.energy_end):
-        e = np.int64(out_re[k]) * out_re[k] + np.int64(out_im[k]) * out_im[k]
-        if e > 2147483647:
-            e -= 4294967296
-        energy[k] = np.uint64(e)
+    size = plan.window_size
+    step = plan.window_step
+    window = plan.window
+    perm = plan.fft_perm
+    shift = np.empty(num_frames, np.int64)
+    for f in range(num_frames):
+        pos = f * step
+        max_abs = 0
+        for i in range(size):
+            v = (np.int64(sig[pos + i]) * window[i]) >> 12
+            # |x * w| >> 12 fits int16; -(-32768) wraps to -32768 in the firmware and never
+            # counts as the maximum, so it is skipped here.
+            a = v if v >= 0 else (-v if v != -32768 else 0)
+            if a > max_abs:
+                max_abs = a
+        shift[f] = 15 - _msb(max_abs)
+    re = np.empty((n, num_frames), np.int16)
+    im = np.empty((n, num_frames), np.int16)
+    for j in range(n):
+        i = 2 * perm[j]
+        wr = np.int64(window[i]) if i < size else 0
+        wi = np.int64(window[i + 1]) if i + 1 < size else 0
+        for f in range(num_frames):
+            pos = f * step + i
+            xr = (np.int64(sig[pos]) * wr) >> 12 if i < size else 0
+            xi = (np.int64(sig[pos + 1]) * wi) >> 12 if i + 1 < size else 0
+            re[j, f] = xr << shift[f]
+            im[j, f] = xi << shift[f]
+    _complex_fft_stages(re, im, plan, num_frames)
+    out_re = np.empty((n + 1, num_frames), np.int16)
+    out_im = np.empty((n + 1, num_frames), np.int16)
+    _real_fft_split(re, im, out_re, out_im, plan, num_frames)
+    e_start = plan.energy_start
+    e_end = plan.energy_end
+    energy = np.zeros((e_end, num_frames), np.uint64)
+    for k in range(e_start, e_end):
+        for f in range(num_frames):
+            e = np.int64(out_re[k, f]) * out_re[k, f] + np.int64(out_im[k, f]) * out_im[k, f]
+            # the firmware's int32 sum wraps for (-32768, -32768); as uint64 it is sign-extended
+            energy[k, f] = np.uint64(e - 4294967296 if e > 2147483647 else e)
     num_channels = plan.num_channels
+    signal = np.empty((num_frames, num_channels), np.int64)
+    acc = np.empty(num_frames, np.uint64)
     coeffs = plan.fb_coeffs
-    cap16 = np.uint64(0xFFFF)
     for c in range(num_channels):
-        acc = np.uint64(0)
+        acc[:] = 0
         o = plan.fb_offset[c]
         s = plan.fb_start[c]
         for j in range(plan.fb_length[c]):
-            acc += coeffs[o + j] * energy[s + j]
-        signal[c] = np.int64(_sqrt_rounded(acc, cap16) & np.uint64(_U32)) >> shift
+            w = coeffs[o + j]
+            for f in range(num_frames):
+                acc[f] += w * energy[s + j, f]
+        for f in range(num_frames):
+            signal[f, c] = np.int64(_sqrt_rounded(acc[f]) & np.uint64(_U32)) >> shift[f]
+    for f in range(num_frames):
+        _noise_pcan_log(signal[f], plan, estimate, out[f])
+
+
+@njit(inline="always", cache=True)
+def _noise_pcan_log(signal, plan, estimate, out_row):
+    """The stateful per-frame stages: noise reduction (updates ``estimate``), PCAN and log."""
+    num_channels = plan.num_channels
     if plan.nr_enable:
         bits = plan.nr_smoothing_bits
         for c in range(num_channels):
@@ -278,24 +349,6 @@ def _frame(sig, pos, plan, estimate, out_row, win, in_re, in_im, re, im, out_re,
                 v = (v << correction) & _U32
             v = _log_q(v, plan.log_shift, plan.log_lut) if v > 1 else 0
         out_row[c] = v if v < 65535 else 65535
-
-
-@njit(cache=True)
-def process_frames(sig, num_frames, plan, estimate, out):
-    """Frames 0..num_frames-1 of ``sig`` (already DC-notched) into ``out`` [num_frames, channels]."""
-    n = plan.ncfft
-    win = np.zeros(plan.window_size + 1, np.int64)
-    in_re = np.zeros(n, np.int64)
-    in_im = np.zeros(n, np.int64)
-    re = np.zeros(n, np.int64)
-    im = np.zeros(n, np.int64)
-    out_re = np.zeros(n + 1, np.int64)
-    out_im = np.zeros(n + 1, np.int64)
-    energy = np.zeros(n + 1, np.uint64)
-    signal = np.zeros(plan.num_channels, np.int64)
-    for f in range(num_frames):
-        _frame(sig, f * plan.window_step, plan, estimate, out[f], win, in_re, in_im, re, im, out_re, out_im,
-               energy, signal)
 
 
 @njit(cache=True)

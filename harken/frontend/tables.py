@@ -42,6 +42,8 @@ class Plan(NamedTuple):
     fft_factors: np.ndarray  # int64[2*stages]: radix, m pairs, outermost first
     fft_perm: np.ndarray  # int64[ncfft]: input index of each leaf output
     twiddles: np.ndarray  # int32[ncfft, 2]
+    stage_twiddles: np.ndarray  # int64[...]: per stage, per k, the (re, im) twiddles it uses, in order
+    stage_twiddle_offsets: np.ndarray  # int64[stages]: where each stage starts in stage_twiddles
     super_twiddles: np.ndarray  # int32[ncfft // 2, 2]
     fb_start: np.ndarray  # int64[C]: first FFT bin of each output channel
     fb_length: np.ndarray  # int64[C]: number of bins
@@ -71,6 +73,8 @@ def build_plan(settings: FrontendSettings) -> Plan:
     fft_length = settings.fft_length
     ncfft = fft_length // 2
     factors, perm = fft_factors_and_permutation(ncfft)
+    twiddles = fft_twiddles(ncfft)
+    stage_tw, stage_offsets = stage_twiddle_table(factors, twiddles)
     fb = filterbank_tables(settings)
     correction = _input_correction_bits(fft_length)
     return Plan(
@@ -81,7 +85,9 @@ def build_plan(settings: FrontendSettings) -> Plan:
         ncfft=ncfft,
         fft_factors=factors,
         fft_perm=perm,
-        twiddles=fft_twiddles(ncfft),
+        twiddles=twiddles,
+        stage_twiddles=stage_tw,
+        stage_twiddle_offsets=stage_offsets,
         super_twiddles=fftr_super_twiddles(ncfft),
         fb_start=fb["start"],
         fb_length=fb["length"],
@@ -159,6 +165,26 @@ def fft_factors_and_permutation(n: int) -> tuple[np.ndarray, np.ndarray]:
     leaves(0, 0, 1, 0)
     flat = np.array([v for pair in factors for v in pair], dtype=np.int64)
     return flat, perm
+
+
+def stage_twiddle_table(factors: np.ndarray, twiddles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The twiddles each butterfly stage reads, laid out in the order it reads them.
+
+    Stage s (radix p, m = length/p of its sub-transforms, fstride = product of earlier radices)
+    uses twiddle j*k*fstride for j = 1..p-1 at step k; storing them contiguously avoids strided
+    2-D indexing in the inner loop.
+    """
+    n = twiddles.shape[0]
+    chunks, offsets, pos = [], [], 0
+    for s in range(len(factors) // 2):
+        p, m = int(factors[2 * s]), int(factors[2 * s + 1])
+        fstride = n // (p * m)
+        idx = np.array([[j * k * fstride for j in range(1, p)] for k in range(m)], dtype=np.int64).ravel()
+        chunk = twiddles[idx].astype(np.int64).ravel()
+        chunks.append(chunk)
+        offsets.append(pos)
+        pos += len(chunk)
+    return np.concatenate(chunks), np.array(offsets, dtype=np.int64)
 
 
 def _cexp_q15(phase: np.ndarray) -> np.ndarray:
