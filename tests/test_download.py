@@ -1,0 +1,316 @@
+"""Downloads: resume with Range, hash checks with one retry, atomic and safe extraction.
+
+Every test talks to a local http.server on 127.0.0.1 in a thread; nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+import sys
+import tarfile
+import threading
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from harken.datasets import download as dl
+from harken.datasets.download import download_file, extract_archive, is_extracted, parse_hash
+from harken.datasets.sources import Source, cached_dataset, download_dataset, get_source
+from harken.errors import DatasetError
+
+FAST = dict(quiet=True, timeout_s=5.0, retry_wait_s=0.0)
+
+
+def make_tar_gz(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def make_zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+PAYLOAD = bytes(range(256)) * 800  # 200 kB, several read blocks
+ARCHIVE = make_tar_gz({"on/a_nohash_0.wav": PAYLOAD, "off/b_nohash_0.wav": PAYLOAD[::-1], "README.md": b"hi"})
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+class Server:
+    """Serves ``files``; ``cut_next`` responses stop half-way; ``ranges`` toggles Range support."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes | list[bytes]] = {}
+        self.ranges = True
+        self.cut_next = 0
+        self.requests: list[tuple[str, str | None]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, *args):  # keep pytest output clean
+                pass
+
+            def do_GET(self):
+                server.requests.append((self.path, self.headers.get("Range")))
+                body = server.files.get(self.path)
+                if isinstance(body, list):  # a sequence of bodies, one per request
+                    body = body.pop(0) if len(body) > 1 else body[0]
+                if body is None:
+                    self.send_error(404)
+                    return
+                start, status = 0, 200
+                asked = self.headers.get("Range")
+                if asked and server.ranges:
+                    start = int(asked.split("=")[1].rstrip("-"))
+                    if start >= len(body):
+                        self.send_response(416)
+                        self.send_header("Content-Range", f"bytes */{len(body)}")
+                        self.end_headers()
+                        return
+                    status = 206
+                chunk = body[start:]
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(chunk)))
+                if status == 206:
+                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+                self.end_headers()
+                if server.cut_next > 0:
+                    server.cut_next -= 1
+                    self.wfile.write(chunk[: len(chunk) // 2])
+                    self.wfile.flush()
+                    return  # HTTP/1.0: the connection closes with the body half sent
+                self.wfile.write(chunk)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+
+@pytest.fixture
+def server():
+    srv = Server()
+    srv.thread.start()
+    yield srv
+    srv.httpd.shutdown()
+    srv.httpd.server_close()
+    srv.thread.join(timeout=5)
+
+
+@pytest.fixture(autouse=True)
+def harken_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
+
+
+def test_download_resumes_with_range_after_a_cut_transfer(server, tmp_path):
+    server.files["/data.tar.gz"] = ARCHIVE
+    server.cut_next = 1
+    dest = download_file(server.url("/data.tar.gz"), tmp_path / "a.tar.gz", expected_hash=sha256(ARCHIVE), **FAST)
+    assert dest.read_bytes() == ARCHIVE
+    assert server.requests == [("/data.tar.gz", None), ("/data.tar.gz", f"bytes={len(ARCHIVE) // 2}-")]
+    assert not (tmp_path / "a.tar.gz.part").exists()
+
+
+def test_download_keeps_part_file_and_next_call_resumes(server, tmp_path):
+    server.files["/data.tar.gz"] = ARCHIVE
+    server.cut_next = 1
+    with pytest.raises(DatasetError, match="partial file .*a.tar.gz.part is kept"):
+        download_file(server.url("/data.tar.gz"), tmp_path / "a.tar.gz", max_attempts=1, **FAST)
+    assert (tmp_path / "a.tar.gz.part").stat().st_size == len(ARCHIVE) // 2
+    download_file(server.url("/data.tar.gz"), tmp_path / "a.tar.gz", expected_hash=sha256(ARCHIVE), **FAST)
+    assert (tmp_path / "a.tar.gz").read_bytes() == ARCHIVE
+    assert server.requests[-1][1] == f"bytes={len(ARCHIVE) // 2}-"
+
+
+def test_download_starts_over_when_server_ignores_range(server, tmp_path):
+    server.files["/data.tar.gz"] = ARCHIVE
+    server.ranges = False
+    (tmp_path / "a.tar.gz.part").write_bytes(b"stale bytes from an older attempt")
+    download_file(server.url("/data.tar.gz"), tmp_path / "a.tar.gz", expected_hash=sha256(ARCHIVE), **FAST)
+    assert (tmp_path / "a.tar.gz").read_bytes() == ARCHIVE
+    assert server.requests == [("/data.tar.gz", "bytes=33-")]
+
+
+def test_download_of_a_complete_part_file_accepts_416(server, tmp_path):
+    server.files["/data.tar.gz"] = ARCHIVE
+    (tmp_path / "a.tar.gz.part").write_bytes(ARCHIVE)
+    download_file(server.url("/data.tar.gz"), tmp_path / "a.tar.gz", expected_hash=sha256(ARCHIVE), **FAST)
+    assert (tmp_path / "a.tar.gz").read_bytes() == ARCHIVE
+
+
+def test_download_wrong_hash_retries_once_then_raises_and_keeps_nothing(server, tmp_path):
+    server.files["/data.tar.gz"] = ARCHIVE
+    wrong = sha256(b"something else")
+    with pytest.raises(DatasetError, match=r"expected [0-9a-f]{64}, twice; nothing was kept"):
+        download_file(server.url("/data.tar.gz"), tmp_path / "a.tar.gz", expected_hash=wrong, **FAST)
+    assert [r[1] for r in server.requests] == [None, None]
+    assert not any(p.name.startswith("a.tar") for p in tmp_path.iterdir())
+
+
+def test_download_wrong_hash_once_then_right_succeeds(server, tmp_path):
+    server.files["/data.tar.gz"] = [b"corrupted by a proxy", ARCHIVE]
+    download_file(server.url("/data.tar.gz"), tmp_path / "a.tar.gz", expected_hash=sha256(ARCHIVE), **FAST)
+    assert (tmp_path / "a.tar.gz").read_bytes() == ARCHIVE and len(server.requests) == 2
+
+
+def test_download_without_hash_records_sha256_and_checks_later_downloads(server, tmp_path):
+    server.files["/data.tar.gz"] = ARCHIVE
+    dest = download_file(server.url("/data.tar.gz"), tmp_path / "a.tar.gz", **FAST)
+    record = tmp_path / "a.tar.gz.sha256"
+    assert record.read_text().split()[0] == hashlib.sha256(ARCHIVE).hexdigest()
+    dest.unlink()
+    server.files["/data.tar.gz"] = b"the upstream file changed"
+    with pytest.raises(DatasetError, match="delete .*a.tar.gz.sha256"):
+        download_file(server.url("/data.tar.gz"), dest, **FAST)
+
+
+def test_download_cached_archive_makes_no_request(server, tmp_path):
+    (tmp_path / "a.tar.gz").write_bytes(ARCHIVE)
+    download_file(server.url("/data.tar.gz"), tmp_path / "a.tar.gz", expected_hash=sha256(ARCHIVE), **FAST)
+    assert server.requests == []
+
+
+def test_download_http_404_is_a_clear_error(server, tmp_path):
+    with pytest.raises(DatasetError, match="HTTP 404.*check the URL"):
+        download_file(server.url("/missing.zip"), tmp_path / "m.zip", **FAST)
+    assert len(server.requests) == 1
+
+
+def test_download_gives_up_after_max_attempts_when_nothing_listens(tmp_path):
+    with pytest.raises(DatasetError, match="after 2 attempts"):
+        download_file("http://127.0.0.1:9/x.zip", tmp_path / "x.zip", max_attempts=2, **FAST)
+
+
+def test_parse_hash_reads_prefixed_and_bare_digests():
+    assert parse_hash("4264eb9753e38eef2ec1d15dfac8441f09751ca9")[0] == "sha1"
+    assert parse_hash("SHA256:" + "A" * 64) == ("sha256", "a" * 64)
+    with pytest.raises(DatasetError, match="sha256:HEX"):
+        parse_hash("crc32:1234")
+    with pytest.raises(DatasetError, match="64 hex digits"):
+        parse_hash("sha256:abcd")
+
+
+def test_extract_writes_marker_last_and_is_idempotent(tmp_path):
+    archive = tmp_path / "a.tar.gz"
+    archive.write_bytes(ARCHIVE)
+    target = extract_archive(archive, tmp_path / "out")
+    assert is_extracted(target) and (target / "on" / "a_nohash_0.wav").read_bytes() == PAYLOAD
+    (target / "README.md").unlink()
+    extract_archive(archive, target)  # complete already: untouched
+    assert not (target / "README.md").exists()
+
+
+def test_extract_crash_mid_way_leaves_target_unmarked_and_no_temp(tmp_path, monkeypatch):
+    archive = tmp_path / "a.tar.gz"
+    archive.write_bytes(ARCHIVE)
+    real_extract = tarfile.TarFile.extract
+    calls = []
+
+    def crash_on_second(self, member, *args, **kwargs):
+        calls.append(member)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("simulated crash")
+        return real_extract(self, member, *args, **kwargs)
+
+    monkeypatch.setattr(tarfile.TarFile, "extract", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        extract_archive(archive, tmp_path / "out")
+    assert not (tmp_path / "out").exists() and not is_extracted(tmp_path / "out")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+    monkeypatch.setattr(tarfile.TarFile, "extract", real_extract)
+    assert is_extracted(extract_archive(archive, tmp_path / "out"))
+
+
+def test_extract_replaces_a_half_extracted_folder_and_dead_leftovers(tmp_path):
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(make_zip({"x/one.wav": b"1", "x/two.wav": b"2"}))
+    half = tmp_path / "out"
+    (half / "x").mkdir(parents=True)
+    (half / "x" / "one.wav").write_bytes(b"partial")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=30)
+    leftover = tmp_path / f".out.extract-{dead.pid}-abc"
+    leftover.mkdir()
+    assert not is_extracted(half)
+    extract_archive(archive, half)
+    assert is_extracted(half) and (half / "x" / "one.wav").read_bytes() == b"1"
+    assert not leftover.exists()
+
+
+@pytest.mark.parametrize("bad_name", ["../evil.txt", "/etc/evil.txt", "ok/../../evil.txt"])
+def test_extract_refuses_path_traversal_in_tar_and_zip(tmp_path, bad_name):
+    for suffix, data in ((".tar.gz", make_tar_gz({bad_name: b"x"})), (".zip", make_zip({bad_name: b"x"}))):
+        archive = tmp_path / f"bad{suffix}"
+        archive.write_bytes(data)
+        with pytest.raises(DatasetError, match="outside the target folder"):
+            extract_archive(archive, tmp_path / "out")
+        assert not (tmp_path / "out").exists() and not (tmp_path / "evil.txt").exists()
+
+
+def test_extract_refuses_links_in_tar(tmp_path):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        link = tarfile.TarInfo("innocent")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(link)
+    (tmp_path / "l.tar").write_bytes(buffer.getvalue())
+    with pytest.raises(DatasetError, match="link or device"):
+        extract_archive(tmp_path / "l.tar", tmp_path / "out")
+
+
+def test_extract_rejects_a_file_that_is_not_an_archive(tmp_path):
+    (tmp_path / "x.zip").write_bytes(b"not an archive")
+    with pytest.raises(DatasetError, match="not a tar or zip archive"):
+        extract_archive(tmp_path / "x.zip", tmp_path / "out")
+
+
+def test_download_dataset_fetches_extracts_and_then_uses_the_cache(server, tmp_path):
+    server.files["/esc.zip"] = make_zip({"ESC-master/audio/1.wav": b"a", "ESC-master/meta.csv": b"m"})
+    source = Source(name="tiny", url=server.url("/esc.zip"), hash=sha256(server.files["/esc.zip"]))
+    assert cached_dataset(source) is None
+    root = download_dataset(source, **FAST)
+    assert root == tmp_path / "home" / "datasets" / "tiny" / "ESC-master"
+    assert (root / "audio" / "1.wav").read_bytes() == b"a"
+    assert (tmp_path / "home" / "downloads" / "tiny--esc.zip").is_file()
+    assert download_dataset(source, **FAST) == root and len(server.requests) == 1
+    assert cached_dataset(source) == root
+
+
+def test_download_dataset_honours_dest(server, tmp_path):
+    server.files["/words.tar.gz"] = ARCHIVE
+    root = download_dataset(server.url("/words.tar.gz"), dest=tmp_path / "mine", **FAST)
+    assert root == tmp_path / "mine" and (root / "off" / "b_nohash_0.wav").is_file()
+
+
+def test_get_source_suggests_the_closest_known_name():
+    with pytest.raises(DatasetError, match="did you mean 'speech_commands_v2'"):
+        get_source("speech_command_v2")
+    assert get_source("speech_commands_v2").hash == "sha1:4264eb9753e38eef2ec1d15dfac8441f09751ca9"
+
+
+def test_progress_bar_is_off_when_quiet():
+    assert dl._progress(True).disable is True
+
+
+def test_progress_bar_goes_to_stderr_not_stdout(server, tmp_path, capsys):
+    server.files["/data.tar.gz"] = ARCHIVE
+    download_file(server.url("/data.tar.gz"), tmp_path / "a.tar.gz", quiet=False, timeout_s=5.0, retry_wait_s=0.0)
+    assert capsys.readouterr().out == ""
