@@ -78,8 +78,12 @@ class SynthSettings:
         self.validate()
 
     def validate(self) -> None:
-        if not self.keywords or any(not k or not k.replace(" ", "").replace("-", "").isalpha() for k in self.keywords):
-            raise SettingsError(f"keywords={self.keywords!r}: give one or more words, e.g. keywords=('on', 'off')")
+        bad = [k for k in self.keywords if not k.replace(" ", "").replace("-", "").isalpha()]
+        if not self.keywords or bad:
+            raise SettingsError(
+                f"keywords={','.join(self.keywords)!r}: each keyword must be a word of letters (bad: {bad!r}); "
+                "e.g. --keywords on,off"
+            )
         if len(set(self.keywords)) != len(self.keywords) or UNKNOWN_LABEL in self.keywords:
             raise SettingsError(f"keywords={self.keywords!r}: each keyword once, and not {UNKNOWN_LABEL!r}")
         if self.num_clips_per_keyword < 1 or self.num_unknown < 0:
