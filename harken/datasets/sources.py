@@ -95,11 +95,13 @@ def get_source(name_or_url: str, *, hash: str | None = None) -> Source:
     'ESC-50-master'
     >>> get_source("https://example.org/words.zip", hash=None).name
     'words'
+
+    A URL's dataset folder is the extraction folder itself (``root=""``).
     """
     if "://" in name_or_url:
         tail = os.path.basename(urlparse(name_or_url).path) or "archive"
         stem = tail.split(".", 1)[0] or "archive"
-        return Source(name=stem, url=name_or_url, hash=hash, description="archive at URL")
+        return Source(name=stem, url=name_or_url, hash=hash, description="archive at URL", root="")
     if name_or_url not in SOURCES:
         close = difflib.get_close_matches(name_or_url, SOURCES, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
