@@ -129,8 +129,9 @@ class FrontendSettings:
         _require(self.filterbank_upper_band_limit > self.filterbank_lower_band_limit,
                  "filterbank_upper_band_limit", self.filterbank_upper_band_limit,
                  f"must be above fe.filterbank_lower_band_limit={self.filterbank_lower_band_limit}")
-        _require(self.filterbank_upper_band_limit <= nyquist, "filterbank_upper_band_limit",
-                 self.filterbank_upper_band_limit, f"is above Nyquist ({nyquist:g} Hz at {self.sample_rate_hz} Hz)")
+        _require(self.filterbank_upper_band_limit < nyquist, "filterbank_upper_band_limit",
+                 self.filterbank_upper_band_limit,
+                 f"must be below Nyquist ({nyquist:g} Hz at {self.sample_rate_hz} Hz; the top band needs a bin above it)")
         _require(0 <= self.noise_reduction_smoothing_bits <= 16, "noise_reduction_smoothing_bits",
                  self.noise_reduction_smoothing_bits, "must be in [0, 16]")
         for name in ("noise_reduction_even_smoothing", "noise_reduction_odd_smoothing",
