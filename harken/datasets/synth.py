@@ -282,6 +282,13 @@ def _write_text_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which terminates the pool (no traceback per worker)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _render_chunk(task: tuple[str, int, list[ClipPlan], int, int]) -> tuple[int, list[dict]]:
     """Worker: render one chunk into the partial folder, then record it as done."""
     from harken.audio.io import write_wav
@@ -377,7 +384,7 @@ def synthesize_dataset(
         # A fresh process per chunk: espeak-ng carries state between calls (see harken.audio.tts).
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        pool = ctx.Pool(processes=min(workers, len(tasks)), maxtasksperchild=1)
+        pool = ctx.Pool(processes=min(workers, len(tasks)), maxtasksperchild=1, initializer=_ignore_sigint)
         try:
             for n, rows in pool.imap_unordered(_render_chunk, tasks, chunksize=1):
                 rows_by_chunk[rows[0]["index"] // CHUNK_SIZE] = rows

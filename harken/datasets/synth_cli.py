@@ -37,21 +37,17 @@ def synth(
     """
     import os
 
-    from harken.datasets.synth import SynthSettings, export_dataset, synthesize_dataset
+    from harken.datasets.synth import SynthSettings, export_dataset
 
-    settings = SynthSettings(keywords=tuple(k for k in keywords.split(",") if k.strip()), num_clips_per_keyword=clips_per_keyword,
-                             num_unknown=unknown, sample_rate_hz=sample_rate, clip_ms=clip_ms, seed=seed)  # fmt: skip
+    words = tuple(k for k in keywords.split(",") if k.strip())
+    settings = SynthSettings(keywords=words, num_clips_per_keyword=clips_per_keyword, num_unknown=unknown,
+                             sample_rate_hz=sample_rate, clip_ms=clip_ms, seed=seed)  # fmt: skip
     workers = workers or os.cpu_count() or 1
-    if quiet:
-        result = synthesize_dataset(settings, workers=workers)
-    else:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        columns = (TextColumn("synth"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("synth", total=None)
-            result = synthesize_dataset(settings, workers=workers, progress=lambda d, t: bar.update(task, completed=d, total=t))
+    try:
+        result = _run(settings, workers, quiet)
+    except KeyboardInterrupt:
+        typer.echo("synth interrupted: finished chunks are kept; rerun the same command to resume", err=True)
+        raise
     path = export_dataset(result.path, out) if out is not None else result.path
     summary = {"path": str(path), "hash": result.config_hash, "num_clips": result.num_clips,
                "clips": result.clips_per_label, "combinations": result.combinations_per_label,
@@ -64,3 +60,16 @@ def synth(
         cached = " (from the cache)" if result.from_cache else f" in {result.seconds:.1f} s"
         typer.echo(f"{result.num_clips} clips ({counts}) by {', '.join(result.engines)}{cached} -> {path}")
 
+
+def _run(settings, workers: int, quiet: bool):  # noqa: ANN001, ANN202 - imports stay lazy
+    from harken.datasets.synth import synthesize_dataset
+
+    if quiet:
+        return synthesize_dataset(settings, workers=workers)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("synth"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("synth", total=None)
+        return synthesize_dataset(settings, workers=workers, progress=lambda d, t: bar.update(task, completed=d, total=t))
