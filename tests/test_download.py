@@ -211,7 +211,7 @@ def test_parse_hash_reads_prefixed_and_bare_digests():
 def test_extract_writes_marker_last_and_is_idempotent(tmp_path):
     archive = tmp_path / "a.tar.gz"
     archive.write_bytes(ARCHIVE)
-    target = extract_archive(archive, tmp_path / "out")
+    target = extract_archive(archive, tmp_path / "out", quiet=True)
     assert is_extracted(target) and (target / "on" / "a_nohash_0.wav").read_bytes() == PAYLOAD
     (target / "README.md").unlink()
     extract_archive(archive, target)  # complete already: untouched
@@ -232,11 +232,11 @@ def test_extract_crash_mid_way_leaves_target_unmarked_and_no_temp(tmp_path, monk
 
     monkeypatch.setattr(tarfile.TarFile, "extract", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
-        extract_archive(archive, tmp_path / "out")
+        extract_archive(archive, tmp_path / "out", quiet=True)
     assert not (tmp_path / "out").exists() and not is_extracted(tmp_path / "out")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
     monkeypatch.setattr(tarfile.TarFile, "extract", real_extract)
-    assert is_extracted(extract_archive(archive, tmp_path / "out"))
+    assert is_extracted(extract_archive(archive, tmp_path / "out", quiet=True))
 
 
 def test_extract_replaces_a_half_extracted_folder_and_dead_leftovers(tmp_path):
@@ -261,7 +261,7 @@ def test_extract_refuses_path_traversal_in_tar_and_zip(tmp_path, bad_name):
         archive = tmp_path / f"bad{suffix}"
         archive.write_bytes(data)
         with pytest.raises(DatasetError, match="outside the target folder"):
-            extract_archive(archive, tmp_path / "out")
+            extract_archive(archive, tmp_path / "out", quiet=True)
         assert not (tmp_path / "out").exists() and not (tmp_path / "evil.txt").exists()
 
 

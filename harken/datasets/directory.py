@@ -309,6 +309,7 @@ def load_directory_dataset(
         validation_percentage=settings.validation_percentage, testing_percentage=settings.testing_percentage
     )
     samples, noise, bad = [], [], []
+    split_cache: dict[str, str] = {}
     for folder, rows in folders.items():
         label = _label_of(folder, settings)
         if label is None and folder != BACKGROUND_NOISE_FOLDER:
@@ -324,7 +325,9 @@ def load_directory_dataset(
                 # Silence has no voice: each clip is its own "speaker", so the clips spread over splits.
                 own = os.path.splitext(name)[0] if label == SILENCE_CLASS else speaker_of(name)
                 speaker = manifest.get(rel) or own
-                samples.append(Sample(path, label, speaker, split_of_speaker(speaker, **split_options)))
+                if speaker not in split_cache:
+                    split_cache[speaker] = split_of_speaker(speaker, **split_options)
+                samples.append(Sample(path, label, speaker, split_cache[speaker]))
     if bad:
         for b in bad:
             log.warning("%s: left out: %s", b.path, b.reason)

@@ -161,5 +161,5 @@ def download_dataset(
     archive = download_file(
         source.url, downloads_dir() / source.archive_name, expected_hash=source.hash, quiet=quiet, **download_options
     )
-    target = extract_archive(archive, extracted_path(source, dest=dest))
+    target = extract_archive(archive, extracted_path(source, dest=dest), quiet=quiet)
     return _dataset_root(target, source.root)
