@@ -11,7 +11,7 @@ import soundfile as sf
 
 from harken.datasets.directory import DirectorySettings, load_directory_dataset
 from harken.datasets.filecheck import check_audio_file
-from harken.errors import DatasetError
+from harken.errors import DatasetError, SettingsError
 
 
 def write_clip(path: Path, *, frames: int = 1600, fmt: str = "WAV", subtype: str = "PCM_16") -> None:
@@ -113,3 +113,8 @@ def test_header_check_reports_an_unsupported_wav_codec(tmp_path):
     path = tmp_path / "gsm.wav"
     write_clip(path, frames=1600, subtype="GSM610")
     assert check_audio_file(path).reason.startswith("wrong format: WAV codec 0x0031")
+
+
+def test_file_check_rejects_an_unknown_level(tmp_path):
+    with pytest.raises(SettingsError, match="check='deep': use one of header, full"):
+        check_audio_file(tmp_path / "x.wav", check="deep")

@@ -130,3 +130,11 @@ def test_download_url_with_hash_prints_the_dataset_folder(tmp_path):
 def test_download_unknown_name_suggests_a_known_one():
     result = runner.invoke(app, ["download", "esc-50"])
     assert isinstance(result.exception, DatasetError) and "did you mean 'esc50'" in str(result.exception)
+
+
+def test_info_applies_cap_and_generated_silence(words):
+    args = ["info", str(words), "--keywords", "on", "--max-per-class", "2", "--silence-percentage", "50", "--json"]
+    report = json.loads(runner.invoke(app, args).output)
+    assert report["per_class"]["on"]["total"] == 2
+    assert report["classes"] == ["on", "_unknown_", "_silence_"]
+    assert report["per_class"]["_silence_"]["total"] >= 1

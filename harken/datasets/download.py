@@ -43,7 +43,7 @@ from harken.errors import DatasetError
 log = logging.getLogger(__name__)
 
 COMPLETE_MARKER = ".harken-complete"
-USER_AGENT = "harken/0.1 (+https://github.com/harken)"
+USER_AGENT = "harken/0.1 (python urllib)"
 _CHUNK_BYTES = 1 << 20
 _ALGORITHMS = {40: "sha1", 64: "sha256", 32: "md5"}
 

@@ -22,6 +22,8 @@ import os
 import struct
 from dataclasses import dataclass
 
+from harken.errors import SettingsError
+
 CHECK_LEVELS = ("header", "full")
 AUDIO_EXTENSIONS = (".wav", ".flac")
 _HEAD_BYTES = 4096
@@ -144,7 +146,7 @@ def check_audio_file(path: str | os.PathLike, *, check: str = "header") -> FileC
     'unreadable: no such file'
     """
     if check not in CHECK_LEVELS:
-        raise ValueError(f"check={check!r}; use one of {CHECK_LEVELS}")
+        raise SettingsError(f"check={check!r}: use one of {', '.join(CHECK_LEVELS)}")
     path = os.fspath(path)
     try:
         size = os.stat(path).st_size
