@@ -1,6 +1,7 @@
 """Activity detection on the front end's frames: is something louder than the background arriving?
 
-Two exponential averages of the frame level (the mean of a frame's uint16 log channels): a fast one
+Two exponential averages of the frame level (the mean energy of a frame's channels, the log stage
+undone so that ratios are energy ratios): a fast one
 A (``fe.activity_detection_alpha_a``, the weight kept from the previous frame) and a slow one B
 (``alpha_b``). Their ratio q = B / A is 1 in steady sound and drops when the level rises.
 The detector *arms* when q < ``arm_threshold`` (an onset) and, once armed, *trips* when q climbs back
@@ -35,7 +36,7 @@ class ActivityDetector:
     def update(self, frame: np.ndarray) -> tuple[bool, bool]:
         """Feed one uint16 frame; returns (armed, tripped) after it."""
         s = self.settings
-        level = float(np.mean(frame))
+        level = frame_level(frame, s)
         if self.fast < 0:
             self.fast = self.slow = level
         a, b = s.activity_detection_alpha_a, s.activity_detection_alpha_b
@@ -56,6 +57,14 @@ class ActivityDetector:
         for i, frame in enumerate(frames):
             armed[i], tripped[i] = self.update(frame)
         return armed, tripped
+
+
+def frame_level(frame: np.ndarray, settings: FrontendSettings) -> float:
+    """Mean channel energy of one uint16 frame (exp of the log output when the log stage is on)."""
+    values = np.asarray(frame, dtype=np.float64)
+    if settings.log_scale_enable:
+        values = np.exp(values / (1 << settings.log_scale_shift))
+    return float(np.mean(values))
 
 
 def activity_flags(spectrogram: np.ndarray, settings: FrontendSettings) -> tuple[np.ndarray, np.ndarray]:

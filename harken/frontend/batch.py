@@ -56,6 +56,7 @@ def _as_int16_batch(clips: np.ndarray | list) -> np.ndarray:
 
 def compute_raw_spectrograms(clips: np.ndarray | list, settings: FrontendSettings) -> np.ndarray:
     """uint16 [n, frames, channels] of a batch of clips (int16, or float in [-1, 1) scaled by 2^15)."""
+    plan = plan_for(settings)
     batch = _as_int16_batch(clips)
     frames = num_frames(batch.shape[1], settings.window_size, settings.window_step)
     if frames == 0:
@@ -65,7 +66,7 @@ def compute_raw_spectrograms(clips: np.ndarray | list, settings: FrontendSetting
             stacklevel=2,
         )
     out = np.zeros((batch.shape[0], frames, settings.filterbank_n_channels), dtype=np.uint16)
-    kernels.process_clips(batch, frames, plan_for(settings), out)
+    kernels.process_clips(batch, frames, plan, out)
     return out
 
 
