@@ -171,3 +171,14 @@ def test_registry_suggests_close_name():
 def test_registry_reports_unknown_option():
     with pytest.raises(SettingsError, match="model 'cnn': bad option"):
         build_model("cnn", input_shape=(49, 32, 1), num_classes=4, channels=3)
+
+
+def test_merge_keeps_a_bias_when_no_batch_norm_follows():
+    inputs = keras.Input((15, 1, 6))
+    outputs = MultiScaleTemporalConv((5, 3), strides=2, name="mtconv")(inputs)
+    model = keras.Model(inputs, outputs)
+    randomize_batch_norms(model, np.random.default_rng(3))
+    merged = merge_multiscale(model)
+    assert merged.get_layer("mtconv").use_bias
+    x = np.random.default_rng(4).normal(size=(2, 15, 1, 6)).astype(np.float32)
+    np.testing.assert_allclose(merged(x, training=False), model(x, training=False), atol=1e-6)

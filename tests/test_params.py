@@ -237,3 +237,22 @@ def test_model_with_external_buffers_cannot_be_rewritten():
     builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
     with pytest.raises(ModelFileError, match="outside the FlatBuffer"):
         write_params(bytes(builder.Output()), {"name": "m"})
+
+
+def test_params_stored_after_the_flatbuffer_are_read():
+    raw = (DATA / "sl_params_v1.bin").read_bytes()
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAs(BASE_MODEL.read_bytes(), 0))
+    model.buffers.append(schema.BufferT(data=None, offset=1 << 20, size=len(raw)))
+    entry = schema.MetadataT()
+    entry.name, entry.buffer = "SL_PARAMSv1", len(model.buffers) - 1
+    model.metadata.append(entry)
+
+    def pack() -> bytes:
+        builder = flatbuffers.Builder(0)
+        builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+        return bytes(builder.Output())
+
+    model.buffers[-1].offset = len(pack())  # a non-zero uint64 either way: the size is stable
+    packed = pack()
+    assert len(packed) == model.buffers[-1].offset
+    assert read_params_typed(packed + raw) == expected_typed()
