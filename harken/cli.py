@@ -75,7 +75,8 @@ def main() -> None:
     logging.basicConfig(level=os.environ.get("HARKEN_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     _register_subcommands()
     try:
-        app(standalone_mode=False)
+        # In non-standalone mode click *returns* the exit code of typer.Exit (Ctrl-C gives 130).
+        code = app(standalone_mode=False)
     except HarkenError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -94,6 +95,8 @@ def main() -> None:
             exc.show()
             sys.exit(2)
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

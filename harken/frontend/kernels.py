@@ -72,6 +72,37 @@ def dc_notch(x, out, coef_q15, state):
     state[1] = prev_y
 
 
+@njit(cache=True)
+def append_samples(x, buffer, state):
+    """Append ``x`` to ``buffer`` (DC-notched when enabled), all streaming state in one array:
+    state = [fill, notch enabled, notch coefficient Q15, x[-1], y[-1]]. Returns the new fill.
+    Few arguments keep the per-call cost low for one-sample chunks; the caller guarantees room."""
+    fill = state[0]
+    n = x.shape[0]
+    if state[1]:
+        dc_notch(x, buffer[fill:fill + n], state[2], state[3:5])
+    else:
+        buffer[fill:fill + n] = x
+    state[0] = fill + n
+    return fill + n
+
+
+@njit(cache=True)
+def quantize_dynamic_inplace(raw, dynamic_range, out):
+    """int8 of each [frames, channels] window of ``raw`` [n, frames, channels], scaled to its own max."""
+    for i in range(raw.shape[0]):
+        top = np.int64(0)
+        for f in range(raw.shape[1]):
+            for c in range(raw.shape[2]):
+                top = max(top, np.int64(raw[i, f, c]))
+        lo = max(top - dynamic_range, 0)
+        span = max(top - lo, 1)
+        for f in range(raw.shape[1]):
+            for c in range(raw.shape[2]):
+                q = ((np.int64(raw[i, f, c]) - lo) * 255) // span - 128
+                out[i, f, c] = min(max(q, -128), 127)
+
+
 @njit(inline="always", cache=True)
 def _bfly2(re, im, base, m, tw, t0, num_frames):
     for k in range(m):

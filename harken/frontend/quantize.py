@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from harken.errors import SettingsError
+from harken.frontend import kernels
 from harken.frontend.settings import FrontendSettings
 
 OUTPUT_DTYPES = ("int8", "uint16")
@@ -27,11 +28,13 @@ def quantize_dynamic(spectrogram: np.ndarray, dynamic_range: int) -> np.ndarray:
     dynamic_range : int > 0
         R = int(range_db * 2^log_scale_shift * ln(10)/20) (``FrontendSettings.dynamic_range``).
     """
-    v = np.asarray(spectrogram).astype(np.int64)
-    top = v.max(axis=(-2, -1), keepdims=True)
-    lo = np.maximum(top - dynamic_range, 0)
-    span = np.maximum(top - lo, 1)
-    return np.clip(((v - lo) * 255) // span - 128, -128, 127).astype(np.int8)
+    v = np.asarray(spectrogram, dtype=np.uint16)
+    if v.ndim < 2:
+        raise ValueError(f"expected [..., frames, channels], got shape {v.shape}")
+    flat = np.ascontiguousarray(v.reshape((-1,) + v.shape[-2:]))
+    out = np.empty(flat.shape, dtype=np.int8)
+    kernels.quantize_dynamic_inplace(flat, int(dynamic_range), out)
+    return out.reshape(v.shape)
 
 
 def quantize_static(spectrogram: np.ndarray) -> np.ndarray:

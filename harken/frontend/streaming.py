@@ -48,9 +48,13 @@ class StreamingFrontend:
 
     def reset(self) -> None:
         """Back to the power-on state: no pending samples, zero filter memory, empty ring."""
-        self._dc_state = np.zeros(2, np.int64)
+        # [fill, DC notch on, its Q15 coefficient, previous input, previous output]
+        self._state = np.array([0, self._plan.dc_notch_enable, self._plan.dc_notch_coef, 0, 0], np.int64)
         self._estimate = np.zeros(self.settings.filterbank_n_channels, np.int64)
-        self._pending = np.zeros(0, np.int16)
+        self._buffer = np.zeros(2 * self._plan.window_size, np.int16)
+        self._fill = 0
+        self._no_frames = np.zeros((0, self.settings.filterbank_n_channels), np.uint16)
+        self._no_frames.flags.writeable = False
         self._ring = np.zeros((self.window_frames, self.settings.filterbank_n_channels), np.uint16)
         self._ring_pos = 0
         self.frames_seen = 0
@@ -61,19 +65,24 @@ class StreamingFrontend:
     def push(self, chunk: np.ndarray) -> np.ndarray:
         """Feed samples (int16, or float in [-1, 1)); returns the uint16 frames they complete
         ([k, channels], k >= 0). ``last_armed`` / ``last_tripped`` hold their activity flags."""
-        samples = to_int16(check_audio(np.asarray(chunk), name="chunk"))
-        if self._plan.dc_notch_enable:
-            filtered = np.empty_like(samples)
-            kernels.dc_notch(samples, filtered, self._plan.dc_notch_coef, self._dc_state)
-            samples = filtered
-        pending = np.concatenate((self._pending, samples)) if len(self._pending) else samples
-        count = num_frames(len(pending), self._plan.window_size, self._plan.window_step)
+        if not (type(chunk) is np.ndarray and chunk.dtype == np.int16 and chunk.ndim == 1 and chunk.size):
+            chunk = to_int16(check_audio(np.asarray(chunk), name="chunk"))
+        plan = self._plan
+        if self._fill + len(chunk) > len(self._buffer):
+            grown = np.zeros(max(2 * len(self._buffer), self._fill + len(chunk)), np.int16)
+            grown[: self._fill] = self._buffer[: self._fill]
+            self._buffer = grown
+        self._fill = kernels.append_samples(chunk, self._buffer, self._state)
+        if self._fill < plan.window_size:
+            return self._no_frames
+        count = num_frames(self._fill, plan.window_size, plan.window_step)
         frames = np.zeros((count, self.settings.filterbank_n_channels), np.uint16)
-        if count:
-            kernels.process_frames(pending, count, self._plan, self._estimate, frames)
-            pending = pending[count * self._plan.window_step:]
-            self._store(frames)
-        self._pending = pending.copy()
+        kernels.process_frames(self._buffer, count, plan, self._estimate, frames)
+        used = count * plan.window_step
+        self._buffer[: self._fill - used] = self._buffer[used: self._fill]
+        self._fill -= used
+        self._state[0] = self._fill
+        self._store(frames)
         if self.settings.activity_detection_enable:
             self.last_armed, self.last_tripped = self._activity.process(frames)
         return frames
