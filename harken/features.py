@@ -9,11 +9,11 @@ first channel of multichannel files, resampling to ``fe.sample_rate_hz``).
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from harken.atomic import atomic_path
 from harken.audio.io import read_audio
 from harken.errors import AudioError
 from harken.frontend import FrontendSettings, compute_spectrograms
@@ -63,17 +63,8 @@ def compute_features_for_files(
 
 def save_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
     """Write {name: array} as a compressed .npz, atomically (temp file + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".npz") as tmp:
         np.savez_compressed(tmp, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def save_pngs(folder: str | os.PathLike, arrays: dict[str, np.ndarray], settings: FrontendSettings) -> list[Path]:

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from harken.atomic import atomic_path
 from harken.errors import AudioError
 
 log = logging.getLogger(__name__)
@@ -148,15 +147,6 @@ def write_wav(path: str | os.PathLike, x: np.ndarray, sample_rate_hz: int) -> No
     """Write a mono 16-bit PCM wav atomically (temp file in the same folder, then rename)."""
     import soundfile as sf
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     samples = to_int16(check_audio(np.asarray(x), name=str(path)))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         sf.write(tmp, samples, sample_rate_hz, subtype="PCM_16", format="WAV")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

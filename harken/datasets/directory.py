@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from harken.config import reject_unknown_keys
 from harken.datasets.filecheck import CHECK_LEVELS
 from harken.datasets.scan import scan_folders
 from harken.datasets.splits import SPLITS, check_percentages, speaker_of, split_of_speaker
@@ -98,12 +99,7 @@ class DirectorySettings:
     @classmethod
     def from_dict(cls, data: dict) -> "DirectorySettings":
         """Inverse of ``to_dict``; unknown keys are rejected with the closest known name."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        for key in data:
-            if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise SettingsError(f"unknown directory dataset setting {key!r}{hint}")
+        reject_unknown_keys(data, [f.name for f in dataclasses.fields(cls)], owner="DirectorySettings")
         data = dict(data)
         if data.get("keywords") is not None:
             data["keywords"] = tuple(data["keywords"])

@@ -14,7 +14,6 @@ calls load it. Convolving speech with an RIR is the augmentation stage's job.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import json
 import logging
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from harken.config import reject_unknown_keys
 from harken.errors import SettingsError
 
 log = logging.getLogger(__name__)
@@ -75,12 +75,7 @@ class RirBankSettings:
 
     @classmethod
     def from_dict(cls, data: dict) -> RirBankSettings:
-        names = [f.name for f in dataclasses.fields(cls)]
-        for key in data:
-            if key not in names:
-                close = difflib.get_close_matches(key, names, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise SettingsError(f"RirBankSettings: unknown key {key!r}{hint}")
+        reject_unknown_keys(data, [f.name for f in dataclasses.fields(cls)], owner="RirBankSettings")
         return cls(**data)
 
     def cache_key(self) -> str:

@@ -16,9 +16,9 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
+from harken.atomic import write_json_atomic
 from harken.datasets.filecheck import AUDIO_EXTENSIONS, check_audio_file
 from harken.errors import DatasetError
 from harken.paths import cache_dir
@@ -59,19 +59,6 @@ def _scan_folder(folder: Path, check: str) -> list[list]:
     return rows
 
 
-def _write_json_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def scan_folders(root: str | os.PathLike, *, check: str = "header", use_cache: bool = True) -> dict[str, list[list]]:
     """Check every file of every sub-folder of ``root`` (cached).
 
@@ -94,7 +81,7 @@ def scan_folders(root: str | os.PathLike, *, check: str = "header", use_cache: b
     if use_cache:
         try:
             data = {"version": _CACHE_VERSION, "root": str(root), "check": check, "fingerprint": fingerprint}
-            _write_json_atomic(cache_path, {**data, "folders": folders})
+            write_json_atomic(cache_path, {**data, "folders": folders})
         except OSError as exc:
             log.warning("%s: cannot write the scan cache (%s); the next scan will redo the work", cache_path, exc)
     return folders

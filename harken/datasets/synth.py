@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import difflib
 import hashlib
 import json
 import logging
@@ -36,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from harken.atomic import write_text_atomic
+from harken.config import reject_unknown_keys
 from harken.audio.tts import ENGINES, Voice, available_engines, engine_voices
 from harken.errors import DatasetError, SettingsError
 
@@ -114,11 +115,7 @@ class SynthSettings:
 
     @classmethod
     def from_dict(cls, data: dict) -> SynthSettings:
-        names = [f.name for f in dataclasses.fields(cls)]
-        for key in data:
-            if key not in names:
-                close = difflib.get_close_matches(key, names, n=1)
-                raise SettingsError(f"SynthSettings: unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+        reject_unknown_keys(data, [f.name for f in dataclasses.fields(cls)], owner="SynthSettings")
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
@@ -276,12 +273,6 @@ def _manifest_row(plan: ClipPlan, info: dict) -> dict:
             "peak_dbfs": plan.peak_dbfs, **info}  # fmt: skip
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the parent, which terminates the pool (no traceback per worker)."""
     import signal
@@ -299,7 +290,7 @@ def _render_chunk(task: tuple[str, int, list[ClipPlan], int, int]) -> tuple[int,
         clip, info = render_clip(plan, sample_rate_hz=sample_rate_hz, clip_ms=clip_ms)
         write_wav(Path(folder) / plan.file, clip, sample_rate_hz)
         rows.append(_manifest_row(plan, info))
-    _write_text_atomic(Path(folder) / ".chunks" / f"{chunk:05d}.json", json.dumps(rows))
+    write_text_atomic(Path(folder) / ".chunks" / f"{chunk:05d}.json", json.dumps(rows))
     return len(plans), rows
 
 
@@ -407,7 +398,7 @@ def _finish(partial: Path, final: Path, settings: SynthSettings, rows: list[dict
     if settings.background_noise:
         _write_background_noise(partial / "_background_noise_", settings)
     lines = "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows)
-    _write_text_atomic(partial / "manifest.jsonl", lines)
+    write_text_atomic(partial / "manifest.jsonl", lines)
     columns = ["file", "label", "speaker", "engine", "voice", "rate_wpm", "pitch", "pitch_range", "kind", "text"]
     tmp = partial / ".manifest.csv.tmp"
     with open(tmp, "w", newline="", encoding="utf-8") as f:
@@ -415,11 +406,11 @@ def _finish(partial: Path, final: Path, settings: SynthSettings, rows: list[dict
         writer.writeheader()
         writer.writerows(rows)
     os.replace(tmp, partial / "manifest.csv")
-    _write_text_atomic(partial / "settings.json", json.dumps(settings.to_dict(), indent=2, sort_keys=True) + "\n")
+    write_text_atomic(partial / "settings.json", json.dumps(settings.to_dict(), indent=2, sort_keys=True) + "\n")
     shutil.rmtree(partial / ".chunks", ignore_errors=True)
     for stray in partial.rglob(".*.tmp"):  # left by a worker killed mid-write
         stray.unlink()
-    _write_text_atomic(partial / MARKER, json.dumps({"hash": key, "num_clips": len(rows)}) + "\n")
+    write_text_atomic(partial / MARKER, json.dumps({"hash": key, "num_clips": len(rows)}) + "\n")
     if final.exists():  # an incomplete leftover (no marker): replace it
         shutil.rmtree(final)
     os.replace(partial, final)

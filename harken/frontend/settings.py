@@ -9,13 +9,14 @@ It does not compute anything: see ``harken.frontend.tables`` and ``harken.fronte
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from harken.atomic import write_json_atomic
+from harken.config import reject_unknown_keys
 from harken.errors import SettingsError
 
 FE_PREFIX = "fe."
@@ -182,10 +183,7 @@ class FrontendSettings:
             if key == "fft_length":
                 fft_length = value
                 continue
-            if key not in names:
-                hint = difflib.get_close_matches(key, list(names), n=1)
-                fix = f"; did you mean fe.{hint[0]}?" if hint else ""
-                raise SettingsError(f"{source}: unknown setting {raw_key!r}{fix}")
+            reject_unknown_keys({key: value}, names, owner=source, prefix=FE_PREFIX)
             kwargs[key] = _coerce(value, names[key].type, key, source)
         try:
             settings = cls(**kwargs)
@@ -214,10 +212,7 @@ class FrontendSettings:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the settings as a JSON object of fe.* keys (atomically)."""
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
-        os.replace(tmp, path)
+        write_json_atomic(path, self.to_dict(), indent=1)
 
     def replace(self, **changes: Any) -> FrontendSettings:
         """A copy with some settings changed (validated again)."""

@@ -18,6 +18,7 @@ import flatbuffers
 import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 
+from harken.atomic import write_bytes_atomic
 from harken.errors import ModelFileError
 
 _FILE_IDENTIFIER = b"TFL3"
@@ -145,14 +146,7 @@ def _text(value: str | bytes | None) -> str | None:
 
 def write_file_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then move it into place."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_bytes_atomic(path, data)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ModelFileError(f"{path}: cannot write the model file ({exc.strerror})") from None
