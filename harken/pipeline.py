@@ -1,0 +1,307 @@
+"""The training-data pipeline: labelled clips in, augmented int8 spectrogram batches out for Keras.
+
+Every training sample is made fresh: read the clip, augment the waveform into a buffer of
+``warmup_ms`` + one model window (the speech lands in the window; the warm-up carries the same
+background), run the bit-exact front end over the whole buffer as the device would have run it,
+keep the last window of frames and scale it to int8 over that window only, then SpecAugment.
+Sample ``i`` of epoch ``e`` always draws from ``default_rng([seed, e, i])``, so any sample can be
+rebuilt alone, in any worker process or order. Validation data is not augmented and is cached.
+
+What it does not do: choose files or classes (``harken.datasets``), define the augmentations
+(``harken.augment``) or train (``harken.train``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from harken.atomic import atomic_path
+from harken.audio.io import read_audio
+from harken.errors import DatasetError
+from harken.frontend import FrontendSettings, compute_raw_spectrograms
+from harken.frontend.quantize import convert_output
+from harken.paths import cache_dir
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_CLASS = "_unknown_"
+SILENCE_CLASS = "_silence_"
+
+
+@dataclass(frozen=True, slots=True)
+class LabeledClip:
+    """One training or validation sample: ``path`` None means a generated silence sample."""
+
+    path: str | None
+    label: str
+
+
+def window_spectrogram(buffer: np.ndarray, frontend: FrontendSettings, *, dtype: str = "int8") -> np.ndarray:
+    """Spectrograms of the last model window of each buffer, as the streaming device has them.
+
+    The front end runs over the whole buffer from a fresh state (so noise reduction has warmed up
+    over the leading audio); the last ``frontend.num_frames`` frames are kept and, for int8, scaled
+    over those frames only.
+
+    Parameters
+    ----------
+    buffer : np.ndarray [shape=(n, samples) or (samples,)], int16 or float in [-1, 1)
+        ``samples - window_size`` should be a multiple of the window step so that the last frame
+        ends exactly at the last sample.
+    """
+    raw = compute_raw_spectrograms(buffer if buffer.ndim == 2 else buffer[None, :], frontend)
+    kept = raw[:, -frontend.num_frames:]
+    out = convert_output(kept, frontend, dtype)
+    return out if buffer.ndim == 2 else out[0]
+
+
+def warmup_samples(frontend: FrontendSettings, warmup_ms: int) -> int:
+    """Warm-up length in samples, rounded up to whole window steps (so frames align with the end)."""
+    wanted = frontend.sample_rate_hz * warmup_ms // 1000
+    step = frontend.window_step
+    return int(math.ceil(wanted / step) * step)
+
+
+def _class_index(class_names: Sequence[str]) -> dict[str, int]:
+    index = {name: i for i, name in enumerate(class_names)}
+    if len(index) != len(class_names):
+        raise DatasetError(f"class names repeat: {list(class_names)}")
+    return index
+
+
+def balanced_class_weights(labels: Sequence[int], num_classes: int) -> dict[int, float]:
+    """Keras class weights n / (k * count_c) for the classes present ("balanced")."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=num_classes)
+    total, present = counts.sum(), np.count_nonzero(counts)
+    return {c: float(total / (present * counts[c])) for c in range(num_classes) if counts[c]}
+
+
+def _read_clip(path: str, sample_rate_hz: int) -> np.ndarray:
+    audio, _ = read_audio(path, sample_rate_hz=sample_rate_hz, dtype="float32")
+    return audio
+
+
+def _fit_length(audio: np.ndarray, length: int) -> np.ndarray:
+    """Pad with zeros at the end, or cut the end, to exactly ``length`` samples."""
+    if len(audio) >= length:
+        return audio[:length]
+    return np.concatenate([audio, np.zeros(length - len(audio), dtype=audio.dtype)])
+
+
+def _keras_py_dataset():
+    import keras
+
+    return keras.utils.PyDataset
+
+
+class TrainingBatches(_keras_py_dataset()):
+    """Augmented training batches for ``model.fit`` (a ``keras.utils.PyDataset``).
+
+    Parameters
+    ----------
+    clips : sequence of LabeledClip
+    class_names : sequence of str
+        Output index order; every clip label must be one of them.
+    frontend : FrontendSettings
+    augmentation : harken.augment.AugmentationSettings
+    batch_size, seed : int
+    noise_clips, rirs : sequences of float32 arrays
+        Background recordings and room impulse responses for the augmenter (may be empty).
+    warmup_ms : int
+        Audio run through the front end before the model window (noise-reduction warm-up).
+    balanced_sampling : bool
+        Draw each epoch's samples with equal probability per class instead of each clip once.
+    workers, use_multiprocessing, max_queue_size :
+        Passed to ``keras.utils.PyDataset``: with ``use_multiprocessing`` the batches are made in
+        worker processes. Train with ``fit(..., shuffle=False)``: the order is ours, seeded.
+
+    Examples
+    --------
+    >>> batches = TrainingBatches(clips, class_names=["on", "off", "_unknown_"], frontend=fe,
+    ...                           augmentation=AugmentationSettings(), batch_size=64, seed=1)  # doctest: +SKIP
+    >>> x, y = batches[0]  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        clips: Sequence[LabeledClip],
+        *,
+        class_names: Sequence[str],
+        frontend: FrontendSettings,
+        augmentation,
+        batch_size: int = 64,
+        seed: int = 0,
+        noise_clips: Sequence[np.ndarray] = (),
+        rirs: Sequence[np.ndarray] = (),
+        warmup_ms: int = 1000,
+        balanced_sampling: bool = False,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 8,
+    ) -> None:
+        super().__init__(workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
+        from harken.augment import WaveformAugmenter
+
+        if not clips:
+            raise DatasetError("the training set is empty")
+        if batch_size < 1:
+            raise DatasetError(f"batch_size={batch_size} must be >= 1")
+        self.class_names = list(class_names)
+        index = _class_index(self.class_names)
+        missing = sorted({c.label for c in clips} - set(index))
+        if missing:
+            raise DatasetError(f"clip labels {missing} are not among the classes {self.class_names}")
+        self.clips = list(clips)
+        self.labels = np.array([index[c.label] for c in self.clips], dtype=np.int32)
+        self.frontend = frontend
+        self.augmentation = augmentation
+        self.batch_size = int(batch_size)
+        self.seed = int(seed)
+        self.warmup = warmup_samples(frontend, warmup_ms)
+        self.balanced_sampling = balanced_sampling
+        self.epoch = 0
+        self._augmenter = WaveformAugmenter(augmentation, sample_rate_hz=frontend.sample_rate_hz,
+                                            noise_clips=noise_clips, rirs=rirs)
+        self._noise_clips = list(noise_clips)
+        self._unknown = index.get(UNKNOWN_CLASS)
+        self._order = self._epoch_order(0)
+        self._parent_pid = os.getpid()
+        window_spectrogram(np.zeros(self.buffer_length, np.int16), frontend)  # compile before workers fork
+
+    @property
+    def buffer_length(self) -> int:
+        """Samples per training buffer: warm-up + one model window."""
+        return self.warmup + self.frontend.sample_length
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.clips) / self.batch_size)
+
+    def _epoch_order(self, epoch: int) -> np.ndarray:
+        """Which clip each position of ``epoch`` uses: a seeded permutation (or balanced draw)."""
+        rng = np.random.default_rng([self.seed, epoch, 0x5EED])
+        if not self.balanced_sampling:
+            return rng.permutation(len(self.clips))
+        counts = np.bincount(self.labels, minlength=len(self.class_names)).astype(np.float64)
+        weights = 1.0 / counts[self.labels]
+        return rng.choice(len(self.clips), size=len(self.clips), replace=True, p=weights / weights.sum())
+
+    def on_epoch_end(self) -> None:
+        """Move to the next epoch: a new order and new augmentation draws."""
+        self.set_epoch(self.epoch + 1)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Jump to ``epoch`` (e.g. when resuming training)."""
+        self.epoch = int(epoch)
+        self._order = self._epoch_order(self.epoch)
+
+    def make_sample(self, position: int, epoch: int | None = None) -> tuple[np.ndarray, int, list[dict]]:
+        """The float32 audio buffer, label index and applied augmentations of one sample position."""
+        epoch = self.epoch if epoch is None else epoch
+        order = self._order if epoch == self.epoch else self._epoch_order(epoch)
+        clip_index = int(order[position])
+        clip = self.clips[clip_index]
+        label = int(self.labels[clip_index])
+        rng = np.random.default_rng([self.seed, epoch, position])
+        length, window = self.buffer_length, self.frontend.sample_length
+        if clip.path is None:
+            from harken.augment import make_silence
+
+            audio, record = make_silence(length, rng=rng, sample_rate_hz=self.frontend.sample_rate_hz,
+                                         settings=self.augmentation, noise_clips=self._noise_clips)
+            return audio, label, record
+        source = _read_clip(clip.path, self.frontend.sample_rate_hz)
+        crop_share = getattr(self.augmentation, "cropped_known_fraction", 0.0)
+        is_keyword = not clip.label.startswith("_")
+        if is_keyword and self._unknown is not None and crop_share > 0 and rng.random() < crop_share:
+            audio, record = self._augmenter.cropped_known(source, length=length, window_length=window, rng=rng)
+            return audio, self._unknown, [{"name": "cropped_known", "from": clip.label}, *record]
+        audio, record = self._augmenter(source, length=length, window_length=window, rng=rng)
+        return audio, label, record
+
+    def spectrogram_batch(self, index: int, epoch: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """int8 [B, frames, channels] spectrograms and int32 labels of batch ``index``."""
+        epoch = self.epoch if epoch is None else epoch
+        start = index * self.batch_size
+        stop = min(start + self.batch_size, len(self.clips))
+        if not 0 <= start < stop:
+            raise IndexError(f"batch {index} out of range 0..{len(self) - 1}")
+        buffers, labels = [], []
+        for position in range(start, stop):
+            audio, label, _ = self.make_sample(position, epoch)
+            buffers.append(audio)
+            labels.append(label)
+        spectrograms = window_spectrogram(np.stack(buffers).astype(np.float32), self.frontend)
+        from harken.augment import spec_augment
+
+        for i in range(len(spectrograms)):
+            rng = np.random.default_rng([self.seed, epoch, start + i, 0x5BEC])
+            spectrograms[i] = spec_augment(spectrograms[i], rng=rng, settings=self.augmentation)
+        return spectrograms, np.asarray(labels, dtype=np.int32)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        if os.getpid() != self._parent_pid:
+            # In a worker process: Ctrl-C is the parent's to handle; the pool is closed from there.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        spectrograms, labels = self.spectrogram_batch(index)
+        return spectrograms.astype(np.float32)[..., None], labels
+
+
+def validation_arrays(
+    clips: Sequence[LabeledClip],
+    *,
+    class_names: Sequence[str],
+    frontend: FrontendSettings,
+    warmup_ms: int = 1000,
+    seed: int = 0,
+    use_cache: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Un-augmented (x float32 [n, frames, channels, 1], y int32 [n]) for validation, cached.
+
+    Each clip is cut or zero-padded to one window and preceded by ``warmup_ms`` of silence (the
+    device's state after quiet); generated silence entries are all zeros. The arrays are cached
+    under ``$HARKEN_HOME/cache/validation`` by a hash of the files, their sizes and mtimes, the
+    classes and the front-end settings.
+    """
+    if not clips:
+        raise DatasetError("the validation set is empty")
+    index = _class_index(class_names)
+    key = _validation_key(clips, class_names, frontend, warmup_ms, seed)
+    path = cache_dir() / "validation" / f"{key}.npz"
+    if use_cache and path.is_file():
+        with np.load(path) as cached:
+            return cached["x"], cached["y"]
+    warmup = warmup_samples(frontend, warmup_ms)
+    length = frontend.sample_length
+    x = np.empty((len(clips),) + frontend.spectrogram_shape + (1,), dtype=np.float32)
+    y = np.empty(len(clips), dtype=np.int32)
+    for start in range(0, len(clips), 256):
+        chunk = clips[start:start + 256]
+        buffers = np.zeros((len(chunk), warmup + length), dtype=np.float32)
+        for i, clip in enumerate(chunk):
+            if clip.path is not None:
+                buffers[i, warmup:] = _fit_length(_read_clip(clip.path, frontend.sample_rate_hz), length)
+            y[start + i] = index[clip.label]
+        x[start:start + len(chunk), ..., 0] = window_spectrogram(buffers, frontend)
+    if use_cache:
+        with atomic_path(path, suffix=".npz") as tmp:
+            np.savez(tmp, x=x, y=y)
+    return x, y
+
+
+def _validation_key(clips, class_names, frontend, warmup_ms, seed) -> str:
+    digest = hashlib.sha256()
+    digest.update(json.dumps([list(class_names), frontend.to_dict(), warmup_ms, seed], sort_keys=True).encode())
+    for clip in clips:
+        stat = os.stat(clip.path) if clip.path else None
+        digest.update(f"{clip.path}|{clip.label}|{stat.st_size if stat else 0}|{stat.st_mtime_ns if stat else 0}\n"
+                      .encode())
+    return digest.hexdigest()[:24]
