@@ -70,6 +70,47 @@ def features(
         typer.echo(f"{len(arrays)} spectrogram(s) of {first.shape[0]}x{first.shape[1]} {first.dtype} -> {out}")
 
 
+@app.command(
+    "view-audio",
+    epilog="Examples:\n\n"
+    "  harken view-audio clip.wav --out views/\n\n"
+    "  harken view-audio clip.wav --settings fe.json --augmentation aug.json --count 16 --seed 3",
+)
+def view_audio(
+    audio: Annotated[Path, typer.Argument(help="The clip to augment (wav or flac).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNGs, wavs and augmentations.json.")] = Path(
+        "views"
+    ),
+    settings: Annotated[
+        Optional[Path], typer.Option("--settings", "-s", help="Front-end settings JSON (default: the v3 settings).")
+    ] = None,
+    augmentation: Annotated[
+        Optional[Path], typer.Option(help="Augmentation settings JSON (default: harken's default recipe).")
+    ] = None,
+    count: Annotated[int, typer.Option(min=1, max=256, help="How many augmented versions.")] = 8,
+    seed: Annotated[int, typer.Option(help="Seed of the augmentation draws.")] = 0,
+    rooms: Annotated[bool, typer.Option("--rooms/--no-rooms", help="Use the cached room impulse response bank.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Write PNGs of a clip's spectrogram and of N augmented versions, and the augmented wavs."""
+    from harken.augment import AugmentationSettings
+    from harken.config import load_json_object
+    from harken.frontend import FrontendSettings
+    from harken.view_audio import render_views
+
+    fe = FrontendSettings.load(settings) if settings is not None else FrontendSettings()
+    aug = AugmentationSettings.from_dict(load_json_object(augmentation)) if augmentation else AugmentationSettings()
+    rirs = ()
+    if rooms:
+        from harken.datasets.rir import RirBankSettings, rir_bank
+
+        bank = rir_bank(RirBankSettings(sample_rate_hz=fe.sample_rate_hz))
+        rirs = [bank.get(i) for i in range(len(bank))]
+    written = render_views(audio, out, frontend=fe, augmentation=aug, count=count, seed=seed, rirs=rirs)
+    if not quiet:
+        typer.echo(f"{len(written)} files -> {out}")
+
+
 def main() -> None:
     """Entry point: run the app, turning HarkenError into a one-line error and exit code 2."""
     logging.basicConfig(level=os.environ.get("HARKEN_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
