@@ -11,11 +11,22 @@ from harken.errors import (
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    """``harken.ModelSpec`` on first use (keeps ``import harken`` light: no TensorFlow, no numba)."""
+    if name == "ModelSpec":
+        from harken.spec import ModelSpec
+
+        return ModelSpec
+    raise AttributeError(f"module 'harken' has no attribute {name!r}")
+
+
 __all__ = [
     "AudioError",
     "DatasetError",
     "HarkenError",
     "ModelFileError",
+    "ModelSpec",
     "SettingsError",
     "SpecError",
     "__version__",
