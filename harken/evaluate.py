@@ -1,0 +1,308 @@
+"""Evaluate a model on a folder of labelled clips, the way the firmware would run it.
+
+In: a model (``.tflite``/``.keras`` path, or a spec NAME) and a directory dataset (class folders).
+Out: :class:`ScoredClips` (every clip's scores) and :class:`Evaluation` (the figures), saved as
+``eval-results.json``, ``eval-predictions.csv`` and PNG plots.
+
+Dataset classes the model lacks are counted as ``_unknown_`` (``yes`` for an on/off model; and
+``_silence_`` for a model without a silence class). Figures come in two views (see
+``harken.metrics``): per model class, and keywords versus ``reject``. One clip is one inference, so
+the firmware's averaged score is the clip's score; "detected as c" means that c is the top class
+and its uint8 score is ``>= threshold_c`` of the embedded ``detection_threshold_list``; otherwise
+the clip is rejected. Streaming evaluation (many windows per recording) is not done here.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import logging
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from harken import metrics
+from harken.atomic import write_json_atomic, write_text_atomic
+from harken.errors import DatasetError, ModelFileError, SettingsError
+from harken.inference import MODEL_SUFFIXES, ClipModel, load_clip_model
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_CLASS = "_unknown_"
+RESULTS_FILE = "eval-results.json"
+PREDICTIONS_FILE = "eval-predictions.csv"
+
+Progress = Callable[[int, int], None]
+
+__all__ = [
+    "Evaluation", "ScoredClips", "evaluate_model", "evaluate_scores", "map_label", "resolve_model",
+    "save_evaluation", "score_clips", "score_dataset",
+]  # fmt: skip
+
+
+@dataclass(slots=True, kw_only=True)
+class ScoredClips:
+    """Every clip's scores. ``labels``: dataset classes; ``true_labels``: mapped to the model."""
+
+    classes: tuple[str, ...]
+    paths: tuple[str, ...]
+    labels: tuple[str, ...]
+    true_labels: tuple[str, ...]
+    probabilities: np.ndarray  # [n, classes] float32
+    scores: np.ndarray  # [n, classes] uint8, the firmware's 0..255 scale
+
+
+@dataclass(slots=True, kw_only=True)
+class Evaluation:
+    """The figures of one evaluation (``None`` = undefined, e.g. recall of a class without clips)."""
+
+    model: str
+    dataset: str
+    num_clips: int
+    classes: list[str]
+    clip_counts: dict[str, int]
+    accuracy: float
+    balanced_accuracy: float | None
+    keyword_recall: dict[str, float | None]
+    false_accept_rate: float | None
+    num_false_accepts: int
+    false_accepts_by_label: dict[str, int]
+    class_recall: dict[str, float | None]
+    class_precision: dict[str, float | None]
+    roc_auc: dict[str, float | None]
+    average_roc_auc: float | None
+    average_precision: dict[str, float | None]
+    confusion_matrix: dict[str, object]
+    detection: dict[str, object] | None
+
+    def to_dict(self) -> dict:
+        """Plain JSON types."""
+        return dataclasses.asdict(self)
+
+
+def map_label(label: str, classes: Sequence[str]) -> str:
+    """A dataset class as the model sees it: itself if the model has it, else ``_unknown_``.
+
+    Examples
+    --------
+    >>> [map_label(c, ("on", "off", "_unknown_")) for c in ("on", "yes", "_silence_")]
+    ['on', '_unknown_', '_unknown_']
+    """
+    return label if label in classes else UNKNOWN_CLASS
+
+
+def resolve_model(model: str | os.PathLike) -> Path:
+    """A model file from a path, or from a spec NAME through ``harken.spec``."""
+    path = Path(model).expanduser()
+    if path.suffix.lower() in MODEL_SUFFIXES or path.exists():
+        return path
+    try:
+        from harken.spec import find_spec  # noqa: F401
+    except ImportError:
+        raise ModelFileError(
+            f"{model}: not a model file, and evaluating a model NAME needs the spec module (harken.spec), "
+            "which this installation lacks; give the .tflite or .keras file instead"
+        ) from None
+    return _model_file_of_spec(str(model))
+
+
+def _model_file_of_spec(name: str) -> Path:
+    """The int8 .tflite (else .keras) in the work directory of spec ``name``."""
+    from harken.paths import harken_home
+    from harken.spec import find_spec
+
+    find_spec(name)  # raises SpecError naming the search path when there is no such spec
+    work = harken_home() / "models" / name
+    for pattern in (f"{name}.tflite", "*.tflite", f"{name}.keras", "*.keras"):
+        found = sorted(p for p in work.glob(pattern) if "float" not in p.name)
+        if found:
+            return found[0]
+    raise ModelFileError(f"{work}: no trained model of spec {name!r}; run 'harken train {name}' first")
+
+
+def _fit_length(clip: np.ndarray, length: int) -> np.ndarray:
+    """Zero-pad at the end or keep the first ``length`` samples (clips shorter than 1 s are common)."""
+    if clip.size >= length:
+        return clip[:length]
+    return np.concatenate([clip, np.zeros(length - clip.size, dtype=clip.dtype)])
+
+
+def score_clips(
+    model: ClipModel,
+    paths: Sequence[str],
+    labels: Sequence[str],
+    *,
+    batch_size: int = 256,
+    progress: Progress | None = None,
+) -> ScoredClips:
+    """Read, front-end and score clips (each padded or cut to ``fe.sample_length_ms``).
+
+    ``progress(done, total)`` is called after every batch.
+    """
+    from harken.audio.io import read_audio
+    from harken.frontend import compute_spectrograms
+
+    if len(paths) != len(labels):
+        raise SettingsError(f"{len(paths)} paths but {len(labels)} labels; give one label per clip")
+    if not paths:
+        raise DatasetError("no clips to evaluate")
+    fe = model.frontend
+    probabilities, scores = [], []
+    for start in range(0, len(paths), batch_size):
+        batch = [_fit_length(read_audio(p, sample_rate_hz=fe.sample_rate_hz)[0], fe.sample_length)
+                 for p in paths[start : start + batch_size]]  # fmt: skip
+        p, s = model.predict(compute_spectrograms(np.stack(batch), fe, dtype="int8"))
+        probabilities.append(p)
+        scores.append(s)
+        if progress is not None:
+            progress(min(start + batch_size, len(paths)), len(paths))
+    return ScoredClips(
+        classes=model.classes, paths=tuple(str(p) for p in paths), labels=tuple(labels),
+        true_labels=tuple(map_label(label, model.classes) for label in labels),
+        probabilities=np.concatenate(probabilities), scores=np.concatenate(scores),
+    )  # fmt: skip
+
+
+def score_dataset(
+    model: ClipModel,
+    root: str | os.PathLike,
+    *,
+    split: str | None = None,
+    batch_size: int = 256,
+    progress: Progress | None = None,
+) -> ScoredClips:
+    """Score every clip of a directory dataset (or one ``split`` of it: training/validation/testing)."""
+    from harken.datasets import DirectorySettings, load_directory_dataset
+
+    dataset = load_directory_dataset(root, DirectorySettings())
+    samples = [s for s in (dataset.samples if split is None else dataset.split(split)) if s.path is not None]
+    if not samples:
+        raise DatasetError(f"{root}: no clips{f' in split {split!r}' if split else ''} to evaluate")
+    for keyword in (c for c in model.classes if metrics.is_keyword(c)):
+        if not any(s.label == keyword for s in samples):
+            log.warning("%s: no clips of the model's keyword %r; its recall is undefined", root, keyword)
+    return score_clips(model, [s.path for s in samples], [s.label for s in samples],
+                       batch_size=batch_size, progress=progress)  # fmt: skip
+
+
+def _confusion(true: Sequence[str], predicted: Sequence[str], rows: list[str], columns: list[str]) -> dict:
+    t = np.array([rows.index(x) for x in true], dtype=np.int64)
+    p = np.array([columns.index(x) for x in predicted], dtype=np.int64)
+    matrix = metrics.confusion_matrix(t, p, num_true=len(rows), num_predicted=len(columns))
+    return {"true": rows, "predicted": columns, "counts": matrix.tolist()}
+
+
+def detect(scores: np.ndarray, classes: Sequence[str], thresholds: Sequence[int]) -> list[str]:
+    """The firmware's decision per clip: the top class if its uint8 score >= its threshold, else ``reject``."""
+    top = np.argmax(scores, axis=1)
+    hit = scores[np.arange(scores.shape[0]), top] >= np.asarray(thresholds)[top]
+    return [classes[c] if h else metrics.REJECT for c, h in zip(top, hit)]
+
+
+def _detection_figures(scored: ScoredClips, thresholds: Sequence[int]) -> dict:
+    detected = detect(scored.scores, scored.classes, thresholds)
+    recall, balanced, far, num_fa = metrics.keyword_view(scored.true_labels, detected)
+    as_group = [t if metrics.is_keyword(t) else metrics.REJECT for t in scored.true_labels]
+    outcome = [d if metrics.is_keyword(d) else metrics.REJECT for d in detected]
+    groups = [c for c in scored.classes if metrics.is_keyword(c)] + [metrics.REJECT]
+    return {
+        "thresholds": dict(zip(scored.classes, (int(t) for t in thresholds))),
+        "accuracy": float(np.mean([a == b for a, b in zip(as_group, outcome)])),
+        "balanced_accuracy": balanced, "keyword_recall": recall,
+        "false_accept_rate": far, "num_false_accepts": num_fa,
+        "confusion_matrix": _confusion(as_group, outcome, groups, groups),
+    }  # fmt: skip
+
+
+def evaluate_scores(
+    scored: ScoredClips, *, thresholds: Sequence[int] | None = None, model: str = "", dataset: str = ""
+) -> Evaluation:
+    """All figures of scored clips; ``thresholds`` (0..255 per class) adds the ``detection`` figures.
+
+    Examples
+    --------
+    >>> ev = evaluate_scores(scored, thresholds=[200, 200, 255])  # doctest: +SKIP
+    >>> ev.balanced_accuracy, ev.detection["false_accept_rate"]  # doctest: +SKIP
+    """
+    classes = list(scored.classes)
+    if thresholds is not None and len(thresholds) != len(classes):
+        raise SettingsError(f"{len(thresholds)} thresholds for {len(classes)} classes {classes}; give one per class")
+    top = np.argmax(scored.probabilities, axis=1)
+    predicted = [classes[i] for i in top]
+    true = list(scored.true_labels)
+    rows = classes + sorted({t for t in true if t not in classes})
+    confusion = _confusion(true, predicted, rows, classes)
+    class_recall, class_precision = metrics.per_class_recall_precision(
+        np.array(confusion["counts"]), rows, classes)  # fmt: skip
+    keyword_recall, balanced, far, num_fa = metrics.keyword_view(true, predicted)
+    false_accepts = Counter(label for label, t, p in zip(scored.labels, true, predicted)
+                            if not metrics.is_keyword(t) and metrics.is_keyword(p))  # fmt: skip
+    auc, ap = {}, {}
+    for i, name in enumerate(classes):
+        positive = np.array([t == name for t in true], dtype=bool)
+        auc[name] = metrics.roc_auc(scored.probabilities[:, i], positive)
+        ap[name] = metrics.average_precision(scored.probabilities[:, i], positive)
+    defined = [v for v in auc.values() if v is not None]
+    return Evaluation(
+        model=model, dataset=dataset, num_clips=len(true), classes=classes,
+        clip_counts=dict(sorted(Counter(scored.labels).items())),
+        accuracy=float(np.mean([t == p for t, p in zip(true, predicted)])),
+        balanced_accuracy=balanced, keyword_recall=keyword_recall,
+        false_accept_rate=far, num_false_accepts=num_fa, false_accepts_by_label=dict(false_accepts.most_common()),
+        class_recall=class_recall, class_precision=class_precision,
+        roc_auc=auc, average_roc_auc=float(np.mean(defined)) if defined else None, average_precision=ap,
+        confusion_matrix=confusion,
+        detection=_detection_figures(scored, thresholds) if thresholds is not None else None,
+    )  # fmt: skip
+
+
+def evaluate_model(
+    model: str | os.PathLike | ClipModel,
+    dataset: str | os.PathLike,
+    *,
+    split: str | None = None,
+    settings: str | os.PathLike | None = None,
+    classes: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> tuple[Evaluation, ScoredClips]:
+    """Load a model, score a dataset and compute every figure (embedded thresholds included).
+
+    Examples
+    --------
+    >>> ev, scored = evaluate_model("on_off.tflite", "speech_commands_dev")  # doctest: +SKIP
+    >>> round(ev.balanced_accuracy, 3)  # doctest: +SKIP
+    0.905
+    """
+    if not isinstance(model, ClipModel):
+        model = load_clip_model(resolve_model(model), settings=settings, classes=classes)
+    scored = score_dataset(model, dataset, split=split, progress=progress)
+    evaluation = evaluate_scores(scored, thresholds=model.detection_thresholds(), model=model.path,
+                                 dataset=str(Path(dataset).expanduser().resolve()))  # fmt: skip
+    return evaluation, scored
+
+
+def save_evaluation(
+    evaluation: Evaluation, scored: ScoredClips, out_dir: str | os.PathLike, *, plots: bool = True
+) -> list[Path]:
+    """Write ``eval-results.json``, ``eval-predictions.csv`` and (``plots``) the PNG plots; return the paths."""
+    out = Path(out_dir).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out / RESULTS_FILE, evaluation.to_dict(), indent=1)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["path", "label", "true", "predicted", *(f"score_{c}" for c in scored.classes)])
+    for i, path in enumerate(scored.paths):
+        predicted = scored.classes[int(np.argmax(scored.probabilities[i]))]
+        writer.writerow([path, scored.labels[i], scored.true_labels[i], predicted, *scored.scores[i].tolist()])
+    write_text_atomic(out / PREDICTIONS_FILE, text.getvalue())
+    written = [out / RESULTS_FILE, out / PREDICTIONS_FILE]
+    if plots:
+        from harken.plots import save_evaluation_plots
+
+        written += save_evaluation_plots(evaluation, scored, out)
+    return written

@@ -1,0 +1,222 @@
+"""Classification metrics for keyword spotting, in plain numpy.
+
+In: true and predicted class indices, per-class scores. Out: confusion matrices, recall/precision,
+balanced accuracy, false-accept rates, ROC and precision-recall curves and their areas.
+
+Keyword spotting has two views of the same predictions:
+
+- the *class* view: every model class (``on``, ``off``, ``_unknown_``, ``_silence_``...) is scored on
+  its own (confusion matrix, per-class recall and precision, one-vs-rest ROC-AUC);
+- the *keyword* view: a **keyword** is a class whose name does not start with ``_``; every other
+  class is a way of saying "no keyword", so they merge into one ``reject`` group. Balanced accuracy
+  is the mean recall of the keywords and ``reject``; a **false accept** is a non-keyword clip
+  predicted (or detected) as a keyword. This is what a device user feels.
+
+Undefined figures (the recall of a class with no clips, the AUC of a class with no negatives) are
+``None``, never 0 and never NaN, so they survive JSON and cannot be mistaken for measurements.
+This module does not run models: see ``harken.evaluate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from harken.errors import SettingsError
+
+REJECT = "reject"
+
+__all__ = [
+    "REJECT",
+    "average_precision",
+    "confusion_matrix",
+    "is_keyword",
+    "keyword_view",
+    "per_class_recall_precision",
+    "precision_recall_curve",
+    "roc_auc",
+    "roc_curve",
+]
+
+
+def is_keyword(name: str) -> bool:
+    """A keyword is a class whose name does not start with ``_`` (``_unknown_`` is not one).
+
+    Examples
+    --------
+    >>> [is_keyword(c) for c in ("on", "_unknown_", "_silence_")]
+    [True, False, False]
+    """
+    return not name.startswith("_")
+
+
+def confusion_matrix(true: np.ndarray, predicted: np.ndarray, *, num_true: int, num_predicted: int) -> np.ndarray:
+    """Counts ``[true class, predicted class]`` (int64).
+
+    Parameters
+    ----------
+    true, predicted : np.ndarray [shape=(n,), int]
+        Class indices in ``[0, num_true)`` and ``[0, num_predicted)``.
+
+    Examples
+    --------
+    >>> confusion_matrix(np.array([0, 0, 1]), np.array([0, 1, 1]), num_true=2, num_predicted=2).tolist()
+    [[1, 1], [0, 1]]
+    """
+    true = np.asarray(true, dtype=np.int64)
+    predicted = np.asarray(predicted, dtype=np.int64)
+    if true.shape != predicted.shape or true.ndim != 1:
+        raise SettingsError(f"true {true.shape} and predicted {predicted.shape} must be 1-D and of one length")
+    for name, values, size in (("true", true, num_true), ("predicted", predicted, num_predicted)):
+        if values.size and (values.min() < 0 or values.max() >= size):
+            raise SettingsError(f"{name} class indices must be in [0, {size}), got [{values.min()}, {values.max()}]")
+    matrix = np.zeros((num_true, num_predicted), dtype=np.int64)
+    np.add.at(matrix, (true, predicted), 1)
+    return matrix
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return float(numerator) / float(denominator) if denominator > 0 else None
+
+
+def per_class_recall_precision(
+    matrix: np.ndarray, true_labels: Sequence[str], predicted_labels: Sequence[str]
+) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """Recall of every true label and precision of every predicted label of a confusion matrix.
+
+    A label counts as correct where the true and predicted names are equal, so the matrix need not
+    be square (a true ``_unknown_`` row for a model without that class has no correct column).
+    """
+    recall, precision = {}, {}
+    for i, name in enumerate(true_labels):
+        j = list(predicted_labels).index(name) if name in predicted_labels else None
+        recall[name] = _ratio(matrix[i, j] if j is not None else 0, matrix[i].sum())
+    for j, name in enumerate(predicted_labels):
+        i = list(true_labels).index(name) if name in true_labels else None
+        precision[name] = _ratio(matrix[i, j] if i is not None else 0, matrix[:, j].sum())
+    return recall, precision
+
+
+def keyword_view(
+    true_labels: Sequence[str], predicted_labels: Sequence[str]
+) -> tuple[dict[str, float | None], float | None, float | None, int]:
+    """Keyword-view figures of paired label lists (a predicted label may be ``reject``).
+
+    Returns
+    -------
+    (recall, balanced_accuracy, false_accept_rate, num_false_accepts)
+        ``recall`` has every keyword among the true labels, then ``reject`` (every non-keyword
+        true label); ``balanced_accuracy`` is their mean over groups that have clips; the false-accept
+        rate is false accepts over non-keyword clips.
+
+    Examples
+    --------
+    >>> r, bal, far, n = keyword_view(["on", "on", "_unknown_", "_silence_"], ["on", "reject", "on", "_unknown_"])
+    >>> r, bal, far, n
+    ({'on': 0.5, 'reject': 0.5}, 0.5, 0.5, 1)
+    """
+    true_kw = np.array([is_keyword(t) for t in true_labels], dtype=bool)
+    pred_kw = np.array([p != REJECT and is_keyword(p) for p in predicted_labels], dtype=bool)
+    same = np.array([t == p for t, p in zip(true_labels, predicted_labels)], dtype=bool)
+    recall: dict[str, float | None] = {}
+    for keyword in sorted({t for t in true_labels if is_keyword(t)}):
+        rows = np.array([t == keyword for t in true_labels], dtype=bool)
+        recall[keyword] = _ratio(np.sum(same & rows), rows.sum())
+    non_keyword = ~true_kw
+    num_false_accepts = int(np.sum(non_keyword & pred_kw))
+    recall[REJECT] = _ratio(np.sum(non_keyword & ~pred_kw), non_keyword.sum())
+    present = [v for v in recall.values() if v is not None]
+    balanced = float(np.mean(present)) if present else None
+    return recall, balanced, _ratio(num_false_accepts, non_keyword.sum()), num_false_accepts
+
+
+def _check_binary(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    scores = np.asarray(scores, dtype=np.float64)
+    positive = np.asarray(positive, dtype=bool)
+    if scores.shape != positive.shape or scores.ndim != 1:
+        raise SettingsError(f"scores {scores.shape} and positive {positive.shape} must be 1-D and of one length")
+    if not np.all(np.isfinite(scores)):
+        raise SettingsError("scores must be finite")
+    return scores, positive
+
+
+def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
+    """Area under the ROC curve: the chance a random positive scores above a random negative.
+
+    Ties count one half (Mann-Whitney U with average ranks). ``None`` when there are no positives
+    or no negatives.
+
+    Examples
+    --------
+    >>> roc_auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([False, False, True, True]))
+    0.75
+    """
+    scores, positive = _check_binary(scores, positive)
+    num_pos, num_neg = int(positive.sum()), int((~positive).sum())
+    if num_pos == 0 or num_neg == 0:
+        return None
+    order = np.argsort(scores, kind="mergesort")
+    sorted_scores = scores[order]
+    ranks = np.empty(scores.size, dtype=np.float64)
+    # Average rank (1-based) for every run of equal scores.
+    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
+    ends = np.r_[starts[1:], scores.size]
+    for start, end in zip(starts, ends):
+        ranks[order[start:end]] = (start + end + 1) / 2.0
+    u = ranks[positive].sum() - num_pos * (num_pos + 1) / 2.0
+    return float(u / (num_pos * num_neg))
+
+
+def _cumulative_counts(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """True/false positives at every distinct threshold, highest threshold first."""
+    order = np.argsort(-scores, kind="mergesort")
+    scores, positive = scores[order], positive[order]
+    last_of_run = np.r_[scores[1:] != scores[:-1], True]
+    tp = np.cumsum(positive)[last_of_run]
+    fp = np.cumsum(~positive)[last_of_run]
+    return tp, fp, scores[last_of_run]
+
+
+def roc_curve(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ROC points ``(false_positive_rate, true_positive_rate, thresholds)``, from (0, 0) to (1, 1).
+
+    Point ``k`` counts a clip positive when its score is ``>= thresholds[k]``; the first point has
+    threshold ``+inf``. Rates are NaN for an empty class (use :func:`roc_auc` to test for that).
+    """
+    scores, positive = _check_binary(scores, positive)
+    tp, fp, thresholds = _cumulative_counts(scores, positive)
+    num_pos, num_neg = max(int(positive.sum()), 0), max(int((~positive).sum()), 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tpr = np.r_[0.0, tp / num_pos] if num_pos else np.full(tp.size + 1, np.nan)
+        fpr = np.r_[0.0, fp / num_neg] if num_neg else np.full(fp.size + 1, np.nan)
+    return fpr, tpr, np.r_[np.inf, thresholds]
+
+
+def precision_recall_curve(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision-recall points ``(precision, recall, thresholds)``, highest threshold first.
+
+    Point ``k`` counts a clip positive when its score is ``>= thresholds[k]``.
+    """
+    scores, positive = _check_binary(scores, positive)
+    tp, fp, thresholds = _cumulative_counts(scores, positive)
+    num_pos = int(positive.sum())
+    precision = tp / np.maximum(tp + fp, 1)
+    recall = tp / num_pos if num_pos else np.full(tp.size, np.nan)
+    return precision, recall, thresholds
+
+
+def average_precision(scores: np.ndarray, positive: np.ndarray) -> float | None:
+    """Area under the precision-recall steps: sum of (recall step) x precision. ``None`` without positives.
+
+    Examples
+    --------
+    >>> average_precision(np.array([0.9, 0.8, 0.7]), np.array([True, False, True]))
+    0.8333333333333333
+    """
+    scores, positive = _check_binary(scores, positive)
+    if not positive.any():
+        return None
+    precision, recall, _ = precision_recall_curve(scores, positive)
+    steps = np.diff(np.r_[0.0, recall])
+    return float(np.sum(steps * precision))
