@@ -77,9 +77,8 @@ def load_spec(path: str | os.PathLike) -> ModelSpec:
     try:
         exec(code, module.__dict__)
     except Exception as exc:  # noqa: BLE001 - any failure in user code becomes a SpecError
-        line = _line_in_traceback(exc, path)
-        if line is None and isinstance(exc, SpecProblem):
-            line = _find_line(source, exc.token)
+        line = _find_line(source, exc.token) if isinstance(exc, SpecProblem) else None
+        line = line or _line_in_traceback(exc, path)
         where = f"{path}:{line}" if line else str(path)
         kind = "" if isinstance(exc, HarkenError) else f"{type(exc).__name__}: "
         raise SpecError(f"{where}: {kind}{exc}") from None

@@ -1,0 +1,442 @@
+"""Training: a spec and its data in, the best Keras model, history, int8 .tflite and archive out.
+
+Three levels, each usable alone (Keras progressive disclosure):
+
+- ``harken train NAME`` (CLI) -> :func:`train` (data, fit, quantize, evaluate, summaries, archive);
+- :func:`fit` runs Keras ``fit`` on a ``TrainingData`` with the spec's schedule and callbacks;
+- :func:`build_model_for_spec` + :func:`compile_for_spec` give the model for your own loop.
+
+Files in the work directory (``$HARKEN_HOME/models/NAME``): ``best.weights.h5`` (best epoch by
+``training.checkpoint_monitor``), ``state/`` (weights, optimizer and callback state after each
+epoch, so ``resume=True`` continues after a crash or kill -9 losing at most the current epoch),
+``history.json`` / ``history.png``, ``NAME.keras``, ``NAME.tflite`` (int8),
+``NAME.float32.tflite``, ``representative.npy``, ``summary.txt``, ``validation_results.json``.
+Ctrl-C stops cleanly: the best checkpoint and the state of the last finished epoch are kept.
+It does not make the data (``harken.pipeline``) or define the model (``harken.models``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harken.atomic import atomic_path, write_json_atomic, write_text_atomic
+from harken.errors import HarkenError, SettingsError
+from harken.spec import ModelSpec
+
+log = logging.getLogger(__name__)
+
+BEST_WEIGHTS = "best.weights.h5"
+STATE_DIR = "state"
+STATE_FILE = "state.json"
+HISTORY_FILE = "history.json"
+
+
+@dataclass(slots=True, kw_only=True)
+class FitResult:
+    """What :func:`fit` did: the history (one list per metric, ``lr`` included) and the best epoch."""
+
+    work_dir: Path
+    history: dict[str, list[float]]
+    best_epoch: int | None
+    best_value: float | None
+    epochs_done: int
+    interrupted: bool = False
+    stopped_early: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class TrainResult:
+    """What :func:`train` produced (paths, figures); ``interrupted`` means only ``fit`` ran."""
+
+    fit: FitResult
+    keras_path: Path | None = None
+    archive_path: Path | None = None
+    quantization: Any = None
+    validation: dict[str, Any] = field(default_factory=dict)
+
+
+# ---- model -------------------------------------------------------------------------------------------
+def build_model_for_spec(spec: ModelSpec):
+    """The spec's (untrained) Keras model for ``spec.input_shape`` and its classes."""
+    import keras
+
+    from harken.models import build_model
+
+    keras.utils.set_random_seed(spec.seed)
+    arch = spec.model.architecture
+    if isinstance(arch, str):
+        return build_model(arch, input_shape=spec.input_shape, num_classes=spec.num_classes, **spec.model.options)
+    model = arch(spec.input_shape, spec.num_classes, **spec.model.options)
+    if tuple(model.input_shape[1:]) != spec.input_shape or model.output_shape[-1] != spec.num_classes:
+        raise SettingsError(f"model builder {arch.__name__} gave input {model.input_shape} / output "
+                            f"{model.output_shape}; the spec needs {spec.input_shape} -> {spec.num_classes} classes")
+    return model
+
+
+def compile_for_spec(model, spec: ModelSpec) -> None:
+    """Compile with the spec's optimizer, sparse categorical cross-entropy and accuracy."""
+    import keras
+
+    optimizers = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
+                  "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
+    t = spec.training
+    try:
+        optimizer = optimizers[t.optimizer](learning_rate=t.learning_rate, **t.optimizer_options)
+    except TypeError as exc:
+        raise SettingsError(f"training optimizer_options={t.optimizer_options}: {exc}") from None
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  jit_compile=False)
+
+
+# ---- callbacks ---------------------------------------------------------------------------------------
+def _keras_callbacks():
+    import keras
+
+    class SteppedLearningRate(keras.callbacks.Callback):
+        """Learning rate from ``((num_batches, lr), ...)`` counted over all batches; stops after the last."""
+
+        def __init__(self, steps, steps_per_epoch: int) -> None:
+            super().__init__()
+            self.bounds = np.cumsum([n for n, _ in steps])
+            self.rates = [lr for _, lr in steps]
+            self.steps_per_epoch = steps_per_epoch
+            self.epoch = 0
+
+        def learning_rate_at(self, batch_index: int) -> float | None:
+            i = int(np.searchsorted(self.bounds, batch_index, side="right"))
+            return self.rates[i] if i < len(self.rates) else None
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_begin(self, batch, logs=None):
+            lr = self.learning_rate_at(self.epoch * self.steps_per_epoch + batch)
+            if lr is not None:
+                self.model.optimizer.learning_rate = lr
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch * self.steps_per_epoch + batch + 1 >= self.bounds[-1]:
+                self.model.stop_training = True
+
+    class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+        restored: dict = {}
+
+        def on_train_begin(self, logs=None):
+            super().on_train_begin(logs)
+            for k, v in self.restored.items():
+                setattr(self, k, v)
+
+        def state(self) -> dict:
+            return {"wait": int(self.wait), "best": _float(self.best)}
+
+    class ResumableReduceLr(keras.callbacks.ReduceLROnPlateau):
+        restored: dict = {}
+
+        def on_train_begin(self, logs=None):
+            super().on_train_begin(logs)
+            for k, v in self.restored.items():
+                setattr(self, k, v)
+
+        def state(self) -> dict:
+            return {"wait": int(self.wait), "best": _float(self.best), "cooldown_counter": int(self.cooldown_counter)}
+
+    class TrainingState(keras.callbacks.Callback):
+        """After each epoch: history, best weights (atomic), and resumable state (atomic, then the JSON)."""
+
+        def __init__(self, work_dir: Path, monitor: str, saved: dict | None, others: list) -> None:
+            super().__init__()
+            self.work_dir, self.monitor, self.others = work_dir, monitor, others
+            saved = saved or {}
+            self.history: dict[str, list[float]] = saved.get("history", {})
+            self.best = saved.get("best_value")
+            self.best_epoch = saved.get("best_epoch")
+            self.epochs_done = saved.get("epochs_done", 0)
+            self.mode_max = "loss" not in monitor
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = dict(logs or {})
+            logs["lr"] = float(np.asarray(self.model.optimizer.learning_rate))
+            if self.monitor not in logs:
+                raise SettingsError(f"training checkpoint_monitor={self.monitor!r} is not logged; use one of "
+                                    f"{', '.join(sorted(logs))}")
+            for key, value in logs.items():
+                self.history.setdefault(key, []).append(float(value))
+            value = float(logs[self.monitor])
+            if self.best is None or (value > self.best if self.mode_max else value < self.best):
+                self.best, self.best_epoch = value, epoch
+                with atomic_path(self.work_dir / BEST_WEIGHTS, suffix=".weights.h5") as tmp:
+                    self.model.save_weights(tmp)
+            self.epochs_done = epoch + 1
+            save_state(self.work_dir, self.model, {
+                "epochs_done": self.epochs_done, "history": self.history, "best_value": self.best,
+                "best_epoch": self.best_epoch, "stopped": bool(self.model.stop_training),
+                "callbacks": {type(c).__name__: c.state() for c in self.others},
+            })
+            write_json_atomic(self.work_dir / HISTORY_FILE, self.history, indent=1)
+
+    return SteppedLearningRate, ResumableEarlyStopping, ResumableReduceLr, TrainingState
+
+
+def _float(value) -> float | None:
+    value = float(value) if value is not None else None
+    return None if value is None or not np.isfinite(value) else value
+
+
+def save_state(work_dir: Path, model, state: dict) -> None:
+    """Weights + optimizer variables of epoch N in new files, then ``state.json`` pointing at them."""
+    folder = work_dir / STATE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    tag = f"epoch-{state['epochs_done']:05d}"
+    with atomic_path(folder / f"{tag}.weights.h5", suffix=".weights.h5") as tmp:
+        model.save_weights(tmp)
+    with atomic_path(folder / f"{tag}.optimizer.npz", suffix=".npz") as tmp:
+        np.savez(tmp, *[np.asarray(v) for v in model.optimizer.variables])
+    write_json_atomic(folder / STATE_FILE, {**state, "tag": tag}, indent=1)
+    for old in folder.glob("epoch-*"):
+        if not old.name.startswith(tag):
+            old.unlink(missing_ok=True)
+
+
+def load_state(work_dir: Path, model) -> dict | None:
+    """Restore the last saved epoch into ``model`` (compiled); None when there is none."""
+    folder = work_dir / STATE_DIR
+    try:
+        state = json.loads((folder / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    model.load_weights(folder / f"{state['tag']}.weights.h5")
+    with np.load(folder / f"{state['tag']}.optimizer.npz") as saved:
+        values = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+    model.optimizer.build(model.trainable_variables)
+    if len(values) != len(model.optimizer.variables):
+        raise HarkenError(f"{folder}: the saved optimizer state does not fit this model (the spec changed?); "
+                          "train again without --resume")
+    for variable, value in zip(model.optimizer.variables, values):
+        variable.assign(value)
+    return state
+
+
+# ---- fit -----------------------------------------------------------------------------------------------
+def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool = True,
+        work_dir: str | os.PathLike | None = None, callbacks: list | None = None) -> FitResult:
+    """Train ``model`` (default: the spec's) on ``data`` (a ``harken.pipeline.TrainingData``).
+
+    ``resume`` continues from the last finished epoch saved in the work directory (a fresh start
+    when there is none); without it, earlier state is removed. Returns after Ctrl-C too, with
+    ``interrupted=True``. The model ends holding the best weights.
+    """
+    import keras
+
+    spec.validate()
+    folder = Path(work_dir) if work_dir is not None else spec.work_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    if not resume:
+        shutil.rmtree(folder / STATE_DIR, ignore_errors=True)
+        (folder / BEST_WEIGHTS).unlink(missing_ok=True)
+    if list(data.class_names) != list(spec.classes):
+        raise SettingsError(f"the data's classes {list(data.class_names)} differ from the spec's {list(spec.classes)}")
+    if model is None:
+        model = build_model_for_spec(spec)
+    compile_for_spec(model, spec)
+    saved = load_state(folder, model) if resume else None
+    if resume and saved is None:
+        log.warning("%s: nothing to resume; starting from epoch 1", folder)
+    t = spec.training
+    Stepped, EarlyStop, ReduceLr, State = _keras_callbacks()
+    restored = (saved or {}).get("callbacks", {})
+    others: list = []
+    if t.early_stopping is not None:
+        es = EarlyStop(monitor=t.early_stopping.monitor, patience=t.early_stopping.patience,
+                       min_delta=t.early_stopping.min_delta, mode="min" if "loss" in t.early_stopping.monitor else "max")
+        es.restored = {k: v for k, v in restored.get("ResumableEarlyStopping", {}).items() if v is not None}
+        others.append(es)
+    if t.reduce_lr_on_plateau is not None:
+        r = t.reduce_lr_on_plateau
+        rl = ReduceLr(monitor=r.monitor, factor=r.factor, patience=r.patience, min_lr=r.min_learning_rate,
+                      mode="min" if "loss" in r.monitor else "max")
+        rl.restored = {k: v for k, v in restored.get("ResumableReduceLr", {}).items() if v is not None}
+        others.append(rl)
+    state = State(folder, t.checkpoint_monitor, saved, others)
+    steps_per_epoch = len(data.train)
+    schedule: list = [keras.callbacks.TerminateOnNaN()]
+    if t.lr_schedule is not None:
+        schedule.append(keras.callbacks.LearningRateScheduler(lambda epoch, lr: float(t.lr_schedule(epoch))))
+    if t.lr_steps is not None:
+        schedule.append(Stepped(t.lr_steps, steps_per_epoch))
+    if not quiet:
+        schedule.append(_progress_callback(t.epochs, steps_per_epoch))
+    initial_epoch = state.epochs_done
+    finished = bool(saved and (saved.get("stopped") or initial_epoch >= t.epochs))
+    if t.lr_steps is not None and initial_epoch * steps_per_epoch >= t.total_lr_step_batches:
+        finished = True
+    if hasattr(data.train, "set_epoch"):
+        data.train.set_epoch(initial_epoch)
+    interrupted = False
+    if not finished:
+        try:
+            model.fit(data.train, validation_data=data.validation, epochs=t.epochs, initial_epoch=initial_epoch,
+                      class_weight=_class_weights(spec, data), shuffle=False, verbose=0,
+                      callbacks=[*schedule, *others, state, *(callbacks or [])])
+        except KeyboardInterrupt:
+            interrupted = True
+            log.warning("training interrupted after %d finished epochs; resume with --resume", state.epochs_done)
+    if (folder / BEST_WEIGHTS).is_file():
+        model.load_weights(folder / BEST_WEIGHTS)
+    stopped_early = any(getattr(c, "stopped_epoch", 0) for c in others)
+    if state.history:
+        plot_history(state.history, folder / "history.png", title=spec.name, monitor=t.checkpoint_monitor)
+    return FitResult(work_dir=folder, history=state.history, best_epoch=state.best_epoch, best_value=state.best,
+                     epochs_done=state.epochs_done, interrupted=interrupted, stopped_early=stopped_early)
+
+
+def _class_weights(spec: ModelSpec, data) -> dict[int, float] | None:
+    weights = spec.training.class_weights
+    if weights is None:
+        return None
+    if weights == "balanced":
+        return dict(data.class_weights) if data.class_weights else None
+    return {spec.classes.index(name): float(w) for name, w in weights.items()}
+
+
+def _progress_callback(epochs: int, steps_per_epoch: int):
+    """A rich progress bar on stderr: batches of the current epoch, then one line per epoch."""
+    import keras
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+
+    class RichProgress(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeRemainingColumn(), TextColumn("{task.fields[metrics]}"),
+                                     console=console, transient=True)
+            self.progress.start()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.task = self.progress.add_task(f"epoch {epoch + 1}/{epochs}", total=steps_per_epoch, metrics="")
+
+        def on_train_batch_end(self, batch, logs=None):
+            text = " ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items())
+            self.progress.update(self.task, completed=batch + 1, metrics=text)
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.progress.remove_task(self.task)
+            text = " ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items())
+            lr = float(np.asarray(self.model.optimizer.learning_rate))
+            console.print(f"epoch {epoch + 1}/{epochs}: {text} lr {lr:.3g}", soft_wrap=True)
+
+        def on_train_end(self, logs=None):
+            self.progress.stop()
+
+    return RichProgress()
+
+
+def plot_history(history: dict[str, list[float]], path: Path, *, title: str = "", monitor: str = "") -> None:
+    """Loss and accuracy curves (training and validation) and the learning rate, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    for ax, key in zip(axes[:2], ("loss", "accuracy")):
+        for name in (key, f"val_{key}"):
+            if name in history:
+                ax.plot(range(1, len(history[name]) + 1), history[name], label=name)
+        ax.set_xlabel("epoch"), ax.set_title(key), ax.legend()
+    if "lr" in history:
+        axes[2].semilogy(range(1, len(history["lr"]) + 1), history["lr"])
+        axes[2].set_xlabel("epoch"), axes[2].set_title("learning rate (end of epoch)")
+    fig.suptitle(f"{title} (checkpoint: {monitor})" if monitor else title)
+    fig.tight_layout()
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+
+
+# ---- the whole job -------------------------------------------------------------------------------------
+def validation_results(y_true: np.ndarray, probabilities: np.ndarray, class_names) -> dict[str, Any]:
+    """Overall and per-class accuracy of ``probabilities`` [n, classes] against ``y_true`` [n]."""
+    predicted = np.argmax(probabilities, axis=-1)
+    y_true = np.asarray(y_true)
+    per_class = {}
+    for i, name in enumerate(class_names):
+        mask = y_true == i
+        per_class[name] = {"count": int(mask.sum()),
+                           "accuracy": float((predicted[mask] == i).mean()) if mask.any() else None}
+    return {"accuracy": float((predicted == y_true).mean()) if len(y_true) else None,
+            "count": int(len(y_true)), "per_class": per_class}
+
+
+def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=None, workers: int | None = None,
+          write_archive: bool = True) -> TrainResult:
+    """Train the spec's model, then quantize, evaluate on the validation split and write the archive.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        From :func:`harken.specfile.find_spec` (``NAME-test`` gives a dry run).
+    resume : bool
+        Continue an interrupted run from its last finished epoch.
+    data : TrainingData, optional
+        Default: ``harken.pipeline.build_training_data(spec, dry_run=spec.dry_run, ...)``.
+
+    Examples
+    --------
+    >>> from harken.specfile import find_spec
+    >>> result = train(find_spec("keyword_spotting_on_off-test"))  # doctest: +SKIP
+    >>> result.archive_path.name  # doctest: +SKIP
+    'keyword_spotting_on_off-test.harken.zip'
+    """
+    from harken import archive, quantize, summarize
+
+    if data is None:
+        from harken.pipeline import build_training_data
+
+        data = build_training_data(spec, dry_run=spec.dry_run, workers=workers, quiet=quiet)
+    model = build_model_for_spec(spec)
+    fitted = fit(spec, data, model=model, resume=resume, quiet=quiet)
+    result = TrainResult(fit=fitted)
+    if fitted.interrupted:
+        return result
+    folder = fitted.work_dir
+    result.keras_path = folder / f"{spec.name}.keras"
+    with atomic_path(result.keras_path, suffix=".keras") as tmp:
+        model.save(tmp)
+    x_val, y_val = data.validation
+    representative = quantize.representative_samples(x_val, spec.quantization.num_representative_samples,
+                                                     seed=spec.seed)
+    with atomic_path(folder / quantize.REPRESENTATIVE_FILE, suffix=".npy") as tmp:
+        np.save(tmp, representative)
+    result.quantization = quantize.quantize(spec, model=model, representative=representative, work_dir=folder)
+    tflite_bytes = result.quantization.tflite_path.read_bytes()
+    keras_scores = model.predict(x_val, batch_size=256, verbose=0)
+    raw = quantize.run_litert(tflite_bytes, x_val)
+    check = min(len(x_val), 8)
+    tflm_equal = bool(np.array_equal(quantize.run_tflm(tflite_bytes, x_val[:check]), raw[:check]))
+    result.validation = {
+        "keras": validation_results(y_val, keras_scores, spec.classes),
+        "int8_tflite": validation_results(y_val, quantize.dequantize_output(raw, tflite_bytes), spec.classes),
+        "tflm_matches_litert": tflm_equal, "tflm_samples_checked": check,
+        "input_scale": result.quantization.input_scale, "input_zero_point": result.quantization.input_zero_point,
+        "best_epoch": None if fitted.best_epoch is None else fitted.best_epoch + 1,
+        "best_value": fitted.best_value, "monitor": spec.training.checkpoint_monitor,
+    }
+    if not tflm_equal:
+        log.warning("the TFLM interpreter and LiteRT disagree on the int8 model's outputs")
+    write_json_atomic(folder / "validation_results.json", result.validation, indent=1)
+    write_text_atomic(folder / "summary.txt", summarize.format_keras_summary(model, spec.model_params()) + "\n")
+    write_text_atomic(folder / "summary_tflite.txt",
+                      summarize.format_tflite_summary(summarize.tflite_summary(tflite_bytes)) + "\n")
+    if write_archive:
+        result.archive_path = archive.write_archive(spec, folder)
+    return result
