@@ -97,32 +97,33 @@ def map_label(label: str, classes: Sequence[str]) -> str:
 
 
 def resolve_model(model: str | os.PathLike) -> Path:
-    """A model file from a path, or from a spec NAME through ``harken.spec``."""
+    """A model file from a path, or from a spec NAME (``NAME.tflite`` in the spec's work directory).
+
+    Raises
+    ------
+    ModelFileError
+        A NAME whose model was not trained yet, or (without the spec module) any NAME.
+    SpecError
+        No spec of that name on the search path.
+    """
     path = Path(model).expanduser()
     if path.suffix.lower() in MODEL_SUFFIXES or path.exists():
         return path
     try:
-        from harken.spec import find_spec  # noqa: F401
+        from harken.specfile import find_spec
     except ImportError:
         raise ModelFileError(
-            f"{model}: not a model file, and evaluating a model NAME needs the spec module (harken.spec), "
+            f"{model}: not a model file, and evaluating a model NAME needs the spec module (harken.specfile), "
             "which this installation lacks; give the .tflite or .keras file instead"
         ) from None
-    return _model_file_of_spec(str(model))
-
-
-def _model_file_of_spec(name: str) -> Path:
-    """The int8 .tflite (else .keras) in the work directory of spec ``name``."""
-    from harken.paths import harken_home
-    from harken.spec import find_spec
-
-    find_spec(name)  # raises SpecError naming the search path when there is no such spec
-    work = harken_home() / "models" / name
-    for pattern in (f"{name}.tflite", "*.tflite", f"{name}.keras", "*.keras"):
-        found = sorted(p for p in work.glob(pattern) if "float" not in p.name)
-        if found:
-            return found[0]
-    raise ModelFileError(f"{work}: no trained model of spec {name!r}; run 'harken train {name}' first")
+    spec = find_spec(str(model))  # SpecError naming the search path when there is no such spec
+    work = spec.work_dir()
+    for candidate in (work / f"{spec.name}.tflite", work / f"{spec.name}.keras"):
+        if candidate.is_file():
+            return candidate
+    raise ModelFileError(
+        f"{work}: no {spec.name}.tflite or {spec.name}.keras; run 'harken train {model}' first, or give the model file"
+    )
 
 
 def _fit_length(clip: np.ndarray, length: int) -> np.ndarray:
@@ -206,7 +207,7 @@ def detect(scores: np.ndarray, classes: Sequence[str], thresholds: Sequence[int]
 
 def _detection_figures(scored: ScoredClips, thresholds: Sequence[int]) -> dict:
     detected = detect(scored.scores, scored.classes, thresholds)
-    recall, balanced, far, num_fa = metrics.keyword_view(scored.true_labels, detected)
+    recall, balanced, far, num_fa = metrics.keyword_view(scored.true_labels, detected, order=scored.classes)
     as_group = [t if metrics.is_keyword(t) else metrics.REJECT for t in scored.true_labels]
     outcome = [d if metrics.is_keyword(d) else metrics.REJECT for d in detected]
     groups = [c for c in scored.classes if metrics.is_keyword(c)] + [metrics.REJECT]
@@ -239,7 +240,7 @@ def evaluate_scores(
     confusion = _confusion(true, predicted, rows, classes)
     class_recall, class_precision = metrics.per_class_recall_precision(
         np.array(confusion["counts"]), rows, classes)  # fmt: skip
-    keyword_recall, balanced, far, num_fa = metrics.keyword_view(true, predicted)
+    keyword_recall, balanced, far, num_fa = metrics.keyword_view(true, predicted, order=classes)
     false_accepts = Counter(label for label, t, p in zip(scored.labels, true, predicted)
                             if not metrics.is_keyword(t) and metrics.is_keyword(p))  # fmt: skip
     auc, ap = {}, {}

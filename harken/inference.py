@@ -288,6 +288,11 @@ def load_clip_model(
     if suffix == ".tflite":
         runner = _TfliteRunner(path.read_bytes(), str(path), max_batch_size=max_batch_size)
         input_shape, num_outputs = runner.input_shape, runner.num_outputs
+        scale, zero_point = runner.input["quantization"]
+        if np.dtype(runner.input["dtype"]) != np.float32 and (scale, zero_point) not in ((1.0, 0), (0.0, 0)):
+            log.warning("%s: input scale %g, zero point %d (not 1, 0): the spectrogram is quantized with them, "
+                        "but firmware that feeds the front end's int8 values unchanged will see other inputs",
+                        path, scale, zero_point)  # fmt: skip
     else:
         import keras
 

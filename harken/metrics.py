@@ -99,14 +99,15 @@ def per_class_recall_precision(
 
 
 def keyword_view(
-    true_labels: Sequence[str], predicted_labels: Sequence[str]
+    true_labels: Sequence[str], predicted_labels: Sequence[str], *, order: Sequence[str] = ()
 ) -> tuple[dict[str, float | None], float | None, float | None, int]:
     """Keyword-view figures of paired label lists (a predicted label may be ``reject``).
 
     Returns
     -------
     (recall, balanced_accuracy, false_accept_rate, num_false_accepts)
-        ``recall`` has every keyword among the true labels, then ``reject`` (every non-keyword
+        ``recall`` has every keyword among the true labels (in ``order``, then alphabetically), then
+        ``reject`` (every non-keyword
         true label); ``balanced_accuracy`` is their mean over groups that have clips; the false-accept
         rate is false accepts over non-keyword clips.
 
@@ -120,7 +121,8 @@ def keyword_view(
     pred_kw = np.array([p != REJECT and is_keyword(p) for p in predicted_labels], dtype=bool)
     same = np.array([t == p for t, p in zip(true_labels, predicted_labels)], dtype=bool)
     recall: dict[str, float | None] = {}
-    for keyword in sorted({t for t in true_labels if is_keyword(t)}):
+    seen = {t for t in true_labels if is_keyword(t)}
+    for keyword in [k for k in order if k in seen] + sorted(seen - set(order)):
         rows = np.array([t == keyword for t in true_labels], dtype=bool)
         recall[keyword] = _ratio(np.sum(same & rows), rows.sum())
     non_keyword = ~true_kw

@@ -2,7 +2,8 @@
 
 In: an :class:`harken.evaluate.Evaluation` and its :class:`harken.evaluate.ScoredClips`.
 Out: ``eval-confusion.png``, ``eval-roc.png``, ``eval-precision-recall.png``, ``eval-scores.png``.
-Uses matplotlib's non-interactive Agg canvas (no display, no global pyplot state) and writes each
+Legend labels never start with the class name: matplotlib hides labels that start with ``_``
+(``_unknown_``). Uses matplotlib's non-interactive Agg canvas (no display, no global pyplot state) and writes each
 file atomically. It computes no figures of its own beyond the curves.
 """
 
@@ -65,7 +66,7 @@ def plot_roc(scored, path: Path) -> Path:
         if auc is None:
             continue
         fpr, tpr, _ = metrics.roc_curve(scored.probabilities[:, i], positive)
-        ax.plot(fpr, tpr, label=f"{name} (AUC {auc:.3f})")
+        ax.plot(fpr, tpr, label=f"AUC {auc:.3f}: {name}")
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
@@ -83,7 +84,7 @@ def plot_precision_recall(scored, path: Path) -> Path:
         if ap is None:
             continue
         precision, recall, _ = metrics.precision_recall_curve(scored.probabilities[:, i], positive)
-        ax.step(np.r_[0.0, recall], np.r_[precision[0], precision], where="post", label=f"{name} (AP {ap:.3f})")
+        ax.step(np.r_[0.0, recall], np.r_[precision[0], precision], where="post", label=f"AP {ap:.3f}: {name}")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("recall")
@@ -101,7 +102,7 @@ def plot_score_histograms(scored, thresholds: dict | None, path: Path) -> Path:
     for i, (ax, name) in enumerate(zip(axes, classes)):
         positive = np.array([t == name for t in scored.true_labels], dtype=bool)
         ax.hist(scored.scores[~positive, i], bins=bins, alpha=0.6, label="other clips", color="tab:grey")
-        ax.hist(scored.scores[positive, i], bins=bins, alpha=0.6, label=f"{name} clips", color="tab:blue")
+        ax.hist(scored.scores[positive, i], bins=bins, alpha=0.6, label=f"clips of {name}", color="tab:blue")
         if thresholds and name in thresholds:
             ax.axvline(thresholds[name], color="tab:red", linestyle="--", label=f"threshold {thresholds[name]}")
         ax.set_yscale("log")

@@ -136,6 +136,6 @@ def test_results_json_and_predictions_csv_are_written(tmp_path):
 def test_model_name_without_spec_module_says_what_to_do(monkeypatch):
     import sys
 
-    monkeypatch.setitem(sys.modules, "harken.spec", None)  # import fails as if the module were missing
+    monkeypatch.setitem(sys.modules, "harken.specfile", None)  # import fails as if the module were missing
     with pytest.raises(ModelFileError, match="needs the spec module"):
         resolve_model("no_such_model_name")

@@ -84,3 +84,8 @@ def test_precision_recall_curve_and_average_precision():
 def test_scores_must_be_finite():
     with pytest.raises(SettingsError, match="finite"):
         metrics.roc_auc(np.array([np.nan, 0.1]), np.array([True, False]))
+
+
+def test_keyword_view_lists_keywords_in_model_order():
+    recall, *_ = metrics.keyword_view(["on", "off", "_unknown_"], ["on", "off", "reject"], order=("on", "off", "_unknown_"))
+    assert list(recall) == ["on", "off", "reject"]
