@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,7 +27,13 @@ def _progress(quiet: bool, label: str):
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
@@ -35,17 +41,17 @@ def _progress(quiet: bool, label: str):
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _pct(value: Optional[float]) -> str:
+def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
 def evaluate(
     model: Annotated[str, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     dataset: Annotated[Path, typer.Option("--dataset", "-d", help=DATASET_HELP)],
-    split: Annotated[Optional[str], typer.Option(help=SPLIT_HELP)] = None,
-    settings: Annotated[Optional[Path], typer.Option(help="fe.* settings JSON (for a .keras without a sibling .tflite).")] = None,
-    classes: Annotated[Optional[str], typer.Option(help="Comma-separated class names, if the model has none.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder. Default: the model's folder.")] = None,
+    split: Annotated[str | None, typer.Option(help=SPLIT_HELP)] = None,
+    settings: Annotated[Path | None, typer.Option(help="fe.* settings JSON (for a .keras without a sibling .tflite).")] = None,
+    classes: Annotated[str | None, typer.Option(help="Comma-separated class names, if the model has none.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: the model's folder.")] = None,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write the PNG plots.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
@@ -64,10 +70,10 @@ def evaluate(
         typer.echo(_evaluation_summary(evaluation) + f"\nresults -> {written[0]}")
 
 
-def _evaluation_summary(ev) -> str:  # noqa: ANN001 - harken.evaluate.Evaluation, imported lazily
+def _evaluation_summary(ev) -> str:
     lines = [
-        f"{ev.num_clips} clips; accuracy {_pct(ev.accuracy)}, balanced accuracy {_pct(ev.balanced_accuracy)} "
-        f"(mean recall of {', '.join(ev.keyword_recall)})",
+        (f"{ev.num_clips} clips; accuracy {_pct(ev.accuracy)}, balanced accuracy {_pct(ev.balanced_accuracy)} "
+         f"(mean recall of {', '.join(ev.keyword_recall)})"),
         "recall: " + ", ".join(f"{k} {_pct(v)}" for k, v in ev.keyword_recall.items()),
         f"false accepts: {ev.num_false_accepts} ({_pct(ev.false_accept_rate)} of non-keyword clips)",
         "ROC-AUC: " + ", ".join(f"{k} {v:.3f}" for k, v in ev.roc_auc.items() if v is not None),
@@ -88,7 +94,7 @@ def calibrate(
     target_false_accept: Annotated[
         float, typer.Option(help="Highest share of non-keyword clips each keyword may accept (0.01 = 1%).")
     ] = 0.01,
-    split: Annotated[Optional[str], typer.Option(help=SPLIT_HELP)] = None,
+    split: Annotated[str | None, typer.Option(help=SPLIT_HELP)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the thresholds; change nothing.")] = False,
     backup: Annotated[bool, typer.Option("--backup/--no-backup", help="Keep MODEL.tflite.bak.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the calibration as JSON.")] = False,

@@ -14,7 +14,8 @@ Firmware conventions, followed exactly:
   ``clip(round(p * 256), 0, 255)``, which equals ``q + 128`` for the standard int8 softmax
   quantization (scale 1/256, zero point -128). Probabilities are the dequantized outputs.
 
-Reading a ``.tflite`` needs only ``ai-edge-litert``: TensorFlow is never imported on that path.
+A ``.tflite`` runs in LiteRT with TFLite's builtin kernels (no XNNPACK delegate), whose int8 outputs
+equal those of the microcontroller interpreter (TFLM). Reading a ``.tflite`` needs only ``ai-edge-litert``: TensorFlow is never imported on that path.
 A ``.keras`` file needs TensorFlow/Keras, and its front-end settings and classes come from a sibling
 ``.tflite`` or from the caller. This module does not read audio or compute metrics.
 """
@@ -62,15 +63,25 @@ def output_to_scores(output: np.ndarray, *, dtype: Any, scale: float, zero_point
     return (scale * (output.astype(np.float32) - zero_point)).astype(np.float32), scores
 
 
+def _interpreter(data: bytes):
+    """A LiteRT interpreter with TFLite's builtin kernels and no XNNPACK delegate.
+
+    Measured on an int8 CNN: the builtin kernels give exactly the outputs of the TFLM (tflite-micro)
+    interpreter; the default XNNPACK delegate differs by up to 4 int8 steps (about 3x faster).
+    """
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    return Interpreter(model_content=data, num_threads=1,
+                       experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)  # fmt: skip
+
+
 class _TfliteRunner:
     """The LiteRT interpreter; batched through ``resize_tensor_input`` when the model allows it."""
 
     def __init__(self, data: bytes, source: str, *, max_batch_size: int = 256) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
         self._data, self._source, self._max_batch_size = data, source, max_batch_size
         try:
-            self._single = Interpreter(model_content=data, num_threads=1)
+            self._single = _interpreter(data)
             self._single.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelFileError(f"{source}: the LiteRT interpreter cannot load the model ({exc})") from None
@@ -94,11 +105,9 @@ class _TfliteRunner:
         return out
 
     def _run_batched(self, x: np.ndarray) -> np.ndarray:
-        from ai_edge_litert.interpreter import Interpreter
-
         size = min(self._max_batch_size, x.shape[0])
         if self._batched is None or self._batched[1] < size:
-            interpreter = Interpreter(model_content=self._data, num_threads=1)
+            interpreter = _interpreter(self._data)
             interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], [size, *self.input_shape])
             interpreter.allocate_tensors()
             self._batched = (interpreter, size)
@@ -298,7 +307,7 @@ def load_clip_model(
 
         try:
             runner = keras.saving.load_model(path, compile=False)
-        except Exception as exc:  # Keras raises many types for a damaged file
+        except Exception as exc:  # noqa: BLE001 - Keras raises many types for a damaged file
             raise ModelFileError(f"{path}: Keras cannot load the model ({exc})") from None
         input_shape = tuple(int(d) for d in runner.input_shape[1:])
         num_outputs = int(np.prod(runner.output_shape[1:]))

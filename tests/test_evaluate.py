@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from harken.errors import ModelFileError, SettingsError
-from harken.evaluate import ScoredClips, detect, evaluate_scores, map_label, resolve_model, save_evaluation
+from harken.evaluate import (
+    ScoredClips,
+    detect,
+    evaluate_scores,
+    map_label,
+    resolve_model,
+    save_evaluation,
+)
 from harken.inference import detection_thresholds, output_to_scores
 
 CLASSES = ("on", "off", "_unknown_")

@@ -75,7 +75,7 @@ def test_roc_curve_points_at_each_threshold():
 
 
 def test_precision_recall_curve_and_average_precision():
-    precision, recall, thresholds = metrics.precision_recall_curve(np.array([0.9, 0.8, 0.7]), np.array([1, 0, 1], bool))
+    precision, recall, _ = metrics.precision_recall_curve(np.array([0.9, 0.8, 0.7]), np.array([1, 0, 1], bool))
     assert precision.tolist() == [1.0, 0.5, pytest.approx(2 / 3)] and recall.tolist() == [0.5, 0.5, 1.0]
     assert metrics.average_precision(np.array([0.9, 0.8, 0.7]), np.array([1, 0, 1], bool)) == pytest.approx(5 / 6)
     assert metrics.average_precision(np.array([0.1]), np.array([False])) is None
