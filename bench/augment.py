@@ -28,7 +28,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harken.augment import AugmentationSettings, WaveformAugmenter, make_silence, spec_augment  # noqa: E402
+from harken.augment import (
+    AugmentationSettings,
+    WaveformAugmenter,
+    make_silence,
+    spec_augment,
+)
 
 SAMPLE_RATE_HZ = 16000
 LENGTH, WINDOW = 32000, 16000
@@ -82,7 +87,7 @@ def main() -> None:
     parser.add_argument("--pyroomacoustics", action="store_true", help="use the simulated RIR bank (slow first build)")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
     settings = AugmentationSettings()
     rirs = simulated_rirs() if args.pyroomacoustics else synthetic_rirs()

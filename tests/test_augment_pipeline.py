@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harken.augment import AugmentationSettings, WaveformAugmenter, make_silence, spec_augment
+from harken.augment import (
+    AugmentationSettings,
+    WaveformAugmenter,
+    make_silence,
+    spec_augment,
+)
 from harken.augment.noise_mix import mean_square
 from harken.errors import AudioError, SettingsError
 
@@ -45,7 +50,7 @@ def augmenter() -> WaveformAugmenter:
 
 def test_sample_has_the_length_dtype_and_range(augmenter):
     for i in range(20):
-        x, log = augmenter(word_clip(i), length=LENGTH, window_length=WINDOW, rng=np.random.default_rng(i))
+        x, _log = augmenter(word_clip(i), length=LENGTH, window_length=WINDOW, rng=np.random.default_rng(i))
         assert x.shape == (LENGTH,) and x.dtype == np.float32
         assert x.min() >= -1.0 and x.max() < 1.0
 

@@ -17,10 +17,20 @@ from harken.augment.augmenter import WaveformAugmenter
 from harken.augment.cropped import CroppedKnown, CroppedKnownParams
 from harken.augment.gain import Gain, GainParams
 from harken.augment.mic_floor import MicFloor, MicFloorParams, mic_floor_clip
-from harken.augment.noise_mix import BackgroundNoise, BackgroundNoiseParams, generated_noise_clips
+from harken.augment.noise_mix import (
+    BackgroundNoise,
+    BackgroundNoiseParams,
+    generated_noise_clips,
+)
 from harken.augment.pitch import PitchShift, PitchShiftParams, shift_frequencies
 from harken.augment.placement import Placement, PlacementParams
-from harken.augment.reverb import Reverb, ReverbParams, RirSet, prepare_rirs, truncate_rir
+from harken.augment.reverb import (
+    Reverb,
+    ReverbParams,
+    RirSet,
+    prepare_rirs,
+    truncate_rir,
+)
 from harken.augment.settings import AugmentationSettings
 from harken.augment.silence import SilenceNoise, SilenceNoiseParams, make_silence
 from harken.augment.spec_augment import SpecAugment, SpecAugmentParams, spec_augment
@@ -59,4 +69,5 @@ __all__ = [
     "shift_frequencies",
     "spec_augment",
     "trim_bounds",
+    "truncate_rir",
 ]

@@ -46,7 +46,7 @@ class CroppedKnown:
     def sample(self, rng: np.random.Generator, *, num_samples: int, length: int, window_length: int) -> CroppedKnownParams:
         check_lengths(length, window_length)
         fraction = uniform(rng.random(), self.min_fraction, self.max_fraction)
-        kept = min(max(1, int(round(fraction * num_samples))), window_length)
+        kept = min(max(1, round(fraction * num_samples)), window_length)
         return CroppedKnownParams(applied=True, fraction=fraction, num_samples=kept, offset=length - kept)
 
     @staticmethod

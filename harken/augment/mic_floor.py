@@ -75,7 +75,7 @@ def scaled_segment(clip: np.ndarray, start: int, length: int, level_dbfs: float)
 @functools.lru_cache(maxsize=4)
 def mic_floor_clip(sample_rate_hz: int, *, seed: int = 0, duration_s: float = 5.0) -> np.ndarray:
     """A read-only float32 mic-noise clip at -20 dBFS RMS, cached per process."""
-    clip = mic_noise_floor(int(round(duration_s * sample_rate_hz)), sample_rate_hz=sample_rate_hz, rms_db=-20.0,
+    clip = mic_noise_floor(round(duration_s * sample_rate_hz), sample_rate_hz=sample_rate_hz, rms_db=-20.0,
                            rng=np.random.default_rng([seed, 1_000]))  # fmt: skip
     clip.flags.writeable = False
     return clip

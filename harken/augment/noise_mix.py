@@ -114,11 +114,11 @@ def generated_noise_clips(
     """
     clips = []
     for i, kind in enumerate(kinds):
-        clip = make_noise(kind, int(round(duration_s * sample_rate_hz)), sample_rate_hz=sample_rate_hz, rms_db=-20.0,
+        clip = make_noise(kind, round(duration_s * sample_rate_hz), sample_rate_hz=sample_rate_hz, rms_db=-20.0,
                           rng=np.random.default_rng([seed, i]))  # fmt: skip
         clip.flags.writeable = False
         clips.append(clip)
     return tuple(clips)
 
 
-__all__ = ["BackgroundNoise", "BackgroundNoiseParams", "DEFAULT_NOISE_KINDS", "NOISE_KINDS", "generated_noise_clips"]
+__all__ = ["DEFAULT_NOISE_KINDS", "NOISE_KINDS", "BackgroundNoise", "BackgroundNoiseParams", "generated_noise_clips"]

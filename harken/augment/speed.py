@@ -56,7 +56,7 @@ class Speed:
         import soxr
 
         y = soxr.resample(audio, sample_rate_hz * params.factor, sample_rate_hz, quality="HQ")
-        target = max(1, int(round(audio.size / params.factor)))
+        target = max(1, round(audio.size / params.factor))
         if y.size != target:  # soxr rounds the output length its own way; make it exact
             y = y[:target] if y.size > target else np.concatenate([y, np.zeros(target - y.size, y.dtype)])
         return y.astype(np.float32, copy=False)

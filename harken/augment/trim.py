@@ -43,7 +43,7 @@ def trim_bounds(audio: np.ndarray, *, sample_rate_hz: int, below_peak_db: float 
     if below_peak_db <= 0:
         raise SettingsError(f"trim below_peak_db={below_peak_db}: use a positive number of dB (e.g. 40)")
     n = int(audio.shape[0])
-    frame = max(1, int(round(frame_ms * sample_rate_hz / 1000.0)))
+    frame = max(1, round(frame_ms * sample_rate_hz / 1000.0))
     num_frames = -(-n // frame)
     padded = np.zeros(num_frames * frame, np.float32)
     padded[:n] = audio
