@@ -220,3 +220,13 @@ def test_scores_equal_the_microcontroller_interpreter(model_dir):
         micro.invoke()
         expected.append(micro.get_output(0)[0].astype(np.int16) + 128)
     assert np.array_equal(scores, np.array(expected))
+
+
+def test_missing_model_file_is_a_harken_error(tmp_path):
+    with pytest.raises(HarkenError, match="no such model file"):
+        _run("evaluate", str(tmp_path / "nothing.tflite"), "--dataset", str(tmp_path))
+
+
+def test_calibrate_refuses_a_keras_model(model_dir):
+    with pytest.raises(HarkenError, match="calibrate needs the int8 .tflite"):
+        _run("calibrate", str(model_dir / "model.keras"), "--dataset", str(model_dir / "clips"))
