@@ -289,3 +289,39 @@ def test_spec_augment_on_real_front_end_output():
     s = AugmentationSettings(p_time_mask=1.0, p_freq_mask=1.0)
     y = spec_augment(spec, rng=np.random.default_rng(0), settings=s)
     assert y.dtype == spec.dtype and y.shape == spec.shape and (y == -128).sum() > (spec == -128).sum()
+
+
+def test_read_noise_folder_reads_every_clip_at_the_rate(tmp_path):
+    from harken.audio.io import write_wav
+    from harken.augment import read_noise_folder
+
+    (tmp_path / "sub").mkdir()
+    write_wav(tmp_path / "a.wav", np.full(800, 0.1, np.float32), 8000)
+    write_wav(tmp_path / "sub" / "b.wav", np.full(1600, -0.1, np.float32), 16000)
+    (tmp_path / "notes.txt").write_text("not audio")
+    clips = read_noise_folder(tmp_path, sample_rate_hz=SR)
+    assert [c.size for c in clips] == [1600, 1600]
+    assert all(c.dtype == np.float32 for c in clips)
+
+
+def test_read_noise_folder_rejects_a_folder_without_audio(tmp_path):
+    from harken.augment import read_noise_folder
+    from harken.errors import DatasetError
+
+    with pytest.raises(DatasetError, match="no .wav"):
+        read_noise_folder(tmp_path, sample_rate_hz=SR)
+
+
+def test_all_zero_audio_warns(augmenter):
+    with pytest.warns(UserWarning, match="all zeros"):
+        x, _ = augmenter(np.zeros(8000, np.float32), length=LENGTH, window_length=WINDOW, rng=np.random.default_rng(0))
+    assert x.shape == (LENGTH,)
+
+
+def test_augmenter_pickles_for_worker_processes(augmenter):
+    import pickle
+
+    clone = pickle.loads(pickle.dumps(augmenter))
+    a, _ = augmenter(word_clip(), length=LENGTH, window_length=WINDOW, rng=np.random.default_rng(2))
+    b, _ = clone(word_clip(), length=LENGTH, window_length=WINDOW, rng=np.random.default_rng(2))
+    assert np.array_equal(a, b)

@@ -21,6 +21,7 @@ from harken.augment.noise_mix import (
     BackgroundNoise,
     BackgroundNoiseParams,
     generated_noise_clips,
+    read_noise_folder,
 )
 from harken.augment.pitch import PitchShift, PitchShiftParams, shift_frequencies
 from harken.augment.placement import Placement, PlacementParams
@@ -66,6 +67,7 @@ __all__ = [
     "make_silence",
     "mic_floor_clip",
     "prepare_rirs",
+    "read_noise_folder",
     "shift_frequencies",
     "spec_augment",
     "trim_bounds",

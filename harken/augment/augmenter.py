@@ -15,6 +15,7 @@ the same sample, and turning one transform off leaves the others' draws as they 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -125,6 +126,8 @@ class WaveformAugmenter:
         sr = self.sample_rate_hz
         audio = to_float32(check_audio(audio, name="audio"))
         bounds = trim.trim_bounds(audio, sample_rate_hz=sr, below_peak_db=self.settings.trim_below_peak_db)
+        if not bounds.applied:
+            warnings.warn("audio is all zeros: the sample holds no speech (and no noise, whose level follows it)", stacklevel=3)
         word = trim.apply(audio, bounds, sample_rate_hz=sr)
         log = [params_to_dict("trim", bounds)]
         for transform in (self.speed, self.pitch, self.gain):

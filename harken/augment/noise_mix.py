@@ -12,13 +12,18 @@ buffer is looped). ``generated_noise_clips`` renders the coloured noises and hum
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from harken.augment._checks import check_probability, check_range, integer, uniform
 from harken.datasets.noise import NOISE_KINDS, make_noise
+from harken.errors import DatasetError
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 
 #: Generated noise kinds used when no recordings are given (the mic floor is a separate stage).
 DEFAULT_NOISE_KINDS = ("white", "pink", "brown", "blue", "violet", "hum50", "hum60")
@@ -121,4 +126,28 @@ def generated_noise_clips(
     return tuple(clips)
 
 
-__all__ = ["DEFAULT_NOISE_KINDS", "NOISE_KINDS", "BackgroundNoise", "BackgroundNoiseParams", "generated_noise_clips"]
+def read_noise_folder(folder: str | os.PathLike, *, sample_rate_hz: int) -> list[np.ndarray]:
+    """Every audio file under ``folder`` (recursively, sorted by path) as float32 at ``sample_rate_hz``.
+
+    For ``noise_clips``: e.g. Speech Commands' ``_background_noise_`` folder or the dev board's
+    "silence" recordings. Raises DatasetError when the folder is missing or holds no audio.
+    """
+    from harken.audio.io import read_audio
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such noise folder")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+    if not files:
+        raise DatasetError(f"{root}: no .wav/.flac/.ogg files; point to a folder of background recordings")
+    return [read_audio(f, sample_rate_hz=sample_rate_hz, dtype="float32")[0] for f in files]
+
+
+__all__ = [
+    "DEFAULT_NOISE_KINDS",
+    "NOISE_KINDS",
+    "BackgroundNoise",
+    "BackgroundNoiseParams",
+    "generated_noise_clips",
+    "read_noise_folder",
+]
