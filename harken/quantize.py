@@ -10,8 +10,8 @@ The model is converted through a copy with a batch-1 input (``keras.Input(shape,
 batch_size=1)``): a variable batch makes ``Flatten`` convert to extra shape ops. Multi-scale
 TENet convolutions are merged first (:func:`harken.models.tenet.merge_multiscale`).
 Training feeds the int8 spectrogram values as float32 (-128..127), so the int8 input should come
-out with scale ~1.0 and zero point 0: :func:`input_quantization` reads it back; a model that
-does not get it is flagged (the firmware feeds the front end's int8 values unchanged).
+out with scale 1.0 and zero point 0 (the firmware feeds the front end's int8 values unchanged):
+calibration is pinned to that range and :func:`input_quantization` reads it back.
 It does not train or evaluate.
 """
 
@@ -220,10 +220,17 @@ def load_trained_model(spec: ModelSpec, work_dir: str | os.PathLike | None = Non
 
 
 # ---- running .tflite models ------------------------------------------------------------------------
-def _litert(tflite_bytes: bytes):
-    from ai_edge_litert.interpreter import Interpreter
+def _litert(tflite_bytes: bytes, kernels: str = "builtin"):
+    """A LiteRT interpreter. ``builtin``: optimized built-in kernels without the XNNPACK delegate
+    (int8 outputs identical to TFLM); ``reference``: reference kernels; ``xnnpack``: LiteRT's
+    default, fastest, but its int8 rounding can differ from TFLM by one step."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    interpreter = Interpreter(model_content=bytes(tflite_bytes))
+    resolvers = {"builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+                 "reference": OpResolverType.BUILTIN_REF, "xnnpack": OpResolverType.AUTO}
+    if kernels not in resolvers:
+        raise ValueError(f"kernels={kernels!r}: use one of {', '.join(resolvers)}")
+    interpreter = Interpreter(model_content=bytes(tflite_bytes), experimental_op_resolver_type=resolvers[kernels])
     interpreter.allocate_tensors()
     return interpreter
 
@@ -239,9 +246,12 @@ def quantize_input(x: np.ndarray, tflite_bytes: bytes) -> np.ndarray:
     return np.clip(np.round(np.asarray(x) / scale) + zero_point, info.min, info.max).astype(detail["dtype"])
 
 
-def run_litert(tflite_bytes: bytes, x: np.ndarray) -> np.ndarray:
-    """Raw outputs (the output tensor's type) of the model on each row of ``x``, one inference each."""
-    interpreter = _litert(tflite_bytes)
+def run_litert(tflite_bytes: bytes, x: np.ndarray, *, kernels: str = "builtin") -> np.ndarray:
+    """Raw outputs (the output tensor's type) of the model on each row of ``x``, one inference each.
+
+    ``kernels`` picks LiteRT's kernels (see :func:`_litert`); the default gives TFLM's outputs.
+    """
+    interpreter = _litert(tflite_bytes, kernels)
     inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
     data = quantize_input(x, tflite_bytes)
     results = np.empty((len(data), *out["shape"][1:]), dtype=out["dtype"])

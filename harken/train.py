@@ -199,6 +199,8 @@ def save_state(work_dir: Path, model, state: dict) -> None:
         model.save_weights(tmp)
     with atomic_path(folder / f"{tag}.optimizer.npz", suffix=".npz") as tmp:
         np.savez(tmp, *[np.asarray(v) for v in model.optimizer.variables])
+    with atomic_path(folder / f"{tag}.seeds.npz", suffix=".npz") as tmp:
+        np.savez(tmp, *[np.asarray(v) for v in _seed_states(model)])
     write_json_atomic(folder / STATE_FILE, {**state, "tag": tag}, indent=1)
     for old in folder.glob("epoch-*"):
         if not old.name.startswith(tag):
@@ -221,7 +223,23 @@ def load_state(work_dir: Path, model) -> dict | None:
                           "train again without --resume")
     for variable, value in zip(model.optimizer.variables, values):
         variable.assign(value)
+    seeds_path = folder / f"{state['tag']}.seeds.npz"
+    if seeds_path.is_file():  # dropout masks continue where they were
+        with np.load(seeds_path) as saved:
+            for variable, key in zip(_seed_states(model), sorted(saved.files, key=lambda k: int(k[4:]))):
+                variable.assign(saved[key])
     return state
+
+
+def _seed_states(model) -> list:
+    """The state variables of the model's random seed generators (dropout), in layer order."""
+    import keras
+
+    def walk(m):
+        for layer in m.layers:
+            yield from walk(layer) if isinstance(layer, keras.Model) else (layer,)
+
+    return [g.state for layer in walk(model) for g in getattr(layer, "_seed_generators", [])]
 
 
 # ---- fit -----------------------------------------------------------------------------------------------
