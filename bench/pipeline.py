@@ -105,7 +105,7 @@ def main() -> None:
     os.environ.setdefault("HARKEN_HOME", tempfile.mkdtemp(prefix="harken-bench-"))
     from harken.datasets.rir import RirBankSettings, rir_bank
 
-    clips = _dataset(os.environ["HARKEN_HOME"], args.clips)
+    clips = _dataset(os.environ["HARKEN_HOME"], max(args.clips, (args.batches + 2) * args.batch_size))
     bank = rir_bank(RirBankSettings())
     rirs = [bank.get(i) for i in range(len(bank))]
     augmentation = _all_on()
