@@ -116,6 +116,7 @@ def view_audio(
 
 def main() -> None:
     """Entry point: run the app, turning HarkenError into a one-line error and exit code 2."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter is not for users
     logging.basicConfig(level=os.environ.get("HARKEN_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     _register_subcommands()
     try:

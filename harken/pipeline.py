@@ -27,8 +27,8 @@ import numpy as np
 from harken.atomic import atomic_path
 from harken.audio.io import read_audio
 from harken.errors import DatasetError
-from harken.frontend import FrontendSettings, compute_raw_spectrograms
-from harken.frontend.quantize import convert_output
+from harken.frontend import FrontendSettings
+from harken.frontend.window import warmup_samples, window_spectrogram
 from harken.paths import cache_dir
 
 log = logging.getLogger(__name__)
@@ -43,32 +43,6 @@ class LabeledClip:
 
     path: str | None
     label: str
-
-
-def window_spectrogram(buffer: np.ndarray, frontend: FrontendSettings, *, dtype: str = "int8") -> np.ndarray:
-    """Spectrograms of the last model window of each buffer, as the streaming device has them.
-
-    The front end runs over the whole buffer from a fresh state (so noise reduction has warmed up
-    over the leading audio); the last ``frontend.num_frames`` frames are kept and, for int8, scaled
-    over those frames only.
-
-    Parameters
-    ----------
-    buffer : np.ndarray [shape=(n, samples) or (samples,)], int16 or float in [-1, 1)
-        ``samples - window_size`` should be a multiple of the window step so that the last frame
-        ends exactly at the last sample.
-    """
-    raw = compute_raw_spectrograms(buffer if buffer.ndim == 2 else buffer[None, :], frontend)
-    kept = raw[:, -frontend.num_frames:]
-    out = convert_output(kept, frontend, dtype)
-    return out if buffer.ndim == 2 else out[0]
-
-
-def warmup_samples(frontend: FrontendSettings, warmup_ms: int) -> int:
-    """Warm-up length in samples, rounded up to whole window steps (so frames align with the end)."""
-    wanted = frontend.sample_rate_hz * warmup_ms // 1000
-    step = frontend.window_step
-    return int(math.ceil(wanted / step) * step)
 
 
 def _class_index(class_names: Sequence[str]) -> dict[str, int]:

@@ -17,8 +17,7 @@ import numpy as np
 from harken.atomic import write_json_atomic
 from harken.audio.io import read_audio, write_wav
 from harken.features import save_pngs
-from harken.frontend import FrontendSettings
-from harken.pipeline import warmup_samples, window_spectrogram
+from harken.frontend import FrontendSettings, warmup_samples, window_spectrogram
 
 
 def render_views(

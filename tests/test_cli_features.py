@@ -79,3 +79,17 @@ def test_stereo_and_other_rates_are_converted(tmp_path):
     result = runner.invoke(app, ["features", str(tmp_path / "stereo8k.wav"), "--out", str(tmp_path / "o.npz")])
     assert result.exit_code == 0, result.output
     assert np.load(tmp_path / "o.npz")["stereo8k.wav"].shape == (98, 104)
+
+
+def test_view_audio_writes_original_and_augmented_views(tmp_path):
+    wav = GOLDEN_FRONTEND / "inputs/16k/on_enus-f3_s150.wav"
+    result = runner.invoke(app, ["view-audio", str(wav), "--out", str(tmp_path), "--count", "2", "--no-rooms"])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["augmentations.json", "on_enus-f3_s150_aug00.png", "on_enus-f3_s150_aug00.wav",
+                     "on_enus-f3_s150_aug01.png", "on_enus-f3_s150_aug01.wav", "on_enus-f3_s150_original.png"]
+    assert sf.info(tmp_path / "on_enus-f3_s150_aug00.wav").frames == 16000
+    import json
+
+    records = json.loads((tmp_path / "augmentations.json").read_text())
+    assert {r["name"] for r in records["on_enus-f3_s150_aug00.wav"]} >= {"trim", "placement"}

@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 
 from harken.frontend import FrontendSettings, StreamingFrontend, compute_spectrograms, quantize_dynamic
-from harken.pipeline import warmup_samples, window_spectrogram
+from harken.frontend import warmup_samples, window_spectrogram
 from tests.conftest import GOLDEN_FRONTEND
 
 

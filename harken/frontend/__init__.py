@@ -8,6 +8,7 @@ from harken.frontend.batch import compute_raw_spectrograms, compute_spectrograms
 from harken.frontend.quantize import convert_output, quantize_dynamic, quantize_static
 from harken.frontend.settings import FrontendSettings, num_frames
 from harken.frontend.streaming import StreamingFrontend
+from harken.frontend.window import warmup_samples, window_spectrogram
 
 __all__ = [
     "ActivityDetector",
@@ -20,4 +21,6 @@ __all__ = [
     "num_frames",
     "quantize_dynamic",
     "quantize_static",
+    "warmup_samples",
+    "window_spectrogram",
 ]
