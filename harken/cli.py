@@ -30,8 +30,9 @@ def _register_subcommands() -> None:
     from harken.cli_datasets import app as datasets_app
 
     app.add_typer(datasets_app, name="datasets", help="List, download, generate and inspect datasets.")
-    from harken import cli_eval
+    from harken import cli_eval, cli_model
 
+    cli_model.register(app)
     cli_eval.register(app)
 
 

@@ -279,3 +279,103 @@ def _validation_key(clips, class_names, frontend, warmup_ms, seed) -> str:
         digest.update(f"{clip.path}|{clip.label}|{stat.st_size if stat else 0}|{stat.st_mtime_ns if stat else 0}\n"
                       .encode())
     return digest.hexdigest()[:24]
+
+
+# ---- from a model specification ------------------------------------------------------------------
+@dataclass
+class TrainingData:
+    """What ``harken.train`` needs: augmented training batches and cached validation arrays."""
+
+    train: TrainingBatches
+    validation: tuple[np.ndarray, np.ndarray]
+    class_names: list[str]
+    class_weights: dict[int, float] | None
+    test_clips: list[LabeledClip]
+    num_noise_clips: int = 0
+    num_rirs: int = 0
+
+
+def _source_root(source, *, workers: int, quiet: bool):
+    """The folder of one dataset source (synthesised or downloaded on first use, then cached)."""
+    from pathlib import Path
+
+    if source.directory is not None:
+        root = Path(source.directory).expanduser()
+        if not root.is_dir():
+            raise DatasetError(f"{root}: dataset folder not found (DatasetSource directory=)")
+        return root
+    if source.download is not None:
+        from harken.datasets.sources import download_dataset
+
+        return download_dataset(source.download, quiet=quiet)
+    from harken.datasets.synth import synthesize_dataset
+
+    return synthesize_dataset(source.synth, workers=max(1, workers)).path
+
+
+def _labelled(samples, class_map: dict[str, str], classes: set[str]) -> list[LabeledClip]:
+    """Map folder labels to the spec's classes; silence without a silence class counts as unknown."""
+    out = []
+    for sample in samples:
+        label = class_map.get(sample.label, sample.label)
+        if label == SILENCE_CLASS and label not in classes:
+            label = UNKNOWN_CLASS
+        if label in classes:
+            out.append(LabeledClip(sample.path, label))
+    return out
+
+
+def collect_clips(spec, *, workers: int = 1, quiet: bool = False) -> dict:
+    """Training / validation / test clips and background-noise files of every dataset of ``spec``."""
+    from harken.datasets import DirectorySettings, load_directory_dataset
+
+    classes = set(spec.classes)
+    keyword_classes = tuple(c for c in spec.classes if not c.startswith("_"))
+    splits = {"training": [], "validation": [], "testing": []}
+    noise_files: list[str] = []
+    for source in spec.datasets:
+        root = _source_root(source, workers=workers, quiet=quiet)
+        keywords = tuple(source.keywords or keyword_classes) + tuple(k for k in source.class_map if not k.startswith("_"))
+        settings = DirectorySettings(
+            keywords=tuple(dict.fromkeys(keywords)), unknown=source.unknown and UNKNOWN_CLASS in classes,
+            silence_percentage=source.silence_percentage, validation_percentage=source.validation_percentage,
+            testing_percentage=source.testing_percentage, max_samples_per_class=source.max_samples_per_class,
+            seed=spec.seed)
+        dataset = load_directory_dataset(root, settings)
+        for split in splits:
+            splits[split] += _labelled(dataset.split(split), source.class_map, classes)
+        noise_files += list(dataset.noise_files)
+        if dataset.bad_files:
+            log.warning("%s: %d bad files left out", root, len(dataset.bad_files))
+    return {**splits, "noise_files": noise_files}
+
+
+def build_training_data(spec, *, dry_run: bool = False, workers: int | None = None, quiet: bool = False) -> TrainingData:
+    """Clips of the spec's datasets -> augmented training batches + cached validation arrays.
+
+    ``workers`` processes make the batches (default: 2 on a machine with 2 or more cores). A dry
+    run uses a smaller room bank; the sample caps of ``NAME-test`` come from the spec itself.
+    """
+    from harken.datasets.rir import RirBankSettings, rir_bank
+
+    workers = min(2, os.cpu_count() or 1) if workers is None else max(1, int(workers))
+    clips = collect_clips(spec, workers=workers, quiet=quiet)
+    class_names = list(spec.classes)
+    empty = [c for c in class_names if not any(clip.label == c for clip in clips["training"])]
+    if empty:
+        raise DatasetError(f"spec {spec.name}: no training clips for class(es) {empty}; check the datasets' folders")
+    if not clips["validation"]:
+        raise DatasetError(f"spec {spec.name}: the validation split is empty; add data or raise validation_percentage")
+    fe = spec.frontend
+    noise = [_read_clip(path, fe.sample_rate_hz) for path in clips["noise_files"]]
+    bank = rir_bank(RirBankSettings(sample_rate_hz=fe.sample_rate_hz, num_rirs=8 if dry_run else 64))
+    rirs = [bank.get(i) for i in range(len(bank))]
+    batches = TrainingBatches(
+        clips["training"], class_names=class_names, frontend=fe, augmentation=spec.augmentation,
+        batch_size=spec.training.batch_size, seed=spec.seed, noise_clips=noise, rirs=rirs,
+        workers=workers, use_multiprocessing=workers > 1, max_queue_size=max(4, 2 * workers))
+    validation = validation_arrays(clips["validation"], class_names=class_names, frontend=fe, seed=spec.seed)
+    return TrainingData(
+        train=batches, validation=validation, class_names=class_names,
+        class_weights=balanced_class_weights(batches.labels, len(class_names)),
+        test_clips=clips["testing"], num_noise_clips=len(noise), num_rirs=len(rirs))
