@@ -86,6 +86,10 @@ def _check_model(home, name: str, classes: list[str]) -> None:
     assert params["classes"] == classes
     assert params["fe.filterbank_n_channels"] == 104 and params["runtime_memory_size"] > 0
     assert len(params["hash"]) == 32
+    import json
+
+    results = json.loads((work / "validation_results.json").read_text())
+    assert results["tflm_matches_litert"] is True
 
 
 def test_on_off_offline_dry_run_trains_to_an_int8_model(tmp_path, monkeypatch):
