@@ -115,11 +115,26 @@ def view_audio(
         typer.echo(f"{len(written)} files -> {out}")
 
 
+def _needs_tensorflow(args: list[str]) -> bool:
+    """Will this command line load TensorFlow? (Then it is imported up front, without its chatter.)
+    A .tflite argument to summarize/evaluate/calibrate runs on LiteRT alone and stays TF-free."""
+    if not args or args[0] not in ("train", "quantize", "summarize", "evaluate", "calibrate"):
+        return False
+    if args[0] in ("train", "quantize"):
+        return True
+    positional = [a for a in args[1:] if not a.startswith("-")]
+    return not (positional and positional[0].endswith(".tflite"))
+
+
 def main() -> None:
     """Entry point: run the app, turning HarkenError into a one-line error and exit code 2."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter is not for users
     logging.basicConfig(level=os.environ.get("HARKEN_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     _register_subcommands()
+    if _needs_tensorflow(sys.argv[1:]):
+        from harken.tfquiet import import_tensorflow
+
+        import_tensorflow()
     try:
         # In non-standalone mode click *returns* the exit code of typer.Exit (Ctrl-C gives 130).
         code = app(standalone_mode=False)
