@@ -14,9 +14,13 @@ Examples
 """
 
 from harken.augment.augmenter import WaveformAugmenter
+from harken.augment.band_limit import BandLimit, BandLimitParams
+from harken.augment.cold_start import ColdStart, ColdStartParams
 from harken.augment.cropped import CroppedKnown, CroppedKnownParams
 from harken.augment.gain import Gain, GainParams
+from harken.augment.mic_eq import MicEq, MicEqParams
 from harken.augment.mic_floor import MicFloor, MicFloorParams, mic_floor_clip
+from harken.augment.narrowband import Narrowband, NarrowbandParams
 from harken.augment.noise_mix import (
     BackgroundNoise,
     BackgroundNoiseParams,
@@ -42,12 +46,20 @@ __all__ = [
     "AugmentationSettings",
     "BackgroundNoise",
     "BackgroundNoiseParams",
+    "BandLimit",
+    "BandLimitParams",
+    "ColdStart",
+    "ColdStartParams",
     "CroppedKnown",
     "CroppedKnownParams",
     "Gain",
     "GainParams",
+    "MicEq",
+    "MicEqParams",
     "MicFloor",
     "MicFloorParams",
+    "Narrowband",
+    "NarrowbandParams",
     "PitchShift",
     "PitchShiftParams",
     "Placement",

@@ -5,7 +5,8 @@ buffer's last samples), an ``rng``. Out: float32 audio of exactly ``length`` sam
 and the applied transforms' params as plain dicts. The chain, in order:
 
     trim -> speed -> pitch shift -> gain -> placement (or cropped known) -> reverb
-         -> background noise (at an SNR over the speech) -> mic floor -> clip to [-1, 1)
+         -> background noise (at an SNR over the speech) -> mic EQ -> band limit -> narrowband
+         -> mic floor -> cold start -> clip to [-1, 1)
 
 Speech only ever lands inside the window; the warm-up before it holds the same noise and floor,
 so the front end's noise reduction has settled when the window starts. Every transform draws a
@@ -24,9 +25,13 @@ from harken.audio.io import check_audio, to_float32
 from harken.augment import trim
 from harken.augment._checks import check_lengths
 from harken.augment.base import params_to_dict
+from harken.augment.band_limit import BandLimit
+from harken.augment.cold_start import ColdStart
 from harken.augment.cropped import CroppedKnown
 from harken.augment.gain import Gain
+from harken.augment.mic_eq import MicEq
 from harken.augment.mic_floor import MicFloor, mic_floor_clip
+from harken.augment.narrowband import Narrowband
 from harken.augment.noise_mix import BackgroundNoise, generated_noise_clips
 from harken.augment.pitch import PitchShift
 from harken.augment.placement import Placement, place
@@ -85,8 +90,15 @@ class WaveformAugmenter:
         self.reverb = Reverb(p=s.p_reverb)
         self.noise = BackgroundNoise(p=s.p_noise, min_snr_db=s.min_snr_db, max_snr_db=s.max_snr_db)
         self.floor = MicFloor(p=s.p_mic_floor, min_level_dbfs=s.min_mic_floor_dbfs, max_level_dbfs=s.max_mic_floor_dbfs)
+        self.mic_eq = MicEq(p=s.p_mic_eq, max_gain_db=s.max_mic_eq_gain_db)
+        self.band_limit = BandLimit(p=s.p_band_limit, min_highpass_hz=s.min_highpass_hz, max_highpass_hz=s.max_highpass_hz,
+                                    min_lowpass_hz=s.min_lowpass_hz, max_lowpass_hz=s.max_lowpass_hz)  # fmt: skip
+        self.narrowband = Narrowband(p=s.p_narrowband, min_rate_hz=s.min_narrowband_rate_hz, max_rate_hz=s.max_narrowband_rate_hz,
+                                     p_mu_law=s.p_mu_law)  # fmt: skip
+        self.cold_start = ColdStart(p=s.p_cold_start)
         #: The pipeline as a list, in the order it runs (placement or cropped known, never both).
-        self.transforms = [self.speed, self.pitch, self.gain, self.placement, self.reverb, self.noise, self.floor]
+        self.transforms = [self.speed, self.pitch, self.gain, self.placement, self.reverb, self.noise, self.mic_eq,
+                           self.band_limit, self.narrowband, self.floor, self.cold_start]  # fmt: skip
 
     def __repr__(self) -> str:
         return (f"WaveformAugmenter(sample_rate_hz={self.sample_rate_hz}, noise_clips={len(self.noise_clips)}, "
@@ -105,7 +117,7 @@ class WaveformAugmenter:
         params = self.placement.sample(rng, num_samples=word.size, length=length, window_length=window_length)
         log.append(params_to_dict(self.placement.name, params))
         word = self.placement.cut(word, params)
-        return self._finish(word, params.offset, length, rng, log)
+        return self._finish(word, params.offset, length, window_length, rng, log)
 
     def cropped_known(self, audio: np.ndarray, *, length: int, window_length: int, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
         """An ``_unknown_`` sample: the first 20-50 % of the word, ending at the end of the window."""
@@ -113,7 +125,7 @@ class WaveformAugmenter:
         word, log = self._word(audio, rng)
         params = self.cropped.sample(rng, num_samples=word.size, length=length, window_length=window_length)
         log.append(params_to_dict(self.cropped.name, params))
-        return self._finish(self.cropped.crop(word, params), params.offset, length, rng, log)
+        return self._finish(self.cropped.crop(word, params), params.offset, length, window_length, rng, log)
 
     def silence(self, length: int, *, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
         """A ``_silence_`` sample from this augmenter's noise clips (see ``make_silence``)."""
@@ -137,13 +149,19 @@ class WaveformAugmenter:
                 log.append(params_to_dict(transform.name, params))
         return word, log
 
-    def _finish(self, word: np.ndarray, offset: int, length: int, rng: np.random.Generator, log: list[dict]) -> tuple[np.ndarray, list[dict]]:
-        """Reverb the dry word, place it at ``offset``, add noise and the floor, clip."""
+    def _finish(self, word: np.ndarray, offset: int, length: int, window_length: int, rng: np.random.Generator,
+                log: list[dict]) -> tuple[np.ndarray, list[dict]]:
+        """Reverb the dry word, place it at ``offset``, add noise, colour the channel, add the floor, clip.
+
+        The channel transforms draw after the others, so enabling them leaves the older draws unchanged.
+        """
         sr = self.sample_rate_hz
         span = (offset, min(length, offset + word.size))
         reverb = self.reverb.sample(rng, num_rirs=len(self.rirs))
         noise = self.noise.sample(rng, clip_lengths=[c.size for c in self.noise_clips], length=length)
         floor = self.floor.sample(rng, clip_length=self.floor_clip.size, length=length)
+        channel = [(t, t.sample(rng)) for t in (self.mic_eq, self.band_limit, self.narrowband)]
+        cold = self.cold_start.sample(rng)
         if reverb.applied:
             word = self.reverb.apply(word, reverb, sample_rate_hz=sr, rirs=self.rirs)
             log.append(params_to_dict(self.reverb.name, reverb))
@@ -151,7 +169,14 @@ class WaveformAugmenter:
         if noise.applied:
             buffer = self.noise.apply(buffer, noise, sample_rate_hz=sr, noise_clip=self.noise_clips[noise.clip_index], speech_span=span)
             log.append(params_to_dict(self.noise.name, noise))
+        for transform, params in channel:
+            if params.applied:
+                buffer = transform.apply(buffer, params, sample_rate_hz=sr)
+                log.append(params_to_dict(transform.name, params))
         if floor.applied:
             buffer = self.floor.apply(buffer, floor, sample_rate_hz=sr, floor_clip=self.floor_clip)
             log.append(params_to_dict(self.floor.name, floor))
+        if cold.applied:
+            buffer = self.cold_start.apply(buffer, cold, window_length=window_length)
+            log.append(params_to_dict(self.cold_start.name, cold))
         return np.clip(buffer, -1.0, MAX_SAMPLE, out=buffer), log

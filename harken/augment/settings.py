@@ -77,6 +77,21 @@ class AugmentationSettings:
     p_freq_mask: float = 0.5
     max_num_freq_masks: int = 2
     max_freq_mask_channels: int = 8
+    # the recording channel (off by default): microphone colour, band limits, phone-like narrowband,
+    # applied to speech and background together, before the mic floor
+    p_mic_eq: float = 0.0
+    max_mic_eq_gain_db: float = 6.0
+    p_band_limit: float = 0.0
+    min_highpass_hz: float = 100.0
+    max_highpass_hz: float = 400.0
+    min_lowpass_hz: float = 3000.0
+    max_lowpass_hz: float = 7000.0
+    p_narrowband: float = 0.0
+    min_narrowband_rate_hz: int = 8000
+    max_narrowband_rate_hz: int = 11025
+    p_mu_law: float = 0.5
+    # cold start (off by default): a silent warm-up, so the front end meets the background at the window
+    p_cold_start: float = 0.0
 
     def __post_init__(self) -> None:
         self.generated_noise_kinds = tuple(self.generated_noise_kinds)
@@ -99,6 +114,12 @@ class AugmentationSettings:
         check_range(_OWNER, "cropped_fraction", self.min_cropped_fraction, self.max_cropped_fraction, lo=0.01, hi=1.0)
         check_range(_OWNER, "silence_noise_dbfs", self.min_silence_noise_dbfs, self.max_silence_noise_dbfs, lo=-140.0, hi=0.0,
                     unit=" dBFS")  # fmt: skip
+        if not (isinstance(self.max_mic_eq_gain_db, (int, float)) and 0.0 <= self.max_mic_eq_gain_db <= 24.0):
+            raise SettingsError(f"{_OWNER}.max_mic_eq_gain_db={self.max_mic_eq_gain_db!r}: use a value in [0, 24] dB")
+        check_range(_OWNER, "highpass_hz", self.min_highpass_hz, self.max_highpass_hz, lo=10.0, hi=2000.0, unit=" Hz")
+        check_range(_OWNER, "lowpass_hz", self.min_lowpass_hz, self.max_lowpass_hz, lo=1000.0, hi=24000.0, unit=" Hz")
+        check_range(_OWNER, "narrowband_rate_hz", self.min_narrowband_rate_hz, self.max_narrowband_rate_hz, lo=2000, hi=48000,
+                    unit=" Hz")  # fmt: skip
         if self.cropped_known_fraction + self.silence_fraction > 1.0:
             raise SettingsError(
                 f"{_OWNER}.cropped_known_fraction={self.cropped_known_fraction} + silence_fraction={self.silence_fraction} "
