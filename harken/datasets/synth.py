@@ -68,6 +68,9 @@ class SynthSettings:
     min_peak_dbfs: float = -6.0
     max_peak_dbfs: float = -1.0
     engines: tuple[str, ...] = ENGINES  # those not installed are skipped
+    # voice filters: shell patterns on the voice label ("en-us+klatt*"); empty include = every voice
+    include_voices: tuple[str, ...] = ()
+    exclude_voices: tuple[str, ...] = ()
     background_noise: bool = True
     seed: int = 0
 
@@ -76,6 +79,7 @@ class SynthSettings:
             self.keywords = tuple(k for k in self.keywords.split(",") if k.strip())
         self.keywords = tuple(k.strip().lower() for k in self.keywords)
         self.engines = tuple(self.engines)
+        self.include_voices, self.exclude_voices = tuple(self.include_voices), tuple(self.exclude_voices)
         self.validate()
 
     def validate(self) -> None:
@@ -104,6 +108,10 @@ class SynthSettings:
                                    ("peak_dbfs", -60, 0, self.min_peak_dbfs, self.max_peak_dbfs)):  # fmt: skip
             if not lo <= a <= b <= hi:
                 raise SettingsError(f"min_{name}={a}, max_{name}={b}: need {lo} <= min <= max <= {hi}")
+        for name in ("include_voices", "exclude_voices"):
+            patterns = getattr(self, name)
+            if any(not isinstance(p, str) or not p for p in patterns):
+                raise SettingsError(f"{name}={list(patterns)!r}: give voice-label patterns such as 'en-us+*' or '*+klatt*'")
         unknown = [e for e in self.engines if e not in ENGINES]
         if unknown or "espeak" not in self.engines:
             raise SettingsError(f"engines={self.engines!r}: use 'espeak' plus any of {', '.join(ENGINES[1:])}")
@@ -111,6 +119,9 @@ class SynthSettings:
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["keywords"], d["engines"] = list(self.keywords), list(self.engines)
+        d["include_voices"], d["exclude_voices"] = list(self.include_voices), list(self.exclude_voices)
+        if not self.include_voices and not self.exclude_voices:  # keep the cache keys of datasets made before the filters
+            del d["include_voices"], d["exclude_voices"]
         return d
 
     @classmethod
@@ -158,12 +169,21 @@ def _speaker(voice: Voice) -> str:
 
 
 def resolve_voices(settings: SynthSettings) -> tuple[Voice, ...]:
-    """The voices of the requested engines that are installed here (espeak-ng always)."""
+    """The voices of the requested engines that are installed here (espeak-ng always), filtered.
+
+    A voice is kept when its label (``en-us+klatt3``) matches one of ``include_voices`` (or that
+    list is empty) and none of ``exclude_voices`` (``fnmatch`` patterns, case-sensitive).
+    """
+    from fnmatch import fnmatchcase
+
     present = available_engines()
     skipped = [e for e in settings.engines if e not in present]
     if skipped:
         log.info("TTS engines not installed, skipped: %s", ", ".join(skipped))
-    return tuple(v for e in settings.engines if e in present for v in engine_voices(e))
+    voices = tuple(v for e in settings.engines if e in present for v in engine_voices(e))
+    return tuple(v for v in voices
+                 if (not settings.include_voices or any(fnmatchcase(v.label, p) for p in settings.include_voices))
+                 and not any(fnmatchcase(v.label, p) for p in settings.exclude_voices))  # fmt: skip
 
 
 def plan_dataset(settings: SynthSettings, voices: tuple[Voice, ...] | None = None) -> list[ClipPlan]:
@@ -177,6 +197,9 @@ def plan_dataset(settings: SynthSettings, voices: tuple[Voice, ...] | None = Non
     settings.validate()
     voices = resolve_voices(settings) if voices is None else voices
     if not voices:
+        if settings.include_voices or settings.exclude_voices:
+            raise DatasetError(f"no TTS voice is left after include_voices={list(settings.include_voices)}, "
+                               f"exclude_voices={list(settings.exclude_voices)}; widen the patterns (e.g. 'en-us+*')")
         raise DatasetError("no TTS voice is available; reinstall espeakng-loader (it bundles espeak-ng)")
     s = settings
     jobs: list[tuple[str, str, str]] = []  # (label, kind, text) before prosody
