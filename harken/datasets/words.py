@@ -24,6 +24,8 @@ NEAR_MISSES: dict[str, tuple[str, ...]] = {
         "anon", "eon", "onion", "only", "online", "onset", "option", "opera", "olive", "ox", "odd",
         "shone", "swan", "wand", "fond", "pond", "bond", "scone", "aunt", "earn", "oh", "awning",
         "ongoing", "an", "and", "end",
+        # one short voiced syllable ending in a nasal: real "down", "five", "gun" score as "on" otherwise
+        "down", "town", "gown", "done", "gun", "sun", "ton", "none", "own", "born", "barn", "dine",
     ),
     "off": (
         "of", "often", "offer", "office", "awe", "cough", "soft", "loft", "scoff", "oft", "aft",
@@ -32,6 +34,8 @@ NEAR_MISSES: dict[str, tuple[str, ...]] = {
         "orphan", "offset", "offspring", "afford", "effort", "fog", "dog", "log", "moth", "cloth",
         "boss", "toss", "loss", "cross", "sauce", "saw", "paw", "raw", "law", "jaw", "thaw", "ought",
         "bought", "caught", "fought", "all", "auf", "off-key", "golf", "wolf", "doff", "toff",
+        # a short vowel and a voiceless stop or /f/-initial word: real "up", "stop", "four" score as "off" otherwise
+        "up", "cup", "pup", "stop", "top", "hop", "shop", "pop", "four", "for", "fall", "fourth", "go", "got",
     ),
 }
 
