@@ -34,8 +34,8 @@ def rms_db(x: np.ndarray) -> float:
 
 
 def flat_eq(**gains) -> MicEqParams:
-    base = dict(applied=True, low_shelf_hz=200.0, low_shelf_gain_db=0.0, high_shelf_hz=4000.0, high_shelf_gain_db=0.0,
-                peak_hz=1000.0, peak_gain_db=0.0, peak_q=1.0)  # fmt: skip
+    base = {"applied": True, "low_shelf_hz": 200.0, "low_shelf_gain_db": 0.0, "high_shelf_hz": 4000.0,
+            "high_shelf_gain_db": 0.0, "peak_hz": 1000.0, "peak_gain_db": 0.0, "peak_q": 1.0}
     return MicEqParams(**{**base, **gains})
 
 

@@ -24,8 +24,8 @@ import numpy as np
 from harken.audio.io import check_audio, to_float32
 from harken.augment import trim
 from harken.augment._checks import check_lengths
-from harken.augment.base import params_to_dict
 from harken.augment.band_limit import BandLimit
+from harken.augment.base import params_to_dict
 from harken.augment.cold_start import ColdStart
 from harken.augment.cropped import CroppedKnown
 from harken.augment.gain import Gain

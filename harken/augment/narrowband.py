@@ -51,7 +51,7 @@ class Narrowband:
 
     def sample(self, rng: np.random.Generator) -> NarrowbandParams:
         u = rng.random(3)
-        return NarrowbandParams(applied=bool(u[0] < self.p), rate_hz=int(round(uniform(u[1], self.min_rate_hz, self.max_rate_hz))),
+        return NarrowbandParams(applied=bool(u[0] < self.p), rate_hz=round(uniform(u[1], self.min_rate_hz, self.max_rate_hz)),
                                 mu_law=bool(u[2] < self.p_mu_law))  # fmt: skip
 
     @staticmethod

@@ -18,7 +18,12 @@ import harken
 from harken.augment import AugmentationSettings
 from harken.datasets.synth import SynthSettings
 from harken.frontend import FrontendSettings
-from harken.spec import DatasetSource, DetectionSettings, ModelSettings, TrainingSettings
+from harken.spec import (
+    DatasetSource,
+    DetectionSettings,
+    ModelSettings,
+    TrainingSettings,
+)
 
 #: espeak-ng variants built on the Klatt synthesiser: held out of training, they are the validation set.
 HELD_OUT_VOICES = ("*+klatt*", "*+Reed", "*+adam", "*+announcer", "*+benjamin", "*+caleb", "*+david", "*+edward*", "*+mike2")
