@@ -1,0 +1,264 @@
+"""Ablation of the on_off_offline data recipe on real voices (issue 6): train, score on dev, tabulate.
+
+Each row is a full recipe (cumulative: a row names its parent and what it changes). For each row and
+seed the script writes a spec file (the built-in ``on_off_offline`` with the row's settings),
+runs ``harken train`` on it (timed, one run at a time), and scores the int8 model:
+
+- on the real dev set (``--dev``, default ``$HARKEN_DEV`` or ../shared/data/speech_commands_dev):
+  top-class balanced accuracy, recall of on / off / reject, false accepts;
+- on the held-out synthetic voices (the espeak-ng Klatt-synthesiser variants, never trained on in
+  the rows that hold them out): the leave-one-engine-out proxy, to see whether it tracks dev.
+
+The ``dev_mix`` row trains the built-in ``on_off_dev_mix`` on half of the dev speakers
+(``HARKEN_REAL_CLIPS`` = the dev folder) and scores it on the other half only. It takes about 4-5 minutes per row and seed on 2 cores; it
+is a benchmark, never a test. Results are appended to ``--out`` (JSON lines); ``--table`` prints
+the table of every result found there (mean over seeds) to stderr and one JSON object to stdout.
+
+    python bench/ablation.py --rows baseline,cold_start --seeds 0,1
+    python bench/ablation.py --table
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BUILTIN = REPO / "harken" / "specs" / "on_off_offline.py"
+DEV_MIX = REPO / "harken" / "specs" / "on_off_dev_mix.py"
+
+#: The espeak-ng variants built on the Klatt synthesiser: the held-out "engine" of the proxy.
+KLATT_VOICES = ("*+klatt*", "*+Reed", "*+adam", "*+announcer", "*+benjamin", "*+caleb", "*+david", "*+edward*", "*+mike2")
+
+_OLD_SYNTH = {"keywords": ["on", "off"], "num_clips_per_keyword": 1000, "num_unknown": 2000}
+_HELD_OUT_VALIDATION = {**_OLD_SYNTH, "num_clips_per_keyword": 200, "num_unknown": 400, "seed": 1,
+                        "include_voices": list(KLATT_VOICES)}
+
+# name: (parent, description, changes). Changes are dotted keys: "aug.<AugmentationSettings field>",
+# "datasets" (a list of DatasetSource dicts), "train.<TrainingSettings field>", "model.options".
+ROWS: dict[str, tuple[str | None, str, dict]] = {
+    "dev_mix_real4": ("dev_mix", "on_off_dev_mix with 4 copies of the real clips and half of the quickstart's synthetic speech", {
+        "code": ["real = spec.datasets[2]", "spec.datasets = spec.datasets[:2] + [real] * 4",
+                 "spec.datasets[0].synth.num_clips_per_keyword = 500", "spec.datasets[0].synth.num_unknown = 1500"],
+    }),
+    "dev_mix": (None, ("on_off_dev_mix: the quickstart recipe (a third of its synthetic speech) + 8 copies of the dev "
+                       "speakers of one half, scored on the other half"), {}),
+    "baseline": (None, "on_off_offline at the start of issue 6 (synthetic validation selects the epoch)", {
+        "datasets": [{"synth": _OLD_SYNTH}],
+    }),
+    "loeo": ("baseline", "Klatt voices held out of training; they are the validation set (leave-one-engine-out)", {
+        "datasets": [
+            {"synth": {**_OLD_SYNTH, "exclude_voices": list(KLATT_VOICES)}, "validation_percentage": 0.0,
+             "testing_percentage": 0.0},
+            {"synth": _HELD_OUT_VALIDATION, "validation_percentage": 100.0, "testing_percentage": 0.0},
+        ],
+    }),
+    "cold_start": ("loeo", "half the samples start the front end cold, as a clip scored alone does", {
+        "aug.p_cold_start": 0.5,
+    }),
+    "channel": ("loeo", "microphone EQ (+-6 dB), band limits (100-400 Hz, 3-7 kHz), narrowband 8-11 kHz", {
+        "aug.p_mic_eq": 0.5, "aug.p_band_limit": 0.5, "aug.p_narrowband": 0.15,
+    }),
+    "slow_words": ("channel", "espeak rate 80-170 wpm (was 120-220): real isolated words last ~1.7x longer", {
+        "datasets": [
+            {"synth": {**_OLD_SYNTH, "min_rate_wpm": 80, "max_rate_wpm": 170, "exclude_voices": list(KLATT_VOICES)},
+             "validation_percentage": 0.0, "testing_percentage": 0.0},
+            {"synth": _HELD_OUT_VALIDATION, "validation_percentage": 100.0, "testing_percentage": 0.0},
+        ],
+    }),
+    "negatives": ("slow_words", "10 % generated silence as _unknown_, 3000 unknown clips, near-misses up/stop/four/down...", {
+        "datasets": [
+            {"synth": {**_OLD_SYNTH, "num_unknown": 3000, "min_rate_wpm": 80, "max_rate_wpm": 170,
+                       "exclude_voices": list(KLATT_VOICES)},
+             "validation_percentage": 0.0, "testing_percentage": 0.0, "silence_percentage": 10.0},
+            {"synth": _HELD_OUT_VALIDATION, "validation_percentage": 100.0, "testing_percentage": 0.0},
+        ],
+    }),
+    "unweighted": ("negatives", "no class weights (was balanced: keywords x3 the weight of an unknown clip)", {
+        "train.class_weights": None,
+    }),
+}
+
+
+def row_settings(name: str) -> tuple[dict, list[str]]:
+    """The accumulated changes of ``name`` (parents first) and its lineage."""
+    lineage = []
+    while name is not None:
+        if name not in ROWS:
+            raise SystemExit(f"unknown row {name!r}; rows: {', '.join(ROWS)}")
+        lineage.append(name)
+        name = ROWS[name][0]
+    changes: dict = {}
+    for row in reversed(lineage):
+        changes.update(ROWS[row][2])
+    return changes, list(reversed(lineage))
+
+
+def spec_text(name: str, seed: int) -> str:
+    """A spec file: the built-in on_off_offline, then every setting of the row set explicitly.
+
+    ``dev_mix`` is the built-in on_off_dev_mix as it is (only the seed set).
+    """
+    if name.startswith("dev_mix"):
+        code = ROWS[name][2].get("code", [])
+        return "\n".join([f'"""Ablation row {name} (seed {seed}). Written by bench/ablation.py."""',
+                          "from harken.specfile import load_spec", f"spec = load_spec({str(DEV_MIX)!r})",
+                          'spec.name = ""', f"spec.seed = {seed}", *code]) + "\n"  # fmt: skip
+    changes, lineage = row_settings(name)
+    aug = {k[4:]: v for k, v in changes.items() if k.startswith("aug.")}
+    train = {k[6:]: v for k, v in changes.items() if k.startswith("train.")}
+    lines = [
+        f'"""Ablation row {name} (seed {seed}): {" -> ".join(lineage)}. Written by bench/ablation.py."""',
+        "from harken.augment import AugmentationSettings",
+        "from harken.spec import DatasetSource",
+        "from harken.specfile import load_spec",
+        f"spec = load_spec({str(BUILTIN)!r})",
+        'spec.name = ""  # the file name',
+        f"spec.seed = {seed}",
+        f"spec.augmentation = AugmentationSettings(**{aug!r})",
+        f"spec.datasets = [DatasetSource.from_dict(d) for d in {changes['datasets']!r}]",
+    ]
+    lines += [f"spec.training.{k} = {v!r}" for k, v in train.items()]
+    if "model.options" in changes:
+        lines.append(f"spec.model.options = {changes['model.options']!r}")
+    if "epochs" not in train:
+        lines.append("spec.training.epochs = 20")
+    return "\n".join(lines) + "\n"
+
+
+def dev_half_samples(root: str, part: str) -> list:
+    """The dev clips of one half of the speakers, split as ``on_off_dev_mix`` splits them.
+
+    The dev speakers (Speech Commands test speakers) all hash into [10, 20) %: validation 10 and
+    testing 5 put those in [10, 15) into ``testing`` and those in [15, 20) into ``training``.
+    """
+    from harken.datasets import DirectorySettings, load_directory_dataset
+
+    dataset = load_directory_dataset(root, DirectorySettings(validation_percentage=10.0, testing_percentage=5.0))
+    return [s for s in dataset.split(part) if s.path is not None]
+
+
+def score(model_path: Path, root: str, *, part: str | None = None) -> dict:
+    """Top-class figures (and those at the embedded thresholds) of a model on a folder (or half)."""
+    from harken.evaluate import evaluate_scores, score_clips, score_dataset
+    from harken.inference import load_clip_model
+
+    model = load_clip_model(model_path)
+    if part is None:
+        scored = score_dataset(model, root)
+    else:
+        samples = dev_half_samples(root, part)
+        scored = score_clips(model, [s.path for s in samples], [s.label for s in samples])
+    ev = evaluate_scores(scored, thresholds=model.detection_thresholds())
+    return {"num_clips": ev.num_clips, "balanced": ev.balanced_accuracy, "on": ev.keyword_recall.get("on"),
+            "off": ev.keyword_recall.get("off"), "reject": ev.keyword_recall.get("reject"),
+            "false_accepts": ev.false_accept_rate, "roc_auc": ev.roc_auc,
+            "thresholded": {k: ev.detection[k] for k in ("balanced_accuracy", "keyword_recall", "false_accept_rate")}
+            if ev.detection else None}  # fmt: skip
+
+
+def held_out_voices(home: Path) -> str:
+    """A synthetic test set of the held-out (Klatt) voices, seed 7 (not the validation set's seed)."""
+    os.environ["HARKEN_HOME"] = str(home)
+    from harken.datasets.synth import SynthSettings, synthesize_dataset
+
+    s = SynthSettings(keywords=("on", "off"), num_clips_per_keyword=300, num_unknown=600, seed=7,
+                      include_voices=KLATT_VOICES, background_noise=False)  # fmt: skip
+    return str(synthesize_dataset(s, workers=2).path)
+
+
+def run(name: str, seed: int, args) -> dict:
+    work = Path(args.work)
+    specs = work / "specs"
+    specs.mkdir(parents=True, exist_ok=True)
+    stem = f"abl_{name}_s{seed}"
+    spec_file = specs / f"{stem}.py"
+    spec_file.write_text(spec_text(name, seed), encoding="utf-8")
+    env = {**os.environ, "HARKEN_HOME": str(work / "home"), "HARKEN_REAL_CLIPS": args.dev}
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "harken.cli", "train", str(spec_file), "--quiet", "--json"], env=env,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{stem}: harken train failed:\n{proc.stderr[-3000:]}")
+    model = work / "home" / "models" / stem / f"{stem}.tflite"
+    result = {"row": name, "seed": seed, "description": ROWS[name][1], "train_s": round(seconds, 1)}
+    try:
+        result["train"] = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        result["train"] = proc.stdout[-500:]
+    if name.startswith("dev_mix"):
+        result["dev"] = score(model, args.dev, part="testing")
+    else:
+        result["dev"] = score(model, args.dev)
+        result["held_out_voices"] = score(model, held_out_voices(work / "home"))
+    return result
+
+
+def table(path: Path) -> dict:
+    rows: dict[str, list[dict]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            rows.setdefault(r["row"], []).append(r)
+    out = []
+    header = f"{'row':<16} {'seeds':<7} {'balanced':>8} {'on':>6} {'off':>6} {'reject':>6} {'FA':>6} {'heldout':>7} {'train':>6}"
+    print(header, file=sys.stderr)
+
+    def mean(rs, *keys):
+        vals = []
+        for r in rs:
+            v = r
+            for k in keys:
+                v = v.get(k) if isinstance(v, dict) else None
+            if v is not None:
+                vals.append(v)
+        return sum(vals) / len(vals) if vals else None
+
+    for name, rs in rows.items():
+        entry = {"row": name, "seeds": [r["seed"] for r in rs], "description": rs[0]["description"],
+                 **{k: mean(rs, "dev", k) for k in ("balanced", "on", "off", "reject", "false_accepts")},
+                 "held_out_balanced": mean(rs, "held_out_voices", "balanced"), "train_s": mean(rs, "train_s")}  # fmt: skip
+        out.append(entry)
+
+        def pct(v):
+            return "   n/a" if v is None else f"{100 * v:6.1f}"
+
+        print(f"{name:<16} {','.join(map(str, entry['seeds'])):<7} {pct(entry['balanced']):>8} {pct(entry['on'])} "
+              f"{pct(entry['off'])} {pct(entry['reject'])} {pct(entry['false_accepts'])} {pct(entry['held_out_balanced']):>7} "
+              f"{entry['train_s']:6.0f}", file=sys.stderr)  # fmt: skip
+    return {"bench": "ablation", "unit": "balanced accuracy (dev, top class)", "rows": out,
+            "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count()}}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", default="", help="comma-separated row names (default: none; --table only)")
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--work", default="/tmp/harken-ablation", help="spec files, HARKEN_HOME and models go here")
+    parser.add_argument("--dev", default=os.environ.get("HARKEN_DEV", str(REPO.parent / "shared" / "data" / "speech_commands_dev")))
+    parser.add_argument("--out", default=None, help="results (JSON lines); default WORK/results.jsonl")
+    parser.add_argument("--table", action="store_true", help="print the table of every result in --out")
+    args = parser.parse_args()
+    out = Path(args.out or Path(args.work) / "results.jsonl")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for name in filter(None, args.rows.split(",")):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            result = run(name, seed, args)
+            with open(out, "a", encoding="utf-8") as f:
+                f.write(json.dumps(result) + "\n")
+            d = result["dev"]
+            print(f"{name} seed {seed}: balanced {d['balanced']:.3f} on {d['on']:.3f} off {d['off']:.3f} "
+                  f"reject {d['reject']:.3f} FA {d['false_accepts']:.3f} ({result['train_s']:.0f} s)", file=sys.stderr)
+    if args.table or not args.rows:
+        print(json.dumps(table(out)))
+
+
+if __name__ == "__main__":
+    main()
