@@ -49,6 +49,8 @@ def evaluate(
     model: Annotated[str, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     dataset: Annotated[Path, typer.Option("--dataset", "-d", help=DATASET_HELP)],
     split: Annotated[str | None, typer.Option(help=SPLIT_HELP)] = None,
+    validation_percentage: Annotated[float, typer.Option(help="Speaker-hash share of the validation split (as in the spec's DatasetSource).")] = 10.0,
+    testing_percentage: Annotated[float, typer.Option(help="Speaker-hash share of the testing split (as in the spec's DatasetSource).")] = 10.0,
     settings: Annotated[Path | None, typer.Option(help="fe.* settings JSON (for a .keras without a sibling .tflite).")] = None,
     classes: Annotated[str | None, typer.Option(help="Comma-separated class names, if the model has none.")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: the model's folder.")] = None,
@@ -62,6 +64,7 @@ def evaluate(
     path = resolve_model(model)
     with _progress(quiet or as_json, "evaluate") as progress:
         evaluation, scored = evaluate_model(path, dataset, split=split, settings=settings, progress=progress,
+                                            split_percentages=(validation_percentage, testing_percentage),
                                             classes=classes.split(",") if classes else None)  # fmt: skip
     written = save_evaluation(evaluation, scored, out if out is not None else path.parent, plots=plots)
     if as_json:

@@ -174,13 +174,18 @@ def score_dataset(
     root: str | os.PathLike,
     *,
     split: str | None = None,
+    split_percentages: tuple[float, float] = (10.0, 10.0),
     batch_size: int = 256,
     progress: Progress | None = None,
 ) -> ScoredClips:
-    """Score every clip of a directory dataset (or one ``split`` of it: training/validation/testing)."""
+    """Score every clip of a directory dataset (or one ``split`` of it: training/validation/testing,
+    by speaker hash with ``split_percentages`` = (validation %, testing %), as the spec that trained
+    on it used)."""
     from harken.datasets import DirectorySettings, load_directory_dataset
 
-    dataset = load_directory_dataset(root, DirectorySettings())
+    validation_percentage, testing_percentage = split_percentages
+    dataset = load_directory_dataset(root, DirectorySettings(validation_percentage=validation_percentage,
+                                                             testing_percentage=testing_percentage))
     samples = [s for s in (dataset.samples if split is None else dataset.split(split)) if s.path is not None]
     if not samples:
         raise DatasetError(f"{root}: no clips{f' in split {split!r}' if split else ''} to evaluate")
@@ -267,6 +272,7 @@ def evaluate_model(
     dataset: str | os.PathLike,
     *,
     split: str | None = None,
+    split_percentages: tuple[float, float] = (10.0, 10.0),
     settings: str | os.PathLike | None = None,
     classes: Sequence[str] | None = None,
     progress: Progress | None = None,
@@ -281,7 +287,7 @@ def evaluate_model(
     """
     if not isinstance(model, ClipModel):
         model = load_clip_model(resolve_model(model), settings=settings, classes=classes)
-    scored = score_dataset(model, dataset, split=split, progress=progress)
+    scored = score_dataset(model, dataset, split=split, split_percentages=split_percentages, progress=progress)
     evaluation = evaluate_scores(scored, thresholds=model.detection_thresholds(), model=model.path,
                                  dataset=str(Path(dataset).expanduser().resolve()))  # fmt: skip
     return evaluation, scored

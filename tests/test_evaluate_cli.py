@@ -230,3 +230,22 @@ def test_missing_model_file_is_a_harken_error(tmp_path):
 def test_calibrate_refuses_a_keras_model(model_dir):
     with pytest.raises(HarkenError, match="calibrate needs the int8 .tflite"):
         _run("calibrate", str(model_dir / "model.keras"), "--dataset", str(model_dir / "clips"))
+
+
+def test_split_percentages_choose_which_speakers_are_scored(model_dir, tmp_path):
+    """--split testing with a spec's percentages scores exactly that split's clips."""
+    from harken.datasets import DirectorySettings, load_directory_dataset
+
+    checked = 0
+    for validation, testing in ((10.0, 10.0), (0.0, 50.0), (0.0, 80.0)):
+        dataset = load_directory_dataset(model_dir / "clips", DirectorySettings(validation_percentage=validation,
+                                                                                testing_percentage=testing))
+        expected = [s for s in dataset.split("testing") if s.path]
+        if not expected or len(expected) == len(dataset.samples):
+            continue
+        checked += 1
+        result = _run("evaluate", str(model_dir / "model.tflite"), "-d", str(model_dir / "clips"), "-o", str(tmp_path),
+                      "--split", "testing", "--validation-percentage", str(validation),
+                      "--testing-percentage", str(testing), "--json")
+        assert json.loads(result.stdout)["num_clips"] == len(expected), (validation, testing)
+    assert checked  # at least one setting split the speakers

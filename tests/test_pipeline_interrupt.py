@@ -67,8 +67,11 @@ def test_ctrl_c_stops_workers_without_orphans(tmp_path):
                             stderr=subprocess.PIPE, text=True, start_new_session=True, env=env)
     try:
         assert proc.stdout.readline().strip() == "ready"
-        time.sleep(1.0)
+        deadline = time.monotonic() + 20
         workers = _children(proc.pid)
+        while len(workers) < 2 and time.monotonic() < deadline:  # the pool starts its workers lazily
+            time.sleep(0.2)
+            workers = _children(proc.pid)
         assert len(workers) >= 2
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
         out, err = proc.communicate(timeout=60)
