@@ -28,12 +28,12 @@ import numpy as np
 
 from harken import metrics
 from harken.atomic import write_json_atomic, write_text_atomic
+from harken.datasets.directory import UNKNOWN_CLASS
 from harken.errors import DatasetError, ModelFileError, SettingsError
 from harken.inference import MODEL_SUFFIXES, ClipModel, load_clip_model
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_CLASS = "_unknown_"
 RESULTS_FILE = "eval-results.json"
 PREDICTIONS_FILE = "eval-predictions.csv"
 

@@ -26,6 +26,8 @@ import numpy as np
 
 from harken.atomic import atomic_path
 from harken.audio.io import read_audio
+from harken.datasets.directory import SILENCE_CLASS, UNKNOWN_CLASS
+from harken.datasets.directory import balanced_class_weights as _balanced_weights_by_name
 from harken.errors import DatasetError
 from harken.frontend import FrontendSettings
 from harken.frontend.window import warmup_samples, window_spectrogram
@@ -33,8 +35,6 @@ from harken.paths import cache_dir
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_CLASS = "_unknown_"
-SILENCE_CLASS = "_silence_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +53,9 @@ def _class_index(class_names: Sequence[str]) -> dict[str, int]:
 
 
 def balanced_class_weights(labels: Sequence[int], num_classes: int) -> dict[int, float]:
-    """Keras class weights n / (k * count_c) for the classes present ("balanced")."""
+    """Keras class weights n / (k * count_c) by class index, for the classes present ("balanced")."""
     counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=num_classes)
-    total, present = counts.sum(), np.count_nonzero(counts)
-    return {c: float(total / (present * counts[c])) for c in range(num_classes) if counts[c]}
+    return _balanced_weights_by_name({c: int(n) for c, n in enumerate(counts) if n})
 
 
 def _read_clip(path: str, sample_rate_hz: int) -> np.ndarray:

@@ -25,13 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from harken.config import reject_unknown_keys
+from harken.datasets.directory import UNKNOWN_CLASS
 from harken.datasets.synth import SynthSettings
 from harken.errors import SettingsError
 from harken.frontend.settings import FrontendSettings
 from harken.paths import harken_home
 
-UNKNOWN_CLASS = "_unknown_"
-SILENCE_CLASS = "_silence_"
 DRY_RUN_SUFFIX = "-test"
 DRY_RUN_EPOCHS = 3
 DRY_RUN_SAMPLES_PER_CLASS = 20
