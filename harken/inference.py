@@ -63,17 +63,22 @@ def output_to_scores(output: np.ndarray, *, dtype: Any, scale: float, zero_point
     return (scale * (output.astype(np.float32) - zero_point)).astype(np.float32), scores
 
 
-def _interpreter(data: bytes):
-    """A LiteRT interpreter with TFLite's reference kernels (the kernels TFLM is built from).
+def litert_interpreter(data: bytes, *, kernels: str = "reference"):
+    """A LiteRT interpreter (tensors not yet allocated), one thread.
 
-    Measured on the on_off_offline TENet: reference kernels give exactly the TFLM (tflite-micro)
-    outputs; the optimized builtin kernels differ by up to 5 int8 steps on 9 of 40 inputs and the
-    default XNNPACK delegate by up to 21. Reference kernels cost ~2 ms per TENet inference.
+    ``reference``: the reference kernels TFLM is built from: int8 outputs identical to TFLM
+    (tflite-micro). Measured on the on_off_offline TENet: the optimized ``builtin`` kernels (no
+    XNNPACK) differ by up to 5 int8 steps on 9 of 40 inputs and LiteRT's default ``xnnpack`` by up
+    to 21; reference kernels cost ~2 ms per TENet inference (builtin ~5x faster).
     """
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    return Interpreter(model_content=data, num_threads=1,
-                       experimental_op_resolver_type=OpResolverType.BUILTIN_REF)  # fmt: skip
+    resolvers = {"builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+                 "reference": OpResolverType.BUILTIN_REF, "xnnpack": OpResolverType.AUTO}
+    if kernels not in resolvers:
+        raise ValueError(f"kernels={kernels!r}: use one of {', '.join(resolvers)}")
+    return Interpreter(model_content=bytes(data), num_threads=1,
+                       experimental_op_resolver_type=resolvers[kernels])  # fmt: skip
 
 
 class _TfliteRunner:
@@ -82,7 +87,7 @@ class _TfliteRunner:
     def __init__(self, data: bytes, source: str, *, max_batch_size: int = 256) -> None:
         self._data, self._source, self._max_batch_size = data, source, max_batch_size
         try:
-            self._single = _interpreter(data)
+            self._single = litert_interpreter(data)
             self._single.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             raise ModelFileError(f"{source}: the LiteRT interpreter cannot load the model ({exc})") from None
@@ -108,7 +113,7 @@ class _TfliteRunner:
     def _run_batched(self, x: np.ndarray) -> np.ndarray:
         size = min(self._max_batch_size, x.shape[0])
         if self._batched is None or self._batched[1] < size:
-            interpreter = _interpreter(self._data)
+            interpreter = litert_interpreter(self._data)
             interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], [size, *self.input_shape])
             interpreter.allocate_tensors()
             self._batched = (interpreter, size)

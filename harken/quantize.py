@@ -221,16 +221,10 @@ def load_trained_model(spec: ModelSpec, work_dir: str | os.PathLike | None = Non
 
 # ---- running .tflite models ------------------------------------------------------------------------
 def _litert(tflite_bytes: bytes, kernels: str = "reference"):
-    """A LiteRT interpreter. ``reference``: the reference kernels TFLM is built from (int8 outputs
-    identical to TFLM); ``builtin``: optimized kernels without XNNPACK (~5x faster, but measured up
-    to 5 int8 steps off TFLM on a TENet); ``xnnpack``: LiteRT's default, fastest, up to 21 steps off."""
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    """An allocated LiteRT interpreter (see ``harken.inference.litert_interpreter`` for the kernels)."""
+    from harken.inference import litert_interpreter
 
-    resolvers = {"builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
-                 "reference": OpResolverType.BUILTIN_REF, "xnnpack": OpResolverType.AUTO}
-    if kernels not in resolvers:
-        raise ValueError(f"kernels={kernels!r}: use one of {', '.join(resolvers)}")
-    interpreter = Interpreter(model_content=bytes(tflite_bytes), experimental_op_resolver_type=resolvers[kernels])
+    interpreter = litert_interpreter(tflite_bytes, kernels=kernels)
     interpreter.allocate_tensors()
     return interpreter
 
