@@ -126,7 +126,9 @@ def _keras_callbacks():
             if self.epoch * self.steps_per_epoch + batch + 1 >= self.bounds[-1]:
                 self.model.stop_training = True
 
-    class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    class RestoresState:
+        """Mixin: put back the counters saved by ``state()`` once Keras has reset them."""
+
         restored: dict = {}
 
         def on_train_begin(self, logs=None):
@@ -134,17 +136,11 @@ def _keras_callbacks():
             for k, v in self.restored.items():
                 setattr(self, k, v)
 
+    class ResumableEarlyStopping(RestoresState, keras.callbacks.EarlyStopping):
         def state(self) -> dict:
             return {"wait": int(self.wait), "best": _float(self.best)}
 
-    class ResumableReduceLr(keras.callbacks.ReduceLROnPlateau):
-        restored: dict = {}
-
-        def on_train_begin(self, logs=None):
-            super().on_train_begin(logs)
-            for k, v in self.restored.items():
-                setattr(self, k, v)
-
+    class ResumableReduceLr(RestoresState, keras.callbacks.ReduceLROnPlateau):
         def state(self) -> dict:
             return {"wait": int(self.wait), "best": _float(self.best), "cooldown_counter": int(self.cooldown_counter)}
 
