@@ -62,7 +62,8 @@ def train_command(
         per_class = ", ".join(f"{c} {_pct(r['accuracy'])}" for c, r in v[key]["per_class"].items())
         typer.echo(f"validation accuracy ({label}): {_pct(v[key]['accuracy'])} ({per_class})")
     typer.echo(f"int8 input scale {q.input_scale:.4g}, zero point {q.input_zero_point}; "
-               f"TFLM arena {q.runtime_memory_size} bytes; TFLM == LiteRT: {v['tflm_matches_litert']}")
+               f"TFLM arena {q.runtime_memory_size} bytes; int8 figures from TFLM (LiteRT differs on "
+               f"{v['litert_clips_differing']} clip(s), by at most {v['litert_max_step_difference']} step)")
     typer.echo(f"archive: {result.archive_path}")
 
 

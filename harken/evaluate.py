@@ -276,6 +276,7 @@ def evaluate_model(
     settings: str | os.PathLike | None = None,
     classes: Sequence[str] | None = None,
     progress: Progress | None = None,
+    interpreter: str = "tflm",
 ) -> tuple[Evaluation, ScoredClips]:
     """Load a model, score a dataset and compute every figure (embedded thresholds included).
 
@@ -286,7 +287,7 @@ def evaluate_model(
     0.905
     """
     if not isinstance(model, ClipModel):
-        model = load_clip_model(resolve_model(model), settings=settings, classes=classes)
+        model = load_clip_model(resolve_model(model), settings=settings, classes=classes, interpreter=interpreter)
     scored = score_dataset(model, dataset, split=split, split_percentages=split_percentages, progress=progress)
     evaluation = evaluate_scores(scored, thresholds=model.detection_thresholds(), model=model.path,
                                  dataset=str(Path(dataset).expanduser().resolve()))  # fmt: skip

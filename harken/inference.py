@@ -14,8 +14,11 @@ Firmware conventions, followed exactly:
   ``clip(round(p * 256), 0, 255)``, which equals ``q + 128`` for the standard int8 softmax
   quantization (scale 1/256, zero point -128). Probabilities are the dequantized outputs.
 
-A ``.tflite`` runs in LiteRT with TFLite's reference kernels (no XNNPACK delegate), whose int8
-outputs equal those of the microcontroller interpreter (TFLM). Reading a ``.tflite`` needs only ``ai-edge-litert``: TensorFlow is never imported on that path.
+A ``.tflite`` runs in the microcontroller interpreter itself (TensorFlow Lite Micro, the
+``tflite-micro`` package), one clip at a time: its outputs are the device's. ``interpreter="litert"``
+runs LiteRT's reference kernels instead (batched, ~2x faster); they are what TFLM is built from but
+not bit-identical: on a TENet, 1 of 300 inputs differed by one int8 step in one output. TensorFlow is
+never imported on the ``.tflite`` path.
 A ``.keras`` file needs TensorFlow/Keras, and its front-end settings and classes come from a sibling
 ``.tflite`` or from the caller. This module does not read audio or compute metrics.
 """
@@ -36,6 +39,7 @@ from harken.frontend import FrontendSettings
 log = logging.getLogger(__name__)
 
 MODEL_SUFFIXES = (".tflite", ".keras")
+INTERPRETERS = ("tflm", "litert")
 FE_PREFIX = "fe."
 
 __all__ = ["ClipModel", "load_clip_model", "output_to_scores"]
@@ -66,8 +70,9 @@ def output_to_scores(output: np.ndarray, *, dtype: Any, scale: float, zero_point
 def litert_interpreter(data: bytes, *, kernels: str = "reference"):
     """A LiteRT interpreter (tensors not yet allocated), one thread.
 
-    ``reference``: the reference kernels TFLM is built from: int8 outputs identical to TFLM
-    (tflite-micro). Measured on the on_off_offline TENet: the optimized ``builtin`` kernels (no
+    ``reference``: the reference kernels TFLM is built from: int8 outputs almost always identical to
+    TFLM (tflite-micro); measured: 1 of 300 TENet inputs one step apart, from the FULLY_CONNECTED
+    requantization rounding. Measured on the on_off_offline TENet: the optimized ``builtin`` kernels (no
     XNNPACK) differ by up to 5 int8 steps on 9 of 40 inputs and LiteRT's default ``xnnpack`` by up
     to 21; reference kernels cost ~2 ms per TENet inference (builtin ~5x faster).
     """
@@ -82,10 +87,15 @@ def litert_interpreter(data: bytes, *, kernels: str = "reference"):
 
 
 class _TfliteRunner:
-    """The LiteRT interpreter; batched through ``resize_tensor_input`` when the model allows it."""
+    """A ``.tflite`` in TFLM (one clip per call) or in LiteRT (batched through ``resize_tensor_input``
+    when the model allows it). Tensor details come from LiteRT in both cases."""
 
-    def __init__(self, data: bytes, source: str, *, max_batch_size: int = 256) -> None:
+    def __init__(self, data: bytes, source: str, *, max_batch_size: int = 256, interpreter: str = "litert") -> None:
+        if interpreter not in INTERPRETERS:
+            raise SettingsError(f"interpreter={interpreter!r}: use one of {', '.join(INTERPRETERS)}")
         self._data, self._source, self._max_batch_size = data, source, max_batch_size
+        self.interpreter = interpreter
+        self._tflm = None
         try:
             self._single = litert_interpreter(data)
             self._single.allocate_tensors()
@@ -110,6 +120,24 @@ class _TfliteRunner:
             out[i] = self._single.get_tensor(self.output["index"]).reshape(-1)
         return out
 
+    def _run_tflm(self, x: np.ndarray) -> np.ndarray:
+        if self._tflm is None:
+            from tflite_micro.python.tflite_micro import runtime
+
+            from harken.tflite import measure_arena_size
+
+            try:
+                arena = measure_arena_size(self._data) + 16 * 1024
+                self._tflm = runtime.Interpreter.from_bytes(bytes(self._data), arena_size=arena)
+            except (ValueError, RuntimeError) as exc:
+                raise ModelFileError(f"{self._source}: the TFLM interpreter cannot load the model ({exc})") from None
+        out = np.empty((x.shape[0], self.num_outputs), dtype=self.output["dtype"])
+        for i in range(x.shape[0]):
+            self._tflm.set_input(x[i : i + 1], 0)
+            self._tflm.invoke()
+            out[i] = np.asarray(self._tflm.get_output(0)).reshape(-1)
+        return out
+
     def _run_batched(self, x: np.ndarray) -> np.ndarray:
         size = min(self._max_batch_size, x.shape[0])
         if self._batched is None or self._batched[1] < size:
@@ -132,6 +160,8 @@ class _TfliteRunner:
 
     def run(self, x: np.ndarray) -> np.ndarray:
         """Raw outputs ``[n, classes]`` for model-ready inputs ``[n, *input_shape]``."""
+        if self.interpreter == "tflm":
+            return self._run_tflm(x)
         if x.shape[0] > 1 and self.batched_ok is not False:
             try:
                 out = self._run_batched(x)
@@ -240,6 +270,7 @@ def load_clip_model(
     settings: str | os.PathLike | None = None,
     classes: Sequence[str] | None = None,
     max_batch_size: int = 256,
+    interpreter: str = "tflm",
 ) -> ClipModel:
     """Load a ``.tflite`` or ``.keras`` model with its classes and front-end settings.
 
@@ -253,7 +284,10 @@ def load_clip_model(
     classes : sequence of str, optional
         Class names, used instead of the embedded ``classes``.
     max_batch_size : int > 0
-        Clips per interpreter call.
+        Clips per interpreter call (LiteRT only).
+    interpreter : {"tflm", "litert"}
+        For a ``.tflite``: TensorFlow Lite Micro (the device's outputs) or LiteRT's reference kernels
+        (faster, batched, rarely one int8 step apart from TFLM).
 
     Raises
     ------
@@ -271,6 +305,8 @@ def load_clip_model(
         raise ModelFileError(f"{path}: no such model file; give a .tflite or .keras file")
     if max_batch_size < 1:
         raise SettingsError(f"max_batch_size={max_batch_size} must be >= 1")
+    if interpreter not in INTERPRETERS:
+        raise SettingsError(f"interpreter={interpreter!r}: use one of {', '.join(INTERPRETERS)}")
     suffix = path.suffix.lower()
     if suffix == ".tflite":
         from harken.tflite import read_params
@@ -301,7 +337,7 @@ def load_clip_model(
         raise ModelFileError(f"{path}: the model carries no class names; pass them with --classes on,off,_unknown_")
 
     if suffix == ".tflite":
-        runner = _TfliteRunner(path.read_bytes(), str(path), max_batch_size=max_batch_size)
+        runner = _TfliteRunner(path.read_bytes(), str(path), max_batch_size=max_batch_size, interpreter=interpreter)
         input_shape, num_outputs = runner.input_shape, runner.num_outputs
         scale, zero_point = runner.input["quantization"]
         if np.dtype(runner.input["dtype"]) != np.float32 and (scale, zero_point) not in ((1.0, 0), (0.0, 0)):

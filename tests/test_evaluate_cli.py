@@ -127,9 +127,12 @@ def test_batched_inference_equals_one_clip_at_a_time(model_dir):
     from harken.inference import load_clip_model
 
     spectrograms = np.random.default_rng(2).integers(-128, 128, size=(37, 49, 16), dtype=np.int8)
-    batched = load_clip_model(model_dir / "model.tflite", max_batch_size=16).predict(spectrograms)
-    single = load_clip_model(model_dir / "model.tflite", max_batch_size=1).predict(spectrograms)
+    batched = load_clip_model(model_dir / "model.tflite", max_batch_size=16, interpreter="litert").predict(spectrograms)
+    single = load_clip_model(model_dir / "model.tflite", max_batch_size=1, interpreter="litert").predict(spectrograms)
     assert np.array_equal(batched[1], single[1]) and np.array_equal(batched[0], single[0])
+    tflm = load_clip_model(model_dir / "model.tflite")
+    assert tflm._runner.interpreter == "tflm"
+    assert np.abs(tflm.predict(spectrograms)[1].astype(int) - single[1].astype(int)).max() <= 1
 
 
 def test_keras_model_takes_settings_and_classes_from_sibling_tflite(model_dir, tmp_path):
