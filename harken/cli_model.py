@@ -56,8 +56,11 @@ def train_command(
         typer.echo(json.dumps({"archive": str(result.archive_path), "tflite": str(q.tflite_path),
                                "validation": v, "epochs": result.fit.epochs_done}, indent=2))
         return
-    typer.echo(f"trained {spec.name}: {result.fit.epochs_done} epoch(s), best {v['monitor']} "
-               f"{v['best_value']:.4f} at epoch {v['best_epoch']}")
+    if v["monitor"]:
+        typer.echo(f"trained {spec.name}: {result.fit.epochs_done} epoch(s), best {v['monitor']} "
+                   f"{v['best_value']:.4f} at epoch {v['best_epoch']}")
+    else:
+        typer.echo(f"trained {spec.name}: {result.fit.epochs_done} epoch(s), kept the last")
     for label, key in (("keras", "keras"), ("int8 .tflite", "int8_tflite")):
         per_class = ", ".join(f"{c} {_pct(r['accuracy'])}" for c, r in v[key]["per_class"].items())
         typer.echo(f"validation accuracy ({label}): {_pct(v[key]['accuracy'])} ({per_class})")

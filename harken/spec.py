@@ -209,6 +209,10 @@ class TrainingSettings:
     ``lr_schedule`` is a function of the epoch index (0-based) giving the learning rate;
     ``lr_steps`` is a stepped schedule counted in batches, ``((num_batches, learning_rate), ...)``,
     and training stops after the last step. Give at most one of them.
+
+    ``initial_weights`` fine-tunes instead of training from scratch: the name of another spec with
+    the same model (its trained ``.keras`` is used; ``harken train`` trains it first when it has no
+    model yet) or the path of a ``.keras`` / ``.weights.h5`` file.
     """
 
     epochs: int = 80
@@ -218,10 +222,11 @@ class TrainingSettings:
     optimizer_options: dict[str, Any] = field(default_factory=dict)
     lr_schedule: Callable[[int], float] | None = None
     lr_steps: tuple[tuple[int, float], ...] | None = None
-    checkpoint_monitor: str = "val_accuracy"
+    checkpoint_monitor: str | None = "val_accuracy"  # None: keep the last epoch's weights
     early_stopping: EarlyStopping | None = None
     reduce_lr_on_plateau: ReduceLrOnPlateau | None = None
     class_weights: str | dict[str, float] | None = "balanced"
+    initial_weights: str | None = None
 
     def __post_init__(self) -> None:
         if self.lr_steps is not None:
@@ -246,6 +251,14 @@ class TrainingSettings:
         if self.lr_steps is not None and (not self.lr_steps or any(n < 1 or lr <= 0 for n, lr in self.lr_steps)):
             raise SpecProblem(f"training lr_steps={self.lr_steps}: give (num_batches >= 1, learning_rate > 0) pairs",
                               token="lr_steps")
+        if self.checkpoint_monitor is not None and (not isinstance(self.checkpoint_monitor, str)
+                                                    or not self.checkpoint_monitor):
+            raise SpecProblem(f"training checkpoint_monitor={self.checkpoint_monitor!r}: name a logged metric "
+                              "(val_accuracy, val_loss, ...) or None for the last epoch", token="checkpoint_monitor")
+        if self.initial_weights is not None and (not isinstance(self.initial_weights, str) or
+                                                 not self.initial_weights.strip()):
+            raise SpecProblem(f"training initial_weights={self.initial_weights!r}: give a spec name or a "
+                              ".keras / .weights.h5 path", token="initial_weights")
         if isinstance(self.class_weights, str) and self.class_weights != "balanced":
             raise SpecProblem(f"training class_weights={self.class_weights!r}: use 'balanced', a dict or None",
                               token="class_weights")

@@ -147,7 +147,7 @@ def _keras_callbacks():
     class TrainingState(keras.callbacks.Callback):
         """After each epoch: history, best weights (atomic), and resumable state (atomic, then the JSON)."""
 
-        def __init__(self, work_dir: Path, monitor: str, saved: dict | None, others: list) -> None:
+        def __init__(self, work_dir: Path, monitor: str | None, saved: dict | None, others: list) -> None:
             super().__init__()
             self.work_dir, self.monitor, self.others = work_dir, monitor, others
             saved = saved or {}
@@ -155,18 +155,18 @@ def _keras_callbacks():
             self.best = saved.get("best_value")
             self.best_epoch = saved.get("best_epoch")
             self.epochs_done = saved.get("epochs_done", 0)
-            self.mode_max = "loss" not in monitor
+            self.mode_max = "loss" not in (monitor or "")
 
         def on_epoch_end(self, epoch, logs=None):
             logs = dict(logs or {})
             logs["lr"] = float(np.asarray(self.model.optimizer.learning_rate))
-            if self.monitor not in logs:
+            if self.monitor and self.monitor not in logs:
                 raise SettingsError(f"training checkpoint_monitor={self.monitor!r} is not logged; use one of "
                                     f"{', '.join(sorted(logs))}")
             for key, value in logs.items():
                 self.history.setdefault(key, []).append(float(value))
-            value = float(logs[self.monitor])
-            if self.best is None or (value > self.best if self.mode_max else value < self.best):
+            value = float(logs[self.monitor]) if self.monitor else None
+            if value is None or self.best is None or (value > self.best if self.mode_max else value < self.best):
                 self.best, self.best_epoch = value, epoch
                 with atomic_path(self.work_dir / BEST_WEIGHTS, suffix=".weights.h5") as tmp:
                     self.model.save_weights(tmp)
@@ -302,11 +302,16 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
         except KeyboardInterrupt:
             interrupted = True
             log.warning("training interrupted after %d finished epochs; resume with --resume", state.epochs_done)
+    if t.checkpoint_monitor is None and not finished and not interrupted:
+        # the last epoch is kept: save the weights as fit left them (an EMA optimizer has just
+        # swapped in its averages, which the end-of-epoch checkpoint did not see)
+        with atomic_path(folder / BEST_WEIGHTS, suffix=".weights.h5") as tmp:
+            model.save_weights(tmp)
     if (folder / BEST_WEIGHTS).is_file():
         model.load_weights(folder / BEST_WEIGHTS)
     stopped_early = any(getattr(c, "stopped_epoch", 0) for c in others)
     if state.history:
-        plot_history(state.history, folder / "history.png", title=spec.name, monitor=t.checkpoint_monitor)
+        plot_history(state.history, folder / "history.png", title=spec.name, monitor=t.checkpoint_monitor or "last epoch")
     return FitResult(work_dir=folder, history=state.history, best_epoch=state.best_epoch, best_value=state.best,
                      epochs_done=state.epochs_done, interrupted=interrupted, stopped_early=stopped_early)
 
@@ -391,6 +396,44 @@ def validation_results(y_true: np.ndarray, probabilities: np.ndarray, class_name
             "count": int(len(y_true)), "per_class": per_class}
 
 
+def initial_weights_file(spec: ModelSpec, *, resume: bool = False, quiet: bool = True,
+                         workers: int | None = None) -> Path | TrainResult | None:
+    """The file ``spec.training.initial_weights`` names (None: train from scratch).
+
+    A spec name gives that spec's trained ``NAME.keras`` (``NAME-test`` for a dry run); when it has
+    none yet, that spec is trained first (its TrainResult is returned if that training was interrupted).
+    """
+    name = spec.training.initial_weights
+    if name is None:
+        return None
+    path = Path(name).expanduser()
+    if path.suffix.lower() in (".keras", ".h5"):
+        if not path.is_file():
+            raise SettingsError(f"{spec.name}: training initial_weights={name!r}: no such file")
+        return path
+    from harken.specfile import find_spec
+
+    base = find_spec(f"{name}-test" if spec.dry_run and not name.endswith("-test") else name)
+    if base.name == spec.name:
+        raise SettingsError(f"{spec.name}: training initial_weights names the spec itself; name another spec")
+    model_file = base.work_dir() / f"{base.name}.keras"
+    if not model_file.is_file():
+        log.warning("%s starts from the weights of %s: training %s first", spec.name, base.name, base.name)
+        result = train(base, resume=resume, quiet=quiet, workers=workers)
+        if result.fit.interrupted:
+            return result
+    return model_file
+
+
+def load_initial_weights(model, path: Path, spec: ModelSpec) -> None:
+    """Load fine-tuning start weights into ``model``; a one-line error when they do not fit it."""
+    try:
+        model.load_weights(path)
+    except (ValueError, KeyError, OSError) as exc:
+        raise SettingsError(f"{path}: these weights do not fit the model of {spec.name} "
+                            f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+
+
 def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=None, workers: int | None = None,
           write_archive: bool = True) -> TrainResult:
     """Train the spec's model, then quantize, evaluate on the validation split and write the archive.
@@ -418,6 +461,11 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
 
         data = build_training_data(spec, dry_run=spec.dry_run, workers=workers, quiet=quiet)
     model = build_model_for_spec(spec)
+    start = initial_weights_file(spec, resume=resume, quiet=quiet, workers=workers)
+    if isinstance(start, TrainResult):  # the base spec's training was interrupted
+        return start
+    if start is not None:
+        load_initial_weights(model, start, spec)
     fitted = fit(spec, data, model=model, resume=resume, quiet=quiet)
     result = TrainResult(fit=fitted)
     if fitted.interrupted:

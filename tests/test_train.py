@@ -183,3 +183,90 @@ def test_train_writes_models_results_and_archive(tmp_path, monkeypatch):
     assert (result.quantization.input_scale, result.quantization.input_zero_point) == (1.0, 0)
     params = read_params(work / "tiny-run.tflite")
     assert params["name"] == "tiny-run" and params["runtime_memory_size"] > 0
+
+
+def _kernels(model) -> list:
+    return [w.numpy().copy() for w in model.trainable_weights]
+
+
+def test_training_can_start_from_another_models_weights(tmp_path, monkeypatch):
+    from harken.train import build_model_for_spec, initial_weights_file, load_initial_weights
+
+    monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
+    base = tiny_spec(name="base", epochs=2)
+    base_model = build_model_for_spec(base)
+    fit(base, tiny_data(base), model=base_model)
+    base_model.save(tmp_path / "base.keras")
+    spec = tiny_spec(name="tuned", epochs=1, initial_weights=str(tmp_path / "base.keras"))
+    model = build_model_for_spec(spec)
+    assert not all(np.array_equal(a, b) for a, b in zip(_kernels(model), _kernels(base_model)))
+    load_initial_weights(model, initial_weights_file(spec), spec)
+    assert all(np.array_equal(a, b) for a, b in zip(_kernels(model), _kernels(base_model)))
+
+
+def test_initial_weights_by_spec_name_use_that_specs_trained_model(tmp_path, monkeypatch):
+    from harken.train import initial_weights_file
+
+    monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "base_spec.py").write_text("import harken\nspec = harken.ModelSpec(classes=('on', 'off', '_unknown_'))\n")
+    monkeypatch.setenv("HARKEN_MODEL_PATH", str(specs))
+    trained = tmp_path / "home" / "models" / "base_spec" / "base_spec.keras"
+    trained.parent.mkdir(parents=True)
+    trained.write_bytes(b"stands for a trained model")
+    assert initial_weights_file(tiny_spec(name="tuned", initial_weights="base_spec")) == trained
+
+
+def test_initial_weights_that_do_not_fit_are_named(tmp_path):
+    from harken.errors import SettingsError
+    from harken.train import build_model_for_spec, initial_weights_file, load_initial_weights
+
+    with pytest.raises(SettingsError, match="no such file"):
+        initial_weights_file(tiny_spec(initial_weights=str(tmp_path / "missing.keras")))
+    other = tiny_spec(name="wide")
+    other.model.options = {"filters": 8}
+    wide = build_model_for_spec(other)
+    wide.save(tmp_path / "wide.keras")
+    spec = tiny_spec(name="narrow", initial_weights=str(tmp_path / "wide.keras"))
+    with pytest.raises(SettingsError, match=r"wide.keras: these weights do not fit the model of narrow"):
+        load_initial_weights(build_model_for_spec(spec), tmp_path / "wide.keras", spec)
+    with pytest.raises(Exception, match="initial_weights=''"):
+        tiny_spec(initial_weights="")
+
+
+def test_without_a_checkpoint_monitor_the_last_epoch_is_kept(tmp_path):
+    from harken.train import build_model_for_spec
+
+    spec = tiny_spec(epochs=3, checkpoint_monitor=None, learning_rate=0.05)
+    snapshots = []
+
+    class Snapshot(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            snapshots.append(_kernels(self.model))
+
+    model = build_model_for_spec(spec)
+    result = fit(spec, tiny_data(spec), model=model, work_dir=tmp_path, callbacks=[Snapshot()])
+    assert result.best_epoch == 2 and result.best_value is None
+    assert not all(np.array_equal(a, b) for a, b in zip(snapshots[1], snapshots[2]))
+    assert all(np.array_equal(a, b) for a, b in zip(snapshots[2], _kernels(model)))
+
+
+def test_an_ema_optimizer_leaves_its_averages_in_the_kept_last_epoch(tmp_path):
+    from harken.train import BEST_WEIGHTS, build_model_for_spec
+
+    spec = tiny_spec(epochs=2, checkpoint_monitor=None, learning_rate=0.05,
+                     optimizer_options={"use_ema": True, "ema_momentum": 0.9})
+    snapshots = []
+
+    class Snapshot(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            snapshots.append(_kernels(self.model))
+
+    model = build_model_for_spec(spec)
+    fit(spec, tiny_data(spec), model=model, work_dir=tmp_path, callbacks=[Snapshot()])
+    averaged = _kernels(model)
+    assert not all(np.array_equal(a, b) for a, b in zip(snapshots[-1], averaged))
+    reloaded = build_model_for_spec(spec)
+    reloaded.load_weights(tmp_path / BEST_WEIGHTS)
+    assert all(np.array_equal(a, b) for a, b in zip(averaged, _kernels(reloaded)))
