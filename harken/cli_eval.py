@@ -49,8 +49,8 @@ def evaluate(
     model: Annotated[str, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     dataset: Annotated[Path, typer.Option("--dataset", "-d", help=DATASET_HELP)],
     split: Annotated[str | None, typer.Option(help=SPLIT_HELP)] = None,
-    validation_percentage: Annotated[float, typer.Option(help="Speaker-hash share of the validation split (as in the spec's DatasetSource).")] = 10.0,
-    testing_percentage: Annotated[float, typer.Option(help="Speaker-hash share of the testing split (as in the spec's DatasetSource).")] = 10.0,
+    validation_percentage: Annotated[float | None, typer.Option(help="Speaker-hash share of the validation split. Default: the spec's, when MODEL is a spec NAME trained on this folder, else 10.")] = None,
+    testing_percentage: Annotated[float | None, typer.Option(help="Speaker-hash share of the testing split. Default: the spec's, when MODEL is a spec NAME trained on this folder, else 10.")] = None,
     settings: Annotated[Path | None, typer.Option(help="fe.* settings JSON (for a .keras without a sibling .tflite).")] = None,
     classes: Annotated[str | None, typer.Option(help="Comma-separated class names, if the model has none.")] = None,
     interpreter: Annotated[str, typer.Option(help="For a .tflite: tflm (the device's interpreter) or litert (reference kernels, ~2x faster, rarely 1 int8 step apart).")] = "tflm",
@@ -60,12 +60,15 @@ def evaluate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
 ) -> None:
     """Score a model on labelled clips as the firmware would; write eval-results.json and plots."""
-    from harken.evaluate import evaluate_model, resolve_model, save_evaluation
+    from harken.evaluate import evaluate_model, resolve_model, save_evaluation, spec_split_percentages
 
     path = resolve_model(model)
+    from_spec = spec_split_percentages(model, dataset) or (10.0, 10.0)
+    percentages = (from_spec[0] if validation_percentage is None else validation_percentage,
+                   from_spec[1] if testing_percentage is None else testing_percentage)
     with _progress(quiet or as_json, "evaluate") as progress:
         evaluation, scored = evaluate_model(path, dataset, split=split, settings=settings, progress=progress,
-                                            split_percentages=(validation_percentage, testing_percentage),
+                                            split_percentages=percentages,
                                             classes=classes.split(",") if classes else None,
                                             interpreter=interpreter)  # fmt: skip
     written = save_evaluation(evaluation, scored, out if out is not None else path.parent, plots=plots)

@@ -29,7 +29,7 @@ import numpy as np
 from harken import metrics
 from harken.atomic import write_json_atomic, write_text_atomic
 from harken.datasets.directory import UNKNOWN_CLASS
-from harken.errors import DatasetError, ModelFileError, SettingsError
+from harken.errors import DatasetError, HarkenError, ModelFileError, SettingsError
 from harken.inference import MODEL_SUFFIXES, ClipModel, load_clip_model
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,28 @@ def resolve_model(model: str | os.PathLike) -> Path:
     raise ModelFileError(
         f"{work}: no {spec.name}.tflite or {spec.name}.keras; run 'harken train {model}' first, or give the model file"
     )
+
+
+def spec_split_percentages(model: str | os.PathLike, dataset: str | os.PathLike) -> tuple[float, float] | None:
+    """(validation %, testing %) with which spec ``model`` (a NAME) split the folder ``dataset``.
+
+    None when ``model`` is a file, its spec cannot be loaded, or it trains on no such folder: the
+    caller then uses its defaults.
+    """
+    if Path(model).expanduser().suffix.lower() in MODEL_SUFFIXES or Path(model).expanduser().exists():
+        return None
+    try:
+        from harken.specfile import find_spec
+
+        spec = find_spec(str(model))
+    except (ImportError, HarkenError) as exc:
+        log.info("%s: split percentages not taken from the spec (%s)", model, exc)
+        return None
+    target = Path(dataset).expanduser().resolve()
+    for source in spec.datasets:
+        if source.directory is not None and Path(source.directory).expanduser().resolve() == target:
+            return float(source.validation_percentage), float(source.testing_percentage)
+    return None
 
 
 def _fit_length(clip: np.ndarray, length: int) -> np.ndarray:

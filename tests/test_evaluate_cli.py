@@ -252,3 +252,23 @@ def test_split_percentages_choose_which_speakers_are_scored(model_dir, tmp_path)
                       "--testing-percentage", str(testing), "--json")
         assert json.loads(result.stdout)["num_clips"] == len(expected), (validation, testing)
     assert checked  # at least one setting split the speakers
+
+
+def test_split_percentages_come_from_the_spec_that_trained_on_the_folder(tmp_path, monkeypatch):
+    from harken.evaluate import spec_split_percentages
+
+    clips = tmp_path / "clips"
+    (clips / "on").mkdir(parents=True)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "mine.py").write_text(textwrap.dedent(f"""
+        import harken
+        from harken.spec import DatasetSource
+        spec = harken.ModelSpec(classes=("on", "off", "_unknown_"), datasets=[
+            DatasetSource(directory={str(clips)!r}, validation_percentage=30.0, testing_percentage=20.0)])
+    """))
+    monkeypatch.setenv("HARKEN_MODEL_PATH", str(specs))
+    assert spec_split_percentages("mine", clips) == (30.0, 20.0)
+    assert spec_split_percentages("mine", tmp_path) is None  # the spec trains on another folder
+    assert spec_split_percentages(tmp_path / "model.tflite", clips) is None  # a file names no spec
+    assert spec_split_percentages("no_such_spec", clips) is None
