@@ -50,7 +50,7 @@ def test_train_command_runs_a_dry_run_with_test_outputs(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert calls == [("tinycli-test", True)]
     assert "trained tinycli-test: 3 epoch(s)" in result.output
-    assert "int8 input scale 1, zero point 0" in result.output and "TFLM == LiteRT: True" in result.output
+    assert "int8 input scale 1, zero point 0" in result.output and "int8 figures from TFLM" in result.output
     assert (tmp_path / "tinycli-test.harken.zip").is_file()
     assert (tmp_path / "home" / "models" / "tinycli-test" / "tinycli-test.tflite").is_file()
 
