@@ -90,6 +90,24 @@ def test_merge_leaves_the_training_model_unchanged():
         np.testing.assert_array_equal(old, new)
 
 
+def test_tenet_depthwise_strides_are_equal_so_tensorflows_own_cpu_kernel_runs_them():
+    # TensorFlow's DepthwiseConv2dNative refuses unequal strides; it is the kernel used when oneDNN
+    # is off (CPUs without AVX-512, e.g. AMD EPYC), where a (2, 1) stride made training fail
+    for model in (tiny_tenet(), merge_multiscale(tiny_tenet()), build_tenet((21, 1, 8), 3, channels=4, num_stages=2,
+                                                                           blocks_per_stage=2, kernel_sizes=(9,))):
+        convs = [c for layer in model.layers for c in [layer, *getattr(layer, "depthwise", [])]
+                 if isinstance(c, keras.layers.DepthwiseConv2D)]
+        assert convs and all(c.strides[0] == c.strides[1] for c in convs)
+        assert sorted({c.strides[0] for c in convs}) == [1, 2]
+
+
+def test_tenet_time_stride_halves_time_only():
+    model = tiny_tenet()
+    assert model.get_layer("mtconv-0").compute_output_shape((None, 21, 1, 8)) == (None, 11, 1, 8)
+    x = np.random.default_rng(3).normal(size=(2, 21, 1, 8)).astype(np.float32)
+    assert model(x).shape == (2, 3)
+
+
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # keras/TF saving
 def test_tenet_with_multiscale_layer_survives_keras_save_and_load(tmp_path):
     model = tiny_tenet()

@@ -29,6 +29,16 @@ from harken.errors import SettingsError
 _BN_EPSILON = 1e-3
 
 
+def _time_strides(strides: int) -> tuple[int, int]:
+    """Depthwise strides for a ``(time, 1, channels)`` tensor: ``strides`` along time.
+
+    The width is 1, so the column stride changes nothing; it is set equal to the time stride
+    because TensorFlow's own CPU depthwise kernel refuses unequal strides (used when oneDNN is
+    off, as on CPUs without AVX-512 such as AMD EPYC), and training would fail there.
+    """
+    return (strides, strides)
+
+
 @keras.saving.register_keras_serializable(package="harken")
 class MultiScaleTemporalConv(layers.Layer):
     """Sum of depthwise temporal convolutions with different kernel lengths, each with its BN.
@@ -50,7 +60,7 @@ class MultiScaleTemporalConv(layers.Layer):
         self.strides = int(strides)
         self.depthwise = [
             layers.DepthwiseConv2D(
-                (k, 1), strides=(self.strides, 1), padding="valid", use_bias=False, name=f"dw{k}"
+                (k, 1), strides=_time_strides(self.strides), padding="valid", use_bias=False, name=f"dw{k}"
             )
             for k in self.kernel_sizes
         ]
@@ -181,7 +191,7 @@ def _block(x, i, channels, expansion, kernel_sizes, *, strides):
     h = layers.BatchNormalization(epsilon=_BN_EPSILON, name=f"expand_bn-{i}")(h)
     h = layers.ReLU(name=f"expand_relu-{i}")(h)
     if len(kernel_sizes) == 1:
-        h = layers.DepthwiseConv2D((kernel_sizes[0], 1), strides=(strides, 1), padding="same",
+        h = layers.DepthwiseConv2D((kernel_sizes[0], 1), strides=_time_strides(strides), padding="same",
                                    use_bias=False, name=f"mtconv-{i}")(h)  # fmt: skip
     else:
         h = MultiScaleTemporalConv(kernel_sizes, strides=strides, name=f"mtconv-{i}")(h)
@@ -219,7 +229,7 @@ def merge_multiscale(model: keras.Model) -> keras.Model:
             return layer.__class__.from_config(layer.get_config())
         original, kernel, _, follower = merged[layer.name]
         return layers.DepthwiseConv2D(
-            (kernel.shape[0], 1), strides=(original.strides, 1), padding="same",
+            (kernel.shape[0], 1), strides=_time_strides(original.strides), padding="same",
             use_bias=follower is None, name=layer.name,
         )  # fmt: skip
 
