@@ -78,7 +78,7 @@ def test_ctrl_c_stops_workers_without_orphans(tmp_path):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 130 and "interrupted" in out
+    assert proc.returncode == 130 and "interrupted" in out, (proc.returncode, out, err[-3000:])
     assert "Traceback" not in err, err[-2000:]
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(os.path.exists(f"/proc/{w}") for w in workers):
