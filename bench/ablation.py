@@ -40,15 +40,23 @@ _OLD_SYNTH = {"keywords": ["on", "off"], "num_clips_per_keyword": 1000, "num_unk
 _HELD_OUT_VALIDATION = {**_OLD_SYNTH, "num_clips_per_keyword": 200, "num_unknown": 400, "seed": 1,
                         "include_voices": list(KLATT_VOICES)}
 
+_FROM_SCRATCH = ["spec.training.initial_weights = None", "spec.training.checkpoint_monitor = 'val_accuracy'",
+                 "spec.training.lr_schedule = lambda epoch: 0.003 * 0.5 ** (epoch // 6)"]
+
 # name: (parent, description, changes). Changes are dotted keys: "aug.<AugmentationSettings field>",
 # "datasets" (a list of DatasetSource dicts), "train.<TrainingSettings field>", "model.options".
 ROWS: dict[str, tuple[str | None, str, dict]] = {
-    "dev_mix_real4": ("dev_mix", "on_off_dev_mix with 4 copies of the real clips and half of the quickstart's synthetic speech", {
-        "code": ["real = spec.datasets[2]", "spec.datasets = spec.datasets[:2] + [real] * 4",
+    "dev_mix": (None, ("on_off_dev_mix: fine-tunes on_off_offline for 20 epochs on a third of its synthetic speech + 8 "
+                       "copies of the dev speakers of one half, last epoch kept; scored on the other half"), {}),
+    "dev_mix_real16": ("dev_mix", "dev_mix with 16 copies of the real clips (was 8)", {
+        "code": ["real = spec.datasets[2]", "spec.datasets = spec.datasets[:2] + [real] * 16"],
+    }),
+    "dev_mix_scratch": (None, ("on_off_dev_mix trained from scratch (the first version): 0.003 halved every 6 epochs, "
+                               "epoch picked on the held-out synthetic voices"), {"code": _FROM_SCRATCH}),
+    "dev_mix_real4": ("dev_mix_scratch", "dev_mix_scratch with 4 copies of the real clips and half of the quickstart's synthetic speech", {
+        "code": [*_FROM_SCRATCH, "real = spec.datasets[2]", "spec.datasets = spec.datasets[:2] + [real] * 4",
                  "spec.datasets[0].synth.num_clips_per_keyword = 500", "spec.datasets[0].synth.num_unknown = 1500"],
     }),
-    "dev_mix": (None, ("on_off_dev_mix: the quickstart recipe (a third of its synthetic speech) + 8 copies of the dev "
-                       "speakers of one half, scored on the other half"), {}),
     "baseline": (None, "on_off_offline at the start of issue 6 (synthetic validation selects the epoch)", {
         "datasets": [{"synth": _OLD_SYNTH}],
     }),
@@ -82,6 +90,19 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     }),
     "unweighted": ("negatives", "no class weights (was balanced: keywords x3 the weight of an unknown clip)", {
         "train.class_weights": None,
+    }),
+    "large": ("negatives", "twice the synthetic speech (2,000 clips per keyword, 6,000 unknown), 30 epochs (0.003 halved every 8)", {
+        "datasets": [
+            {"synth": {**_OLD_SYNTH, "num_clips_per_keyword": 2000, "num_unknown": 6000, "min_rate_wpm": 80,
+                       "max_rate_wpm": 170, "exclude_voices": list(KLATT_VOICES)},
+             "validation_percentage": 0.0, "testing_percentage": 0.0, "silence_percentage": 10.0},
+            {"synth": _HELD_OUT_VALIDATION, "validation_percentage": 100.0, "testing_percentage": 0.0},
+        ],
+        "train.epochs": 30,
+        "code": ["spec.training.lr_schedule = lambda epoch: 0.003 * 0.5 ** (epoch // 8)"],
+    }),
+    "wide_pitch": ("unweighted", "pitch/formant shift +-4 semitones with p 0.8 (was +-2, p 0.5): more pseudo-speakers", {
+        "aug.p_pitch": 0.8, "aug.min_pitch_semitones": -4.0, "aug.max_pitch_semitones": 4.0,
     }),
 }
 
@@ -129,6 +150,7 @@ def spec_text(name: str, seed: int) -> str:
         lines.append(f"spec.model.options = {changes['model.options']!r}")
     if "epochs" not in train:
         lines.append("spec.training.epochs = 20")
+    lines += changes.get("code", [])
     return "\n".join(lines) + "\n"
 
 

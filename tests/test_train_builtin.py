@@ -100,6 +100,27 @@ def test_on_off_offline_dry_run_trains_to_an_int8_model(tmp_path, monkeypatch):
     _check_model(tmp_path / "home", "on_off_offline-test", ["on", "off", "_unknown_"])
 
 
+def test_on_off_dev_mix_dry_run_fine_tunes_the_quickstart_model(tmp_path, monkeypatch):
+    clips = tmp_path / "my_clips"
+    rng = np.random.default_rng(1)
+    t = np.arange(16000) / 16000
+    for k, word in enumerate(["on", "off", "yes"]):
+        (clips / word).mkdir(parents=True)
+        for speaker in range(8):
+            clip = np.sin(2 * np.pi * (300 + 200 * k) * t) * np.hanning(16000) * 0.3 + rng.standard_normal(16000) * 1e-3
+            sf.write(clips / word / f"{speaker:06x}{k:02x}_nohash_0.wav", clip, 16000, subtype="PCM_16")
+    monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HARKEN_REAL_CLIPS", raising=False)
+    result = CliRunner().invoke(_cli(), ["train", "on_off_dev_mix-test", "--quiet"])
+    assert result.exit_code != 0 and "set HARKEN_REAL_CLIPS to a folder" in str(result.exception)
+    monkeypatch.setenv("HARKEN_REAL_CLIPS", str(clips))
+    result = CliRunner().invoke(_cli(), ["train", "on_off_dev_mix-test", "--workers", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "home" / "models" / "on_off_offline-test" / "on_off_offline-test.keras").is_file()
+    _check_model(tmp_path / "home", "on_off_dev_mix-test", ["on", "off", "_unknown_"])
+
+
 def test_v3_dry_run_trains_through_the_download_path(tmp_path, monkeypatch, local_speech_commands):
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
