@@ -51,6 +51,12 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "dev_mix_real16": ("dev_mix", "dev_mix with 16 copies of the real clips (was 8)", {
         "code": ["real = spec.datasets[2]", "spec.datasets = spec.datasets[:2] + [real] * 16"],
     }),
+    "dev_mix_unweighted": ("dev_mix", "dev_mix without class weights (was balanced: keywords x3 an unknown clip's weight)", {
+        "code": ["spec.training.class_weights = None"],
+    }),
+    "dev_mix_real_only": ("dev_mix", "dev_mix fine-tuned on the real clips only (no synthetic speech)", {
+        "code": ["spec.datasets = spec.datasets[1:]"],
+    }),
     "dev_mix_scratch": (None, ("on_off_dev_mix trained from scratch (the first version): 0.003 halved every 6 epochs, "
                                "epoch picked on the held-out synthetic voices"), {"code": _FROM_SCRATCH}),
     "dev_mix_real4": ("dev_mix_scratch", "dev_mix_scratch with 4 copies of the real clips and half of the quickstart's synthetic speech", {
@@ -100,6 +106,10 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         ],
         "train.epochs": 30,
         "code": ["spec.training.lr_schedule = lambda epoch: 0.003 * 0.5 ** (epoch // 8)"],
+    }),
+    "ema": ("negatives", "weights averaged by the optimizer (EMA, momentum 0.99), last epoch kept (was: epoch picked on held-out voices)", {
+        "code": ["spec.training.optimizer_options = {'use_ema': True, 'ema_momentum': 0.99}",
+                 "spec.training.checkpoint_monitor = None"],
     }),
     "wide_pitch": ("unweighted", "pitch/formant shift +-4 semitones with p 0.8 (was +-2, p 0.5): more pseudo-speakers", {
         "aug.p_pitch": 0.8, "aug.min_pitch_semitones": -4.0, "aug.max_pitch_semitones": 4.0,
