@@ -9,9 +9,10 @@ runs ``harken train`` on it (timed, one run at a time), and scores the int8 mode
 - on the held-out synthetic voices (the espeak-ng Klatt-synthesiser variants, never trained on in
   the rows that hold them out): the leave-one-engine-out proxy, to see whether it tracks dev.
 
-The ``dev_mix`` row trains the built-in ``on_off_dev_mix`` on half of the dev speakers
-(``HARKEN_REAL_CLIPS`` = the dev folder) and scores it on the other half only. It takes about 4-5 minutes per row and seed on 2 cores; it
-is a benchmark, never a test. Results are appended to ``--out`` (JSON lines); ``--table`` prints
+The ``dev_mix`` rows train the built-in ``on_off_dev_mix`` on half of the dev speakers
+(``HARKEN_REAL_CLIPS`` = the dev folder) and score it on the other half only. It fine-tunes
+``on_off_offline``, which the first such row trains in the same work folder (about 10 minutes on
+2 cores); each dev_mix row then takes about 10-12 minutes. It is a benchmark, never a test. Results are appended to ``--out`` (JSON lines); ``--table`` prints
 the table of every result found there (mean over seeds) to stderr and one JSON object to stdout.
 
     python bench/ablation.py --rows baseline,cold_start --seeds 0,1
