@@ -213,6 +213,9 @@ class TrainingSettings:
     ``initial_weights`` fine-tunes instead of training from scratch: the name of another spec with
     the same model (its trained ``.keras`` is used; ``harken train`` trains it first when it has no
     model yet) or the path of a ``.keras`` / ``.weights.h5`` file.
+
+    ``focal_gamma`` > 0 trains with focal cross-entropy (``harken.losses``): confidently right clips
+    count for less, hard ones (near-miss words) for more; 0 is plain cross-entropy.
     """
 
     epochs: int = 80
@@ -227,6 +230,7 @@ class TrainingSettings:
     reduce_lr_on_plateau: ReduceLrOnPlateau | None = None
     class_weights: str | dict[str, float] | None = "balanced"
     initial_weights: str | None = None
+    focal_gamma: float = 0.0
 
     def __post_init__(self) -> None:
         if self.lr_steps is not None:
@@ -259,6 +263,10 @@ class TrainingSettings:
                                                  not self.initial_weights.strip()):
             raise SpecProblem(f"training initial_weights={self.initial_weights!r}: give a spec name or a "
                               ".keras / .weights.h5 path", token="initial_weights")
+        if isinstance(self.focal_gamma, bool) or not isinstance(self.focal_gamma, (int, float)) or not (
+                0 <= self.focal_gamma <= 10):
+            raise SpecProblem(f"training focal_gamma={self.focal_gamma!r}: use a number from 0 (plain cross-entropy) "
+                              "to 10 (2 is usual)", token="focal_gamma")
         if isinstance(self.class_weights, str) and self.class_weights != "balanced":
             raise SpecProblem(f"training class_weights={self.class_weights!r}: use 'balanced', a dict or None",
                               token="class_weights")

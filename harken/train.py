@@ -82,7 +82,8 @@ def build_model_for_spec(spec: ModelSpec):
 
 
 def compile_for_spec(model, spec: ModelSpec) -> None:
-    """Compile with the spec's optimizer, sparse categorical cross-entropy and accuracy."""
+    """Compile with the spec's optimizer, sparse categorical cross-entropy (focal when
+    ``training.focal_gamma`` > 0) and accuracy."""
     import keras
 
     optimizers = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
@@ -92,8 +93,12 @@ def compile_for_spec(model, spec: ModelSpec) -> None:
         optimizer = optimizers[t.optimizer](learning_rate=t.learning_rate, **t.optimizer_options)
     except TypeError as exc:
         raise SettingsError(f"training optimizer_options={t.optimizer_options}: {exc}") from None
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                  jit_compile=False)
+    loss = "sparse_categorical_crossentropy"
+    if t.focal_gamma > 0:
+        from harken.losses import SparseFocalCrossentropy
+
+        loss = SparseFocalCrossentropy(gamma=t.focal_gamma)
+    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"], jit_compile=False)
 
 
 # ---- callbacks ---------------------------------------------------------------------------------------
@@ -422,7 +427,44 @@ def initial_weights_file(spec: ModelSpec, *, resume: bool = False, quiet: bool =
         result = train(base, resume=resume, quiet=quiet, workers=workers)
         if result.fit.interrupted:
             return result
+    elif (changed := changed_since_trained(base)) is not None:
+        log.warning("%s starts from %s, whose model was trained with other settings than its spec has now (%s); "
+                    "run `harken train %s` first to fine-tune the current recipe", spec.name, base.name, changed,
+                    base.name)
     return model_file
+
+
+def changed_since_trained(spec: ModelSpec) -> str | None:
+    """The first setting of ``spec`` that differs from the one its archived model was trained with.
+
+    None when they agree or when there is no archive to compare with (nothing to say then).
+    """
+    from harken.archive import read_archive_file
+
+    try:
+        trained = json.loads(read_archive_file(spec.archive_path(), "spec.json"))
+    except (OSError, KeyError, ValueError, HarkenError):
+        return None
+    now = json.loads(json.dumps(spec.to_dict(), default=str))
+    for key in sorted(set(now) | set(trained)):
+        if key in ("source_path", "description"):
+            continue
+        if now.get(key) != trained.get(key):
+            return _first_difference(key, now.get(key), trained.get(key))
+    return None
+
+
+def _first_difference(path: str, now, trained) -> str:
+    """``datasets.0.synth.num_unknown: 3000 (trained with 2000)``: where two plain values first differ."""
+    if isinstance(now, dict) and isinstance(trained, dict):
+        for key in sorted(set(now) | set(trained)):
+            if now.get(key) != trained.get(key):
+                return _first_difference(f"{path}.{key}", now.get(key), trained.get(key))
+    if isinstance(now, list) and isinstance(trained, list) and len(now) == len(trained):
+        for i, (a, b) in enumerate(zip(now, trained)):
+            if a != b:
+                return _first_difference(f"{path}.{i}", a, b)
+    return f"{path}: {now!r} (trained with {trained!r})"
 
 
 def load_initial_weights(model, path: Path, spec: ModelSpec) -> None:

@@ -218,6 +218,40 @@ def test_initial_weights_by_spec_name_use_that_specs_trained_model(tmp_path, mon
     assert initial_weights_file(tiny_spec(name="tuned", initial_weights="base_spec")) == trained
 
 
+def test_fine_tuning_warns_when_the_base_model_was_trained_with_other_settings(tmp_path, monkeypatch, caplog):
+    from harken.archive import write_archive
+    from harken.specfile import find_spec
+    from harken.train import changed_since_trained, initial_weights_file
+
+    monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    spec_file = specs / "base_spec.py"
+    spec_file.write_text("import harken\nspec = harken.ModelSpec(classes=('on', 'off', '_unknown_'))\n")
+    monkeypatch.setenv("HARKEN_MODEL_PATH", str(specs))
+    work = tmp_path / "home" / "models" / "base_spec"
+    work.mkdir(parents=True)
+    (work / "base_spec.keras").write_bytes(b"stands for a trained model")
+    (work / "base_spec.tflite").write_bytes(b"stands for its int8 model")
+    base = find_spec("base_spec")
+    assert changed_since_trained(base) is None  # no archive: nothing to compare with
+    write_archive(base, work)
+    assert changed_since_trained(find_spec("base_spec")) is None
+    with caplog.at_level("WARNING", logger="harken"):
+        initial_weights_file(tiny_spec(name="tuned", initial_weights="base_spec"))
+    assert "other settings" not in caplog.text
+
+    spec_file.write_text("import harken\nspec = harken.ModelSpec(classes=('on', 'off', '_unknown_'), seed=5)\n")
+    assert changed_since_trained(find_spec("base_spec")) == "seed: 5 (trained with 0)"
+    with caplog.at_level("WARNING", logger="harken"):
+        assert initial_weights_file(tiny_spec(name="tuned", initial_weights="base_spec")) == work / "base_spec.keras"
+    assert "base_spec, whose model was trained with other settings than its spec has now (seed: 5" in caplog.text
+    from harken.train import _first_difference
+
+    assert _first_difference("datasets", [{"synth": {"n": 3000, "seed": 0}}], [{"synth": {"n": 2000, "seed": 0}}]) \
+        == "datasets.0.synth.n: 3000 (trained with 2000)"
+
+
 def test_initial_weights_that_do_not_fit_are_named(tmp_path):
     from harken.errors import SettingsError
     from harken.train import build_model_for_spec, initial_weights_file, load_initial_weights
