@@ -446,25 +446,26 @@ def changed_since_trained(spec: ModelSpec) -> str | None:
     except (OSError, KeyError, ValueError, HarkenError):
         return None
     now = json.loads(json.dumps(spec.to_dict(), default=str))
-    for key in sorted(set(now) | set(trained)):
-        if key in ("source_path", "description"):
-            continue
-        if now.get(key) != trained.get(key):
-            return _first_difference(key, now.get(key), trained.get(key))
-    return None
+    for key in ("source_path", "description"):
+        now.pop(key, None), trained.pop(key, None)
+    return _first_difference("", now, trained)
 
 
-def _first_difference(path: str, now, trained) -> str:
-    """``datasets.0.synth.num_unknown: 3000 (trained with 2000)``: where two plain values first differ."""
+def _first_difference(path: str, now, trained) -> str | None:
+    """``datasets.0.synth.num_unknown: 3000 (trained with 2000)``: where two plain values first differ.
+
+    Settings only one side has are skipped: a field added to harken since kept its default then.
+    """
     if isinstance(now, dict) and isinstance(trained, dict):
-        for key in sorted(set(now) | set(trained)):
-            if now.get(key) != trained.get(key):
-                return _first_difference(f"{path}.{key}", now.get(key), trained.get(key))
-    if isinstance(now, list) and isinstance(trained, list) and len(now) == len(trained):
-        for i, (a, b) in enumerate(zip(now, trained)):
-            if a != b:
-                return _first_difference(f"{path}.{i}", a, b)
-    return f"{path}: {now!r} (trained with {trained!r})"
+        children = [(key, now[key], trained[key]) for key in sorted(set(now) & set(trained))]
+    elif isinstance(now, list) and isinstance(trained, list) and len(now) == len(trained):
+        children = [(str(i), a, b) for i, (a, b) in enumerate(zip(now, trained))]
+    else:
+        return None if now == trained else f"{path}: {now!r} (trained with {trained!r})"
+    for key, a, b in children:
+        if (found := _first_difference(f"{path}.{key}" if path else key, a, b)) is not None:
+            return found
+    return None
 
 
 def load_initial_weights(model, path: Path, spec: ModelSpec) -> None:

@@ -219,7 +219,9 @@ def test_initial_weights_by_spec_name_use_that_specs_trained_model(tmp_path, mon
 
 
 def test_fine_tuning_warns_when_the_base_model_was_trained_with_other_settings(tmp_path, monkeypatch, caplog):
-    from harken.archive import write_archive
+    import zipfile
+
+    from harken.archive import read_archive_file, write_archive
     from harken.specfile import find_spec
     from harken.train import changed_since_trained, initial_weights_file
 
@@ -250,6 +252,14 @@ def test_fine_tuning_warns_when_the_base_model_was_trained_with_other_settings(t
 
     assert _first_difference("datasets", [{"synth": {"n": 3000, "seed": 0}}], [{"synth": {"n": 2000, "seed": 0}}]) \
         == "datasets.0.synth.n: 3000 (trained with 2000)"
+    # a setting added to harken after the base was trained is not a change
+    assert changed_since_trained(find_spec("base_spec")) is not None
+    trained = json.loads(read_archive_file(base.archive_path(), "spec.json"))
+    del trained["training"]["focal_gamma"]
+    trained["seed"] = 5
+    with zipfile.ZipFile(base.archive_path(), "w") as archive:
+        archive.writestr("spec.json", json.dumps(trained))
+    assert changed_since_trained(find_spec("base_spec")) is None
 
 
 def test_initial_weights_that_do_not_fit_are_named(tmp_path):
