@@ -58,6 +58,15 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "dev_mix_real_only": ("dev_mix", "dev_mix fine-tuned on the real clips only (no synthetic speech)", {
         "code": ["spec.datasets = spec.datasets[1:]"],
     }),
+    "dev_mix_clear_ending": ("dev_mix", ("dev_mix without SpecAugment time masks and with noise at 15-40 dB SNR (was 5-30): "
+                                         "keeps the weak final /f/ of 'off' audible, which 'up' lacks"), {
+        "code": ["import dataclasses",
+                 "spec.augmentation = dataclasses.replace(spec.augmentation, p_time_mask=0.0, min_snr_db=15.0, max_snr_db=40.0)"],
+    }),
+    "dev_mix_focal": ("dev_mix", ("dev_mix with focal cross-entropy (gamma 2): clips the model already gets right count "
+                                  "less, hard near-misses (real 'up' heard as 'off') more"), {
+        "code": ["spec.training.focal_gamma = 2.0"],
+    }),
     "dev_mix_scratch": (None, ("on_off_dev_mix trained from scratch (the first version): 0.003 halved every 6 epochs, "
                                "epoch picked on the held-out synthetic voices"), {"code": _FROM_SCRATCH}),
     "dev_mix_real4": ("dev_mix_scratch", "dev_mix_scratch with 4 copies of the real clips and half of the quickstart's synthetic speech", {
