@@ -44,6 +44,8 @@ _HELD_OUT_VALIDATION = {**_OLD_SYNTH, "num_clips_per_keyword": 200, "num_unknown
 _FROM_SCRATCH = ["spec.training.initial_weights = None", "spec.training.checkpoint_monitor = 'val_accuracy'",
                  "spec.training.lr_schedule = lambda epoch: 0.003 * 0.5 ** (epoch // 6)"]
 
+_WIDE = {"channels": 48, "num_stages": 4, "blocks_per_stage": 3, "kernel_sizes": (9, 5, 3)}
+
 # name: (parent, description, changes). Changes are dotted keys: "aug.<AugmentationSettings field>",
 # "datasets" (a list of DatasetSource dicts), "train.<TrainingSettings field>", "model.options".
 ROWS: dict[str, tuple[str | None, str, dict]] = {
@@ -66,6 +68,11 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "dev_mix_focal": ("dev_mix", ("dev_mix with focal cross-entropy (gamma 2): clips the model already gets right count "
                                   "less, hard near-misses (real 'up' heard as 'off') more"), {
         "code": ["spec.training.focal_gamma = 2.0"],
+    }),
+    "dev_mix_wide": ("dev_mix", "dev_mix fine-tuning the wide row's base (48 channels, 3 blocks per stage, kernels 9/5/3)", {
+        "code": ["import os", f"spec.model.options = {_WIDE!r}",
+                 "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', 'abl_wide_s0', "
+                 "'abl_wide_s0.keras')"],
     }),
     "dev_mix_scratch": (None, ("on_off_dev_mix trained from scratch (the first version): 0.003 halved every 6 epochs, "
                                "epoch picked on the held-out synthetic voices"), {"code": _FROM_SCRATCH}),
@@ -120,6 +127,9 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "ema": ("negatives", "weights averaged by the optimizer (EMA, momentum 0.99), last epoch kept (was: epoch picked on held-out voices)", {
         "code": ["spec.training.optimizer_options = {'use_ema': True, 'ema_momentum': 0.99}",
                  "spec.training.checkpoint_monitor = None"],
+    }),
+    "wide": ("negatives", "a larger TENet: 48 channels (was 32), 3 blocks per stage (was 2), kernels 9/5/3 (was 9)", {
+        "model.options": _WIDE,
     }),
     "wide_pitch": ("unweighted", "pitch/formant shift +-4 semitones with p 0.8 (was +-2, p 0.5): more pseudo-speakers", {
         "aug.p_pitch": 0.8, "aug.min_pitch_semitones": -4.0, "aug.max_pitch_semitones": 4.0,
