@@ -19,6 +19,7 @@ import logging
 import math
 import os
 import signal
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -68,6 +69,38 @@ def _fit_length(audio: np.ndarray, length: int) -> np.ndarray:
     if len(audio) >= length:
         return audio[:length]
     return np.concatenate([audio, np.zeros(length - len(audio), dtype=audio.dtype)])
+
+
+#: Multiprocess TrainingBatches alive in this process: while there are any, forked children ignore Ctrl-C.
+_MULTIPROCESS_BATCHES: weakref.WeakSet = weakref.WeakSet()
+
+
+def _block_sigint_for_fork() -> None:
+    """Before a fork: keep SIGINT off the forking thread, so the child starts with it blocked."""
+    if _MULTIPROCESS_BATCHES:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _unblock_sigint_after_fork() -> None:
+    if _MULTIPROCESS_BATCHES:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _ignore_sigint_in_worker() -> None:
+    """In a freshly forked batch worker: Ctrl-C is the parent's to handle (it closes the pool).
+
+    Keras forks its workers from a background thread and a worker only reaches our code at its
+    first batch; a Ctrl-C before that used to kill it mid-task and leave the parent waiting for
+    the lost batch for ever. The signal stays blocked from fork until it is ignored.
+    """
+    if _MULTIPROCESS_BATCHES:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_block_sigint_for_fork, after_in_parent=_unblock_sigint_after_fork,
+                        after_in_child=_ignore_sigint_in_worker)
 
 
 def _keras_py_dataset():
@@ -148,6 +181,8 @@ class TrainingBatches(_keras_py_dataset()):
         self._unknown = index.get(UNKNOWN_CLASS)
         self._order = self._epoch_order(0)
         self._parent_pid = os.getpid()
+        if use_multiprocessing:
+            _MULTIPROCESS_BATCHES.add(self)
         window_spectrogram(np.zeros(self.buffer_length, np.int16), frontend)  # compile before workers fork
 
     @property

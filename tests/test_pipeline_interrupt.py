@@ -84,3 +84,46 @@ def test_ctrl_c_stops_workers_without_orphans(tmp_path):
     while time.monotonic() < deadline and any(os.path.exists(f"/proc/{w}") for w in workers):
         time.sleep(0.2)
     assert not [w for w in workers if os.path.exists(f"/proc/{w}")]
+
+
+def _child_sigint_handler() -> object:
+    """Fork; the child reports (by exit code) whether it starts with Ctrl-C ignored."""
+    pid = os.fork()
+    if pid == 0:  # the child: no pytest teardown here
+        os._exit(7 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN else 8)
+    _, status = os.waitpid(pid, 0)
+    return {7: "ignored", 8: "default"}.get(os.waitstatus_to_exitcode(status))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_workers_forked_while_multiprocess_batches_live_ignore_ctrl_c_from_their_first_instruction(tmp_path):
+    # Keras forks batch workers from a background thread; a Ctrl-C that reached one before its first
+    # batch killed it mid-task and left the parent waiting for the lost batch for ever.
+    import gc
+
+    import numpy as np
+    import soundfile as sf
+
+    from harken.augment import AugmentationSettings
+    from harken.frontend import FrontendSettings
+    from harken.pipeline import LabeledClip, TrainingBatches
+
+    path = tmp_path / "a_nohash_0.wav"
+    sf.write(path, np.zeros(8000), 8000, subtype="PCM_16")
+    fe = FrontendSettings(sample_rate_hz=8000, window_step_ms=20, filterbank_n_channels=16,
+                          filterbank_upper_band_limit=3900.0)
+
+    def batches(multiprocessing: bool):
+        return TrainingBatches([LabeledClip(str(path), "on")], class_names=["on", "off"], frontend=fe,
+                               augmentation=AugmentationSettings(), batch_size=1, workers=2,
+                               use_multiprocessing=multiprocessing)
+
+    assert _child_sigint_handler() == "default"
+    threaded = batches(False)
+    assert _child_sigint_handler() == "default"  # thread workers: nothing forks, nothing changes
+    live = batches(True)
+    assert _child_sigint_handler() == "ignored"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the parent keeps its Ctrl-C
+    del live, threaded
+    gc.collect()
+    assert _child_sigint_handler() == "default"  # only while such batches exist
