@@ -12,7 +12,8 @@ import time
 import pytest
 
 SCRIPT = textwrap.dedent("""
-    import os, sys
+    import faulthandler, os, signal, sys
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test asks for stacks if this hangs
     import numpy as np, soundfile as sf
     from harken.augment import AugmentationSettings
     from harken.frontend import FrontendSettings
@@ -74,7 +75,14 @@ def test_ctrl_c_stops_workers_without_orphans(tmp_path):
             workers = _children(proc.pid)
         assert len(workers) >= 2
         os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
-        out, err = proc.communicate(timeout=60)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # a hang: fail with every thread's stack, for the diagnosis
+            os.kill(proc.pid, signal.SIGUSR1)
+            time.sleep(3)
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            pytest.fail(f"no exit 60 s after Ctrl-C; workers {workers}; stacks:\n{err[-6000:]}")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -86,44 +94,52 @@ def test_ctrl_c_stops_workers_without_orphans(tmp_path):
     assert not [w for w in workers if os.path.exists(f"/proc/{w}")]
 
 
-def _child_sigint_handler() -> object:
-    """Fork; the child reports (by exit code) whether it starts with Ctrl-C ignored."""
-    pid = os.fork()
-    if pid == 0:  # the child: no pytest teardown here
-        os._exit(7 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN else 8)
-    _, status = os.waitpid(pid, 0)
-    return {7: "ignored", 8: "default"}.get(os.waitstatus_to_exitcode(status))
+
+FORK_SCRIPT = textwrap.dedent("""
+    import gc, os, signal, sys
+    import numpy as np, soundfile as sf
+    from harken.augment import AugmentationSettings
+    from harken.frontend import FrontendSettings
+    from harken.pipeline import LabeledClip, TrainingBatches
+
+    def child_handler():
+        pid = os.fork()
+        if pid == 0:
+            os._exit(7 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN else 8)
+        return {7: "ignored", 8: "default"}[os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])]
+
+    path = os.path.join(sys.argv[1], "a_nohash_0.wav")
+    sf.write(path, np.zeros(8000), 8000, subtype="PCM_16")
+    fe = FrontendSettings(sample_rate_hz=8000, window_step_ms=20, filterbank_n_channels=16,
+                          filterbank_upper_band_limit=3900.0)
+
+    def batches(multiprocessing):
+        return TrainingBatches([LabeledClip(path, "on")], class_names=["on", "off"], frontend=fe,
+                               augmentation=AugmentationSettings(), batch_size=1, workers=2,
+                               use_multiprocessing=multiprocessing)
+
+    seen = [child_handler()]
+    threaded = batches(False)
+    seen.append(child_handler())
+    live = batches(True)
+    seen.append(child_handler())
+    seen.append("parent-" + ("default" if signal.getsignal(signal.SIGINT) is signal.default_int_handler else "other"))
+    del live, threaded
+    gc.collect()
+    seen.append(child_handler())
+    print(" ".join(seen))
+""")
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_workers_forked_while_multiprocess_batches_live_ignore_ctrl_c_from_their_first_instruction(tmp_path):
     # Keras forks batch workers from a background thread; a Ctrl-C that reached one before its first
-    # batch killed it mid-task and left the parent waiting for the lost batch for ever.
-    import gc
-
-    import numpy as np
-    import soundfile as sf
-
-    from harken.augment import AugmentationSettings
-    from harken.frontend import FrontendSettings
-    from harken.pipeline import LabeledClip, TrainingBatches
-
-    path = tmp_path / "a_nohash_0.wav"
-    sf.write(path, np.zeros(8000), 8000, subtype="PCM_16")
-    fe = FrontendSettings(sample_rate_hz=8000, window_step_ms=20, filterbank_n_channels=16,
-                          filterbank_upper_band_limit=3900.0)
-
-    def batches(multiprocessing: bool):
-        return TrainingBatches([LabeledClip(str(path), "on")], class_names=["on", "off"], frontend=fe,
-                               augmentation=AugmentationSettings(), batch_size=1, workers=2,
-                               use_multiprocessing=multiprocessing)
-
-    assert _child_sigint_handler() == "default"
-    threaded = batches(False)
-    assert _child_sigint_handler() == "default"  # thread workers: nothing forks, nothing changes
-    live = batches(True)
-    assert _child_sigint_handler() == "ignored"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the parent keeps its Ctrl-C
-    del live, threaded
-    gc.collect()
-    assert _child_sigint_handler() == "default"  # only while such batches exist
+    # batch killed it mid-task and left the parent waiting for the lost batch for ever. A fresh
+    # interpreter, so that batches other tests left alive do not count.
+    script = tmp_path / "fork.py"
+    script.write_text(FORK_SCRIPT)
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    # before any batches / thread workers only / multiprocess batches alive / the parent / after they are gone
+    assert proc.stdout.split() == ["default", "default", "ignored", "parent-default", "default"]
