@@ -14,6 +14,9 @@ import pytest
 SCRIPT = textwrap.dedent("""
     import faulthandler, os, signal, sys
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # the test asks for stacks if this hangs
+    # Ctrl-C as under a terminal, even when the test run itself was started with SIGINT ignored
+    # (nohup or a background job: Python then leaves SIGINT ignored, and children inherit that)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import numpy as np, soundfile as sf
     from harken.augment import AugmentationSettings
     from harken.frontend import FrontendSettings
@@ -97,6 +100,7 @@ def test_ctrl_c_stops_workers_without_orphans(tmp_path):
 
 FORK_SCRIPT = textwrap.dedent("""
     import gc, os, signal, sys
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as under a terminal (see SCRIPT)
     import numpy as np, soundfile as sf
     from harken.augment import AugmentationSettings
     from harken.frontend import FrontendSettings
