@@ -19,6 +19,8 @@ from harken.atomic import atomic_path
 from harken.errors import ModelFileError
 from harken.spec import ModelSpec
 
+SPEC_FILE = "spec.json"
+
 WORK_FILES = ("{name}.keras", "{name}.tflite", "{name}.float32.tflite", "summary.txt", "summary_tflite.txt",
               "history.json", "history.png", "validation_results.json")
 
@@ -42,7 +44,7 @@ def write_archive(spec: ModelSpec, work_dir: str | os.PathLike | None = None,
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             if spec.source_path and Path(spec.source_path).is_file():
                 archive.write(spec.source_path, f"{spec.name}.py")
-            archive.writestr("spec.json", json.dumps(spec.to_dict(), indent=1, default=str))
+            archive.writestr(SPEC_FILE, spec_json(spec))
             for pattern in WORK_FILES:
                 name = pattern.format(name=spec.name)
                 if (folder / name).is_file():
@@ -68,3 +70,16 @@ def read_archive_file(path: str | os.PathLike, name: str) -> bytes:
         raise ModelFileError(f"{path}: no {name!r} in the archive; it holds {', '.join(archive_names(path))}") from None
     except (OSError, zipfile.BadZipFile) as exc:
         raise ModelFileError(f"{path}: not a readable harken archive ({exc})") from None
+
+
+def spec_json(spec: ModelSpec) -> str:
+    """The settings of ``spec`` as the archive's ``spec.json`` holds them (functions as their names)."""
+    return json.dumps(spec.to_dict(), indent=1, default=str)
+
+
+def read_archived_spec(path: str | os.PathLike) -> dict:
+    """The ``spec.json`` of an archive: the settings its model was trained with, as plain data."""
+    try:
+        return json.loads(read_archive_file(path, SPEC_FILE))
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: {SPEC_FILE} is not valid JSON ({exc})") from None

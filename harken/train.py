@@ -439,15 +439,16 @@ def changed_since_trained(spec: ModelSpec) -> str | None:
 
     None when they agree or when there is no archive to compare with (nothing to say then).
     """
-    from harken.archive import read_archive_file
+    from harken.archive import read_archived_spec, spec_json
 
     try:
-        trained = json.loads(read_archive_file(spec.archive_path(), "spec.json"))
-    except (OSError, KeyError, ValueError, HarkenError):
+        trained = read_archived_spec(spec.archive_path())
+    except HarkenError:
         return None
-    now = json.loads(json.dumps(spec.to_dict(), default=str))
-    for key in ("source_path", "description"):
-        now.pop(key, None), trained.pop(key, None)
+    now = json.loads(spec_json(spec))
+    for key in ("source_path", "description"):  # where the file lies and its wording change no weights
+        now.pop(key, None)
+        trained.pop(key, None)
     return _first_difference("", now, trained)
 
 

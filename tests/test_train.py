@@ -221,9 +221,9 @@ def test_initial_weights_by_spec_name_use_that_specs_trained_model(tmp_path, mon
 def test_fine_tuning_warns_when_the_base_model_was_trained_with_other_settings(tmp_path, monkeypatch, caplog):
     import zipfile
 
-    from harken.archive import read_archive_file, write_archive
+    from harken.archive import SPEC_FILE, read_archived_spec, write_archive
     from harken.specfile import find_spec
-    from harken.train import changed_since_trained, initial_weights_file
+    from harken.train import _first_difference, changed_since_trained, initial_weights_file
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     specs = tmp_path / "specs"
@@ -248,17 +248,15 @@ def test_fine_tuning_warns_when_the_base_model_was_trained_with_other_settings(t
     with caplog.at_level("WARNING", logger="harken"):
         assert initial_weights_file(tiny_spec(name="tuned", initial_weights="base_spec")) == work / "base_spec.keras"
     assert "base_spec, whose model was trained with other settings than its spec has now (seed: 5" in caplog.text
-    from harken.train import _first_difference
-
     assert _first_difference("datasets", [{"synth": {"n": 3000, "seed": 0}}], [{"synth": {"n": 2000, "seed": 0}}]) \
         == "datasets.0.synth.n: 3000 (trained with 2000)"
     # a setting added to harken after the base was trained is not a change
     assert changed_since_trained(find_spec("base_spec")) is not None
-    trained = json.loads(read_archive_file(base.archive_path(), "spec.json"))
+    trained = read_archived_spec(base.archive_path())
     del trained["training"]["focal_gamma"]
     trained["seed"] = 5
     with zipfile.ZipFile(base.archive_path(), "w") as archive:
-        archive.writestr("spec.json", json.dumps(trained))
+        archive.writestr(SPEC_FILE, json.dumps(trained))
     assert changed_since_trained(find_spec("base_spec")) is None
 
 
