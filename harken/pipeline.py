@@ -19,6 +19,7 @@ import logging
 import math
 import os
 import signal
+import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,33 +74,38 @@ def _fit_length(audio: np.ndarray, length: int) -> np.ndarray:
 
 #: Multiprocess TrainingBatches alive in this process: while there are any, forked children ignore Ctrl-C.
 _MULTIPROCESS_BATCHES: weakref.WeakSet = weakref.WeakSet()
+#: The forking thread's signal mask before ``_block_sigint_for_fork`` blocked SIGINT (unset: it did not).
+_FORK = threading.local()
 
 
 def _block_sigint_for_fork() -> None:
     """Before a fork: keep SIGINT off the forking thread, so the child starts with it blocked."""
     if _MULTIPROCESS_BATCHES:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        _FORK.mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
 
-def _unblock_sigint_after_fork() -> None:
-    if _MULTIPROCESS_BATCHES:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+def _restore_sigint_after_fork() -> None:
+    """In the parent: the forking thread's mask as it was (whether the batches still live or not)."""
+    mask = getattr(_FORK, "mask", None)
+    if mask is not None:
+        _FORK.mask = None
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _ignore_sigint_in_worker() -> None:
     """In a freshly forked batch worker: Ctrl-C is the parent's to handle (it closes the pool).
 
     Keras forks its workers from a background thread and a worker only reaches our code at its
-    first batch; a Ctrl-C before that used to kill it mid-task and leave the parent waiting for
-    the lost batch for ever. The signal stays blocked from fork until it is ignored.
+    first batch; a Ctrl-C before that killed it mid-task, with a traceback. The signal stays
+    blocked from fork until it is ignored.
     """
-    if _MULTIPROCESS_BATCHES:
+    if getattr(_FORK, "mask", None) is not None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        _restore_sigint_after_fork()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_block_sigint_for_fork, after_in_parent=_unblock_sigint_after_fork,
+    os.register_at_fork(before=_block_sigint_for_fork, after_in_parent=_restore_sigint_after_fork,
                         after_in_child=_ignore_sigint_in_worker)
 
 
