@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from harken.spec import SpecProblem, TrainingSettings
 from harken.losses import SparseFocalCrossentropy
+from harken.spec import SpecProblem, TrainingSettings
 
 LABELS = np.array([0, 1, 2, 1])
 PROBS = np.array([[0.9, 0.05, 0.05], [0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]], dtype=np.float32)

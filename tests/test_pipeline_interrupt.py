@@ -97,7 +97,6 @@ def test_ctrl_c_stops_workers_without_orphans(tmp_path):
     assert not [w for w in workers if os.path.exists(f"/proc/{w}")]
 
 
-
 FORK_SCRIPT = textwrap.dedent("""
     import gc, os, signal, sys
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as under a terminal (see SCRIPT)
