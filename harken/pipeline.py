@@ -17,11 +17,13 @@ import hashlib
 import json
 import logging
 import math
+import multiprocessing
 import os
 import signal
+import sys
 import threading
-import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,41 +74,32 @@ def _fit_length(audio: np.ndarray, length: int) -> np.ndarray:
     return np.concatenate([audio, np.zeros(length - len(audio), dtype=audio.dtype)])
 
 
-#: Multiprocess TrainingBatches alive in this process: while there are any, forked children ignore Ctrl-C.
-_MULTIPROCESS_BATCHES: weakref.WeakSet = weakref.WeakSet()
-#: The forking thread's signal mask before ``_block_sigint_for_fork`` blocked SIGINT (unset: it did not).
-_FORK = threading.local()
+#: In a batch worker process: the TrainingBatches it makes batches for (set by ``_start_worker``).
+_WORKER_BATCHES = None
 
 
-def _block_sigint_for_fork() -> None:
-    """Before a fork: keep SIGINT off the forking thread, so the child starts with it blocked."""
-    if _MULTIPROCESS_BATCHES:
-        _FORK.mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+def _start_worker(batches: TrainingBatches) -> None:
+    """Pool initializer: Ctrl-C is the parent's to handle (it closes the pool), then keep ``batches``.
 
-
-def _restore_sigint_after_fork() -> None:
-    """In the parent: the forking thread's mask as it was (whether the batches still live or not)."""
-    mask = getattr(_FORK, "mask", None)
-    if mask is not None:
-        _FORK.mask = None
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
-def _ignore_sigint_in_worker() -> None:
-    """In a freshly forked batch worker: Ctrl-C is the parent's to handle (it closes the pool).
-
-    Keras forks its workers from a background thread and a worker only reaches our code at its
-    first batch; a Ctrl-C before that killed it mid-task, with a traceback. The signal stays
-    blocked from fork until it is ignored.
+    The parent forks with SIGINT blocked, so a Ctrl-C pressed while workers start waits, pending,
+    until it is ignored here instead of killing a worker that holds the pool's task-queue lock.
     """
-    if getattr(_FORK, "mask", None) is not None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        _restore_sigint_after_fork()
+    global _WORKER_BATCHES
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _WORKER_BATCHES = batches
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_block_sigint_for_fork, after_in_parent=_restore_sigint_after_fork,
-                        after_in_child=_ignore_sigint_in_worker)
+def _worker_batch(epoch: int, index: int) -> tuple[np.ndarray, np.ndarray]:
+    """In a worker: batch ``index`` of ``epoch``."""
+    if _WORKER_BATCHES.epoch != epoch:
+        _WORKER_BATCHES.set_epoch(epoch)
+    return _WORKER_BATCHES.spectrogram_batch(index, epoch)
+
+
+def _multiprocessing_context():
+    """fork where it is the safe default (Linux): workers share the clips, noise and compiled kernels."""
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
 
 
 def _keras_py_dataset():
@@ -133,14 +126,19 @@ class TrainingBatches(_keras_py_dataset()):
     balanced_sampling : bool
         Draw each epoch's samples with equal probability per class instead of each clip once.
     workers, use_multiprocessing, max_queue_size :
-        Passed to ``keras.utils.PyDataset``: with ``use_multiprocessing`` the batches are made in
-        worker processes. Train with ``fit(..., shuffle=False)``: the order is ours, seeded.
+        With ``use_multiprocessing``, inside ``with batches.worker_processes():`` the batches are
+        made by ``workers`` processes, ``max_queue_size`` batches ahead (across epoch ends too);
+        elsewhere, and without it, in the calling thread. Keras runs no enqueuer of its own: its
+        per-epoch process pools, forked from a background thread, could hang the exit after a
+        Ctrl-C. Train with ``fit(..., shuffle=False)``: the order is ours, seeded.
 
     Examples
     --------
     >>> batches = TrainingBatches(clips, class_names=["on", "off", "_unknown_"], frontend=fe,
     ...                           augmentation=AugmentationSettings(), batch_size=64, seed=1)  # doctest: +SKIP
     >>> x, y = batches[0]  # doctest: +SKIP
+    >>> with batches.worker_processes():  # doctest: +SKIP
+    ...     model.fit(batches, shuffle=False, epochs=3)
     """
 
     def __init__(
@@ -160,7 +158,7 @@ class TrainingBatches(_keras_py_dataset()):
         use_multiprocessing: bool = False,
         max_queue_size: int = 8,
     ) -> None:
-        super().__init__(workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
+        super().__init__()  # no Keras enqueuer: see worker_processes
         from harken.augment import WaveformAugmenter
 
         if not clips:
@@ -186,9 +184,12 @@ class TrainingBatches(_keras_py_dataset()):
         self._noise_clips = list(noise_clips)
         self._unknown = index.get(UNKNOWN_CLASS)
         self._order = self._epoch_order(0)
-        self._parent_pid = os.getpid()
-        if use_multiprocessing:
-            _MULTIPROCESS_BATCHES.add(self)
+        self.num_workers = max(1, int(workers))
+        self.multiprocess = bool(use_multiprocessing) and self.num_workers > 1
+        self.prefetch = max(1, int(max_queue_size))
+        self._pool = None
+        self._pending: dict[tuple[int, int], object] = {}
+        self._lock = threading.Lock()
         window_spectrogram(np.zeros(self.buffer_length, np.int16), frontend)  # compile before workers fork
 
     @property
@@ -262,11 +263,70 @@ class TrainingBatches(_keras_py_dataset()):
         return spectrograms, np.asarray(labels, dtype=np.int32)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        if os.getpid() != self._parent_pid:
-            # In a worker process: Ctrl-C is the parent's to handle; the pool is closed from there.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-        spectrograms, labels = self.spectrogram_batch(index)
+        if self._pool is None:
+            spectrograms, labels = self.spectrogram_batch(index)
+        else:
+            spectrograms, labels = self._from_workers(index)
         return spectrograms.astype(np.float32)[..., None], labels
+
+    @contextmanager
+    def worker_processes(self) -> Iterator[TrainingBatches]:
+        """Make batches in ``workers`` processes while the block runs; the pool is closed on leaving it.
+
+        The pool is made here, in the calling thread, and lives for the whole block (every epoch):
+        a Ctrl-C anywhere in it leaves a pool that Python can close cleanly at exit. Without
+        ``use_multiprocessing`` (or with one worker) it does nothing.
+        """
+        if not self.multiprocess or self._pool is not None:
+            yield self
+            return
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # workers start with Ctrl-C pending
+        try:
+            pool = _multiprocessing_context().Pool(self.num_workers, initializer=_start_worker, initargs=(self,))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        self._pool = pool
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._pool = None
+                self._pending.clear()
+            pool.terminate()
+            pool.join()
+
+    def _from_workers(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Batch ``index`` of this epoch from the pool, with the next ``prefetch`` batches queued behind it."""
+        key = (self.epoch, int(index))
+        with self._lock:
+            pool = self._pool
+            result = self._pending.pop(key, None) or pool.apply_async(_worker_batch, key)
+            ahead = self._positions_after(key)
+            self._pending = {k: self._pending.get(k) or pool.apply_async(_worker_batch, k) for k in ahead}
+        while not result.ready():
+            result.wait(0.5)
+            if self._pool is not pool:
+                raise RuntimeError("the batch worker processes were stopped while a batch was being made")
+        return result.get()
+
+    def _positions_after(self, key: tuple[int, int]) -> list[tuple[int, int]]:
+        """The ``prefetch`` (epoch, batch) positions that follow ``key``, into the next epoch."""
+        epoch, index = key
+        positions = []
+        for _ in range(self.prefetch):
+            epoch, index = (epoch, index + 1) if index + 1 < len(self) else (epoch + 1, 0)
+            positions.append((epoch, index))
+        return positions
+
+    def __getstate__(self) -> dict:
+        """What a worker process needs (pickled only where workers are spawned, not forked)."""
+        state = dict(self.__dict__)
+        state.update(_pool=None, _pending={}, _lock=None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
 
 def validation_arrays(

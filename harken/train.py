@@ -17,6 +17,7 @@ It does not make the data (``harken.pipeline``) or define the model (``harken.mo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -300,10 +301,12 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
         data.train.set_epoch(initial_epoch)
     interrupted = False
     if not finished:
+        workers = getattr(data.train, "worker_processes", contextlib.nullcontext)
         try:
-            model.fit(data.train, validation_data=data.validation, epochs=t.epochs, initial_epoch=initial_epoch,
-                      class_weight=_class_weights(spec, data), shuffle=False, verbose=0,
-                      callbacks=[*schedule, *others, state, *(callbacks or [])])
+            with workers():
+                model.fit(data.train, validation_data=data.validation, epochs=t.epochs, initial_epoch=initial_epoch,
+                          class_weight=_class_weights(spec, data), shuffle=False, verbose=0,
+                          callbacks=[*schedule, *others, state, *(callbacks or [])])
         except KeyboardInterrupt:
             interrupted = True
             log.warning("training interrupted after %d finished epochs; resume with --resume", state.epochs_done)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from harken.errors import DatasetError
+from harken.errors import AudioError, DatasetError
 from harken.frontend import FrontendSettings
 from harken.pipeline import LabeledClip, TrainingBatches, balanced_class_weights, validation_arrays
 
@@ -133,14 +133,36 @@ def test_validation_is_not_augmented_and_is_cached(clips, tmp_path):
 def test_worker_processes_give_the_same_batches_as_direct_indexing(clips):
     from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
 
-    data = _batches(clips, workers=2, use_multiprocessing=True)
+    data = _batches(clips, workers=2, use_multiprocessing=True, max_queue_size=3)
     adapter = PyDatasetAdapter(data, shuffle=False)
+    assert adapter.enqueuer is None  # the batches come from harken's own pool, not a Keras enqueuer
     through_workers = []
-    for epoch in range(2):
-        through_workers.append([batch for batch in adapter.get_numpy_iterator()])
-        adapter.on_epoch_end()
+    with data.worker_processes():
+        assert data._pool is not None
+        for epoch in range(2):
+            through_workers.append([batch for batch in adapter.get_numpy_iterator()])
+            adapter.on_epoch_end()
+        again = data[1]  # out of order, after the epochs: still the batch of the current epoch
+    assert data._pool is None and not data._pending
     reference = _batches(clips)
     for epoch in range(2):
         reference.set_epoch(epoch)
+        assert len(through_workers[epoch]) == len(reference)
         for (x, y), (xr, yr) in zip(through_workers[epoch], _epoch(reference)):
             assert np.array_equal(x, xr) and np.array_equal(y, yr)
+    reference.set_epoch(2)
+    assert all(np.array_equal(a, b) for a, b in zip(again, reference[1]))
+
+
+def test_worker_errors_reach_the_caller(clips, tmp_path):
+    import shutil
+
+    moved = [LabeledClip(str(tmp_path / f"c{i}_nohash_0.wav"), c.label) for i, c in enumerate(clips) if c.path]
+    for c, m in zip(clips, moved):
+        shutil.copy(c.path, m.path)
+    data = _batches(moved, workers=2, use_multiprocessing=True)
+    with data.worker_processes():
+        (tmp_path / "c0_nohash_0.wav").write_bytes(b"not audio")  # the worker reads it after the pool started
+        with pytest.raises(AudioError, match="c0_nohash_0.wav: not a readable audio file"):
+            for i in range(len(data)):
+                data[i]

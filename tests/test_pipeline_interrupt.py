@@ -34,15 +34,16 @@ SCRIPT = textwrap.dedent("""
     data = TrainingBatches(clips, class_names=["on", "off"], frontend=fe, augmentation=AugmentationSettings(),
                            batch_size=4, workers=2, use_multiprocessing=True)
     adapter = PyDatasetAdapter(data, shuffle=False)
-    iterator = adapter.get_numpy_iterator()
-    next(iterator)
-    print("ready", flush=True)
-    try:
-        while True:
-            for _ in iterator:
-                pass
-            adapter.on_epoch_end()
+    try:  # as harken.train: the workers start inside the try
+        with data.worker_processes():
             iterator = adapter.get_numpy_iterator()
+            next(iterator)
+            print("ready", flush=True)
+            while True:
+                for _ in iterator:
+                    pass
+                adapter.on_epoch_end()
+                iterator = adapter.get_numpy_iterator()
     except KeyboardInterrupt:
         print("interrupted", flush=True)
         sys.exit(130)
@@ -97,52 +98,31 @@ def test_ctrl_c_stops_workers_without_orphans(tmp_path):
     assert not [w for w in workers if os.path.exists(f"/proc/{w}")]
 
 
-FORK_SCRIPT = textwrap.dedent("""
-    import gc, os, signal, sys
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # as under a terminal (see SCRIPT)
-    import numpy as np, soundfile as sf
+def _sigint_state(_) -> tuple[int, bool, bool]:
+    """In a batch worker: its pid, whether Ctrl-C is ignored, whether it is still blocked."""
+    time.sleep(0.05)  # so that every worker takes some of the probes
+    blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    return os.getpid(), signal.getsignal(signal.SIGINT) is signal.SIG_IGN, blocked
+
+
+def test_batch_workers_ignore_ctrl_c_and_the_parent_keeps_its_handler(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
     from harken.augment import AugmentationSettings
     from harken.frontend import FrontendSettings
     from harken.pipeline import LabeledClip, TrainingBatches
 
-    def child_handler():
-        pid = os.fork()
-        if pid == 0:
-            os._exit(7 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN else 8)
-        return {7: "ignored", 8: "default"}[os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])]
-
-    path = os.path.join(sys.argv[1], "a_nohash_0.wav")
+    path = tmp_path / "a_nohash_0.wav"
     sf.write(path, np.zeros(8000), 8000, subtype="PCM_16")
     fe = FrontendSettings(sample_rate_hz=8000, window_step_ms=20, filterbank_n_channels=16,
                           filterbank_upper_band_limit=3900.0)
-
-    def batches(multiprocessing):
-        return TrainingBatches([LabeledClip(path, "on")], class_names=["on", "off"], frontend=fe,
-                               augmentation=AugmentationSettings(), batch_size=1, workers=2,
-                               use_multiprocessing=multiprocessing)
-
-    seen = [child_handler()]
-    threaded = batches(False)
-    seen.append(child_handler())
-    live = batches(True)
-    seen.append(child_handler())
-    seen.append("parent-" + ("default" if signal.getsignal(signal.SIGINT) is signal.default_int_handler else "other"))
-    del live, threaded
-    gc.collect()
-    seen.append(child_handler())
-    print(" ".join(seen))
-""")
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_workers_forked_while_multiprocess_batches_live_ignore_ctrl_c_from_their_first_instruction(tmp_path):
-    # Keras forks batch workers from a background thread; a Ctrl-C that reached one before its first
-    # batch killed it mid-task and left the parent waiting for the lost batch for ever. A fresh
-    # interpreter, so that batches other tests left alive do not count.
-    script = tmp_path / "fork.py"
-    script.write_text(FORK_SCRIPT)
-    proc = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"), check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    # before any batches / thread workers only / multiprocess batches alive / the parent / after they are gone
-    assert proc.stdout.split() == ["default", "default", "ignored", "parent-default", "default"]
+    data = TrainingBatches([LabeledClip(str(path), "on")], class_names=["on", "off"], frontend=fe,
+                           augmentation=AugmentationSettings(), batch_size=1, workers=2, use_multiprocessing=True)
+    handler = signal.getsignal(signal.SIGINT)
+    with data.worker_processes():
+        states = data._pool.map(_sigint_state, range(16), chunksize=1)
+        assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # the parent's mask is back
+    assert len({pid for pid, _, _ in states}) == 2
+    assert all(ignored and not blocked for _, ignored, blocked in states)
+    assert signal.getsignal(signal.SIGINT) is handler
