@@ -46,6 +46,9 @@ _FROM_SCRATCH = ["spec.training.initial_weights = None", "spec.training.checkpoi
 
 _WIDE = {"channels": 48, "num_stages": 4, "blocks_per_stage": 3, "kernel_sizes": (9, 5, 3)}
 
+_RANGE60 = ["import dataclasses",
+            "spec.frontend = dataclasses.replace(spec.frontend, quantize_dynamic_scale_range_db=60.0)"]
+
 # name: (parent, description, changes). Changes are dotted keys: "aug.<AugmentationSettings field>",
 # "datasets" (a list of DatasetSource dicts), "train.<TrainingSettings field>", "model.options".
 ROWS: dict[str, tuple[str | None, str, dict]] = {
@@ -73,6 +76,11 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         "code": ["import os", f"spec.model.options = {_WIDE!r}",
                  "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', 'abl_wide_s0', "
                  "'abl_wide_s0.keras')"],
+    }),
+    "dev_mix_range60": ("dev_mix", "dev_mix fine-tuning the range60 row's base (60 dB dynamic int8 range, was 40)", {
+        "code": ["import os", *_RANGE60,
+                 "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', 'abl_range60_s0', "
+                 "'abl_range60_s0.keras')"],
     }),
     "dev_mix_scratch": (None, ("on_off_dev_mix trained from scratch (the first version): 0.003 halved every 6 epochs, "
                                "epoch picked on the held-out synthetic voices"), {"code": _FROM_SCRATCH}),
@@ -131,6 +139,8 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "wide": ("negatives", "a larger TENet: 48 channels (was 32), 3 blocks per stage (was 2), kernels 9/5/3 (was 9)", {
         "model.options": _WIDE,
     }),
+    "range60": ("negatives", ("a 60 dB dynamic int8 range (was 40): word-final consonants (the /f/ of 'off', the /p/ of "
+                              "'up') lie 40-60 dB under the vowel's peak"), {"code": _RANGE60}),
     "wide_pitch": ("unweighted", "pitch/formant shift +-4 semitones with p 0.8 (was +-2, p 0.5): more pseudo-speakers", {
         "aug.p_pitch": 0.8, "aug.min_pitch_semitones": -4.0, "aug.max_pitch_semitones": 4.0,
     }),
