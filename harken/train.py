@@ -302,11 +302,11 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
     interrupted = False
     if not finished:
         workers = getattr(data.train, "worker_processes", contextlib.nullcontext)
+        train_input, next_epoch = _training_input(data.train, _class_weights(spec, data))
         try:
             with workers():
-                model.fit(data.train, validation_data=data.validation, epochs=t.epochs, initial_epoch=initial_epoch,
-                          class_weight=_class_weights(spec, data), shuffle=False, verbose=0,
-                          callbacks=[*schedule, *others, state, *(callbacks or [])])
+                model.fit(train_input, validation_data=data.validation, epochs=t.epochs, initial_epoch=initial_epoch,
+                          shuffle=False, verbose=0, callbacks=[*schedule, *others, state, *(callbacks or []), next_epoch])
         except KeyboardInterrupt:
             interrupted = True
             log.warning("training interrupted after %d finished epochs; resume with --resume", state.epochs_done)
@@ -331,6 +331,45 @@ def _class_weights(spec: ModelSpec, data) -> dict[int, float] | None:
     if weights == "balanced":
         return dict(data.class_weights) if data.class_weights else None
     return {spec.classes.index(name): float(w) for name, w in weights.items()}
+
+
+def _training_input(batches, class_weight: dict[int, float] | None):
+    """``batches`` (a PyDataset) as a tf.data pass per epoch, and the callback that moves it to the next epoch.
+
+    Given the PyDataset itself, Keras (running no enqueuer: harken's workers prefetch) adds
+    ``prefetch(AUTOTUNE)``, whose autotuning threads cost the 2-core quickstart about a minute in
+    six; this pipeline runs with autotuning off and one private thread.
+    """
+    import keras
+    import tensorflow as tf
+
+    x, _ = batches[0]
+    weights = None
+    if class_weight:
+        weights = np.ones(max(class_weight) + 1, np.float32)
+        for index, weight in class_weight.items():
+            weights[index] = weight
+
+    def one_pass():
+        for i in range(len(batches)):
+            x, y = batches[i]
+            x, y = np.asarray(x, np.float32), np.asarray(y, np.int32)
+            yield (x, y) if weights is None else (x, y, weights[y])
+
+    signature = (tf.TensorSpec((None, *x.shape[1:]), tf.float32), tf.TensorSpec((None,), tf.int32))
+    if weights is not None:
+        signature += (tf.TensorSpec((None,), tf.float32),)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    options.threading.private_threadpool_size = 1
+    dataset = tf.data.Dataset.from_generator(one_pass, output_signature=signature)
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(len(batches))).with_options(options)
+
+    class NextEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            batches.on_epoch_end()
+
+    return dataset, NextEpoch()
 
 
 def _progress_callback(epochs: int, steps_per_epoch: int):

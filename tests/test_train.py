@@ -133,6 +133,33 @@ def test_resume_after_a_crash_mid_epoch_loses_only_that_epoch(tmp_path):
     assert result.history["lr"] == pytest.approx([0.01, 0.005, 0.0025, 0.00125])
 
 
+class RecordEpochs(TinyBatches):
+    """TinyBatches that note which epoch each batch request was made in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.requests = []
+
+    def __getitem__(self, i):
+        self.requests.append((self.epoch, i))
+        return super().__getitem__(i)
+
+
+def test_epoch_e_trains_on_the_batches_of_epoch_e_also_after_a_resume(tmp_path):
+    spec = tiny_spec(epochs=3)
+    data = tiny_data(spec)
+    data.train = RecordEpochs(data.train.x, data.train.y, data.train.batch_size)
+    fit(spec, data, work_dir=tmp_path)
+    steps = len(data.train)
+    seen = data.train.requests[1:]  # the first request only reads the batch shapes
+    assert seen == [(e, i) for e in range(3) for i in range(steps)]
+
+    spec.training.epochs = 5
+    data.train.requests.clear()
+    fit(spec, data, work_dir=tmp_path, resume=True)
+    assert data.train.requests[1:] == [(e, i) for e in (3, 4) for i in range(steps)]
+
+
 def test_resume_restores_weights_and_optimizer_exactly(tmp_path):
     spec = tiny_spec(epochs=3)
     straight = fit(spec, tiny_data(spec), work_dir=tmp_path / "a")
