@@ -302,7 +302,7 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
     interrupted = False
     if not finished:
         workers = getattr(data.train, "worker_processes", contextlib.nullcontext)
-        train_input, next_epoch = _training_input(data.train, _class_weights(spec, data))
+        train_input, next_epoch = _training_input(data.train, spec.input_shape, _class_weights(spec, data))
         try:
             with workers():
                 model.fit(train_input, validation_data=data.validation, epochs=t.epochs, initial_epoch=initial_epoch,
@@ -333,7 +333,7 @@ def _class_weights(spec: ModelSpec, data) -> dict[int, float] | None:
     return {spec.classes.index(name): float(w) for name, w in weights.items()}
 
 
-def _training_input(batches, class_weight: dict[int, float] | None):
+def _training_input(batches, input_shape: tuple[int, ...], class_weight: dict[int, float] | None):
     """``batches`` (a PyDataset) as a tf.data pass per epoch, and the callback that moves it to the next epoch.
 
     Given the PyDataset itself, Keras (running no enqueuer: harken's workers prefetch) adds
@@ -343,7 +343,6 @@ def _training_input(batches, class_weight: dict[int, float] | None):
     import keras
     import tensorflow as tf
 
-    x, _ = batches[0]
     weights = None
     if class_weight:
         weights = np.ones(max(class_weight) + 1, np.float32)
@@ -356,7 +355,7 @@ def _training_input(batches, class_weight: dict[int, float] | None):
             x, y = np.asarray(x, np.float32), np.asarray(y, np.int32)
             yield (x, y) if weights is None else (x, y, weights[y])
 
-    signature = (tf.TensorSpec((None, *x.shape[1:]), tf.float32), tf.TensorSpec((None,), tf.int32))
+    signature = (tf.TensorSpec((None, *input_shape), tf.float32), tf.TensorSpec((None,), tf.int32))
     if weights is not None:
         signature += (tf.TensorSpec((None,), tf.float32),)
     options = tf.data.Options()
