@@ -51,8 +51,12 @@ _FROM_SCRATCH = ["spec.training.initial_weights = None", "spec.training.checkpoi
 
 _WIDE = {"channels": 48, "num_stages": 4, "blocks_per_stage": 3, "kernel_sizes": (9, 5, 3)}
 
-_RANGE60 = ["import dataclasses",
-            "spec.frontend = dataclasses.replace(spec.frontend, quantize_dynamic_scale_range_db=60.0)"]
+def _dynamic_range(db: float) -> list[str]:
+    """Spec-file lines that set the front end's dynamic int8 range."""
+    return ["import dataclasses", f"spec.frontend = dataclasses.replace(spec.frontend, quantize_dynamic_scale_range_db={db!r})"]
+
+
+_RANGE60 = _dynamic_range(60.0)
 
 # name: (parent, description, changes). Changes are dotted keys: "aug.<AugmentationSettings field>",
 # "datasets" (a list of DatasetSource dicts), "train.<TrainingSettings field>", "model.options".
@@ -161,8 +165,7 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "range60": ("negatives", ("a 60 dB dynamic int8 range (was 40): word-final consonants (the /f/ of 'off', the /p/ of "
                               "'up') lie 40-60 dB under the vowel's peak"), {"code": _RANGE60}),
     "range80": ("negatives", "an 80 dB dynamic int8 range (was 40): how far widening the range helps", {
-        "code": ["import dataclasses",
-                 "spec.frontend = dataclasses.replace(spec.frontend, quantize_dynamic_scale_range_db=80.0)"]}),
+        "code": _dynamic_range(80.0)}),
     "wide_pitch": ("unweighted", "pitch/formant shift +-4 semitones with p 0.8 (was +-2, p 0.5): more pseudo-speakers", {
         "aug.p_pitch": 0.8, "aug.min_pitch_semitones": -4.0, "aug.max_pitch_semitones": 4.0,
     }),
@@ -204,9 +207,8 @@ def spec_text(name: str, seed: int) -> str:
         f"spec = load_spec({str(BUILTIN)!r})",
         'spec.name = ""  # the file name',
         f"spec.seed = {seed}",
-        "import dataclasses",
         "# the rows before range60 were measured with the v3 front end's 40 dB range (range60 and range80 set theirs)",
-        "spec.frontend = dataclasses.replace(spec.frontend, quantize_dynamic_scale_range_db=40.0)",
+        *_dynamic_range(40.0),
         f"spec.augmentation = AugmentationSettings(**{aug!r})",
         f"spec.datasets = [DatasetSource.from_dict(d) for d in {changes['datasets']!r}]",
     ]
