@@ -239,6 +239,10 @@ class TrainingBatches(_keras_py_dataset()):
         if is_keyword and self._unknown is not None and crop_share > 0 and rng.random() < crop_share:
             audio, record = self._augmenter.cropped_known(source, length=length, window_length=window, rng=rng)
             return audio, self._unknown, [{"name": "cropped_known", "from": clip.label}, *record]
+        truncate_share = getattr(self.augmentation, "truncated_known_fraction", 0.0)
+        if is_keyword and self._unknown is not None and truncate_share > 0 and rng.random() < truncate_share:
+            audio, record = self._augmenter.truncated_known(source, length=length, window_length=window, rng=rng)
+            return audio, self._unknown, [{"name": "truncated_known", "from": clip.label}, *record]
         audio, record = self._augmenter(source, length=length, window_length=window, rng=rng)
         return audio, label, record
 

@@ -208,6 +208,26 @@ def test_cropped_known_is_reproducible(augmenter):
     assert np.array_equal(a, b)
 
 
+# ---- truncated known
+def test_truncated_known_is_the_start_of_the_trimmed_word_placed_inside_the_window():
+    x, log = WaveformAugmenter(AugmentationSettings(**OFF), sample_rate_hz=SR).truncated_known(
+        word_clip(), length=LENGTH, window_length=WINDOW, rng=np.random.default_rng(0))  # fmt: skip
+    trim, cut, place = log[0], log[1], log[2]
+    assert (cut["name"], place["name"]) == ("truncated_known", "placement")
+    assert 0.35 <= cut["fraction"] <= 0.65
+    word = word_clip()[trim["start"] : trim["stop"]]
+    kept = word[: cut["num_samples"]]
+    assert np.array_equal(x[place["offset"] : place["offset"] + kept.size], kept)
+    assert not x[place["offset"] + kept.size :].any()  # the ending is gone, silence follows
+    assert LENGTH - WINDOW <= place["offset"] and place["offset"] + kept.size <= LENGTH
+
+
+def test_truncated_known_is_reproducible(augmenter):
+    a, _ = augmenter.truncated_known(word_clip(), length=LENGTH, window_length=WINDOW, rng=np.random.default_rng(9))
+    b, _ = augmenter.truncated_known(word_clip(), length=LENGTH, window_length=WINDOW, rng=np.random.default_rng(9))
+    assert np.array_equal(a, b)
+
+
 # ---- silence
 @given(seed=st.integers(0, 2**32 - 1))
 @settings(max_examples=20, deadline=None)

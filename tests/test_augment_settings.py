@@ -51,6 +51,10 @@ def test_settings_reject_positive_peak_level():
 def test_settings_reject_fractions_over_one():
     with pytest.raises(SettingsError, match="cropped_known_fraction=0.6"):
         AugmentationSettings(cropped_known_fraction=0.6, silence_fraction=0.5)
+    with pytest.raises(SettingsError, match="truncated_known_fraction=0.5"):
+        AugmentationSettings(cropped_known_fraction=0.6, truncated_known_fraction=0.5, silence_fraction=0.0)
+    with pytest.raises(SettingsError, match="truncated_fraction"):
+        AugmentationSettings(min_truncated_fraction=0.7, max_truncated_fraction=0.5)
 
 
 def test_settings_reject_unknown_noise_kind():

@@ -103,6 +103,21 @@ def test_cropped_known_samples_are_labelled_unknown(clips):
         assert label == CLASSES.index("_unknown_") and record[0]["name"] == "cropped_known"
 
 
+def test_truncated_known_samples_are_labelled_unknown_and_other_words_keep_their_draws(clips):
+    from harken.augment import AugmentationSettings
+
+    plain = _batches(clips, augmentation=AugmentationSettings(silence_fraction=0.0))
+    data = _batches(clips, augmentation=AugmentationSettings(truncated_known_fraction=1.0, cropped_known_fraction=0.0,
+                                                             silence_fraction=0.0))  # fmt: skip
+    for position in range(len(clips)):
+        audio, label, record = data.make_sample(position)
+        if clips[int(data._order[position])].label in ("on", "off"):
+            assert label == CLASSES.index("_unknown_") and record[0] == {"name": "truncated_known",
+                                                                          "from": clips[int(data._order[position])].label}
+        else:
+            assert np.array_equal(audio, plain.make_sample(position)[0])
+
+
 def test_balanced_sampling_evens_out_classes(clips):
     skewed = clips[:6] + clips[6:8] + clips[12:14]
     data = _batches(skewed, balanced_sampling=True, class_names=CLASSES[:3])

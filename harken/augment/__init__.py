@@ -41,6 +41,7 @@ from harken.augment.silence import SilenceNoise, SilenceNoiseParams, make_silenc
 from harken.augment.spec_augment import SpecAugment, SpecAugmentParams, spec_augment
 from harken.augment.speed import Speed, SpeedParams
 from harken.augment.trim import TrimParams, trim_bounds
+from harken.augment.weak_ending import WeakEnding, WeakEndingParams
 
 __all__ = [
     "AugmentationSettings",
@@ -75,6 +76,8 @@ __all__ = [
     "SpeedParams",
     "TrimParams",
     "WaveformAugmenter",
+    "WeakEnding",
+    "WeakEndingParams",
     "generated_noise_clips",
     "make_silence",
     "mic_floor_clip",

@@ -4,7 +4,7 @@ In: a float32 word clip (any length), the buffer ``length`` and the model ``wind
 buffer's last samples), an ``rng``. Out: float32 audio of exactly ``length`` samples in [-1, 1)
 and the applied transforms' params as plain dicts. The chain, in order:
 
-    trim -> speed -> pitch shift -> gain -> placement (or cropped known) -> reverb
+    trim -> speed -> pitch shift -> gain -> [truncation] -> placement (or cropped known) -> weak ending -> reverb
          -> background noise (at an SNR over the speech) -> mic EQ -> band limit -> narrowband
          -> mic floor -> cold start -> clip to [-1, 1)
 
@@ -39,6 +39,7 @@ from harken.augment.reverb import Reverb, RirSet
 from harken.augment.settings import AugmentationSettings
 from harken.augment.silence import MAX_SAMPLE, silence_from
 from harken.augment.speed import Speed
+from harken.augment.weak_ending import WeakEnding
 from harken.errors import SettingsError
 
 
@@ -87,6 +88,7 @@ class WaveformAugmenter:
         self.gain = Gain(p=s.p_gain, min_peak_dbfs=s.min_peak_dbfs, max_peak_dbfs=s.max_peak_dbfs)
         self.placement = Placement(p=s.p_offset)
         self.cropped = CroppedKnown(min_fraction=s.min_cropped_fraction, max_fraction=s.max_cropped_fraction)
+        self.truncated = CroppedKnown(min_fraction=s.min_truncated_fraction, max_fraction=s.max_truncated_fraction)
         self.reverb = Reverb(p=s.p_reverb)
         self.noise = BackgroundNoise(p=s.p_noise, min_snr_db=s.min_snr_db, max_snr_db=s.max_snr_db)
         self.floor = MicFloor(p=s.p_mic_floor, min_level_dbfs=s.min_mic_floor_dbfs, max_level_dbfs=s.max_mic_floor_dbfs)
@@ -96,9 +98,12 @@ class WaveformAugmenter:
         self.narrowband = Narrowband(p=s.p_narrowband, min_rate_hz=s.min_narrowband_rate_hz, max_rate_hz=s.max_narrowband_rate_hz,
                                      p_mu_law=s.p_mu_law)  # fmt: skip
         self.cold_start = ColdStart(p=s.p_cold_start)
+        self.weak_ending = WeakEnding(p=s.p_weak_ending, min_fraction=s.min_weak_ending_fraction,
+                                      max_fraction=s.max_weak_ending_fraction, min_depth_db=s.min_weak_ending_db,
+                                      max_depth_db=s.max_weak_ending_db)  # fmt: skip
         #: The pipeline as a list, in the order it runs (placement or cropped known, never both).
-        self.transforms = [self.speed, self.pitch, self.gain, self.placement, self.reverb, self.noise, self.mic_eq,
-                           self.band_limit, self.narrowband, self.floor, self.cold_start]  # fmt: skip
+        self.transforms = [self.speed, self.pitch, self.gain, self.placement, self.weak_ending, self.reverb, self.noise,
+                           self.mic_eq, self.band_limit, self.narrowband, self.floor, self.cold_start]  # fmt: skip
 
     def __repr__(self) -> str:
         return (f"WaveformAugmenter(sample_rate_hz={self.sample_rate_hz}, noise_clips={len(self.noise_clips)}, "
@@ -127,6 +132,22 @@ class WaveformAugmenter:
         log.append(params_to_dict(self.cropped.name, params))
         return self._finish(self.cropped.crop(word, params), params.offset, length, window_length, rng, log)
 
+    def truncated_known(self, audio: np.ndarray, *, length: int, window_length: int, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
+        """An ``_unknown_`` sample: the word without its ending (its first 35-65 %), placed as a whole word is.
+
+        The ending (the /f/ of "off", the nasal of "on") is what tells a keyword from a word with the
+        same vowel ("of", "up" with a swallowed /p/); without such samples a model may learn the vowel alone.
+        """
+        check_lengths(length, window_length)
+        word, log = self._word(audio, rng)
+        cut = self.truncated.sample(rng, num_samples=word.size, length=length, window_length=window_length)
+        word = self.truncated.crop(word, cut)
+        log.append({**params_to_dict("truncated_known", cut), "offset": None})
+        params = self.placement.sample(rng, num_samples=word.size, length=length, window_length=window_length)
+        log.append(params_to_dict(self.placement.name, params))
+        word = self.placement.cut(word, params)
+        return self._finish(word, params.offset, length, window_length, rng, log)
+
     def silence(self, length: int, *, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
         """A ``_silence_`` sample from this augmenter's noise clips (see ``make_silence``)."""
         check_lengths(length, length)
@@ -151,9 +172,10 @@ class WaveformAugmenter:
 
     def _finish(self, word: np.ndarray, offset: int, length: int, window_length: int, rng: np.random.Generator,
                 log: list[dict]) -> tuple[np.ndarray, list[dict]]:
-        """Reverb the dry word, place it at ``offset``, add noise, colour the channel, add the floor, clip.
+        """Weaken the word's ending, reverb it, place it at ``offset``, add noise, colour the channel, add the floor, clip.
 
-        The channel transforms draw after the others, so enabling them leaves the older draws unchanged.
+        The channel transforms draw after the others, and the weak ending after them, so enabling
+        them leaves the older draws unchanged.
         """
         sr = self.sample_rate_hz
         span = (offset, min(length, offset + word.size))
@@ -162,6 +184,10 @@ class WaveformAugmenter:
         floor = self.floor.sample(rng, clip_length=self.floor_clip.size, length=length)
         channel = [(t, t.sample(rng)) for t in (self.mic_eq, self.band_limit, self.narrowband)]
         cold = self.cold_start.sample(rng)
+        weak = self.weak_ending.sample(rng)
+        if weak.applied:
+            word = self.weak_ending.apply(word, weak, sample_rate_hz=sr)
+            log.append(params_to_dict(self.weak_ending.name, weak))
         if reverb.applied:
             word = self.reverb.apply(word, reverb, sample_rate_hz=sr, rirs=self.rirs)
             log.append(params_to_dict(self.reverb.name, reverb))

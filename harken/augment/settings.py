@@ -65,6 +65,11 @@ class AugmentationSettings:
     cropped_known_fraction: float = 0.05
     min_cropped_fraction: float = 0.2
     max_cropped_fraction: float = 0.5
+    # truncated known (off by default): a keyword without its ending (first 35-65 %), placed as any word, labelled
+    # _unknown_: "of", "aw", an "up" without its burst must not pass for "off" on their vowel alone
+    truncated_known_fraction: float = 0.0
+    min_truncated_fraction: float = 0.35
+    max_truncated_fraction: float = 0.65
     # generated _silence_ samples: noise at a low absolute level (and the mic floor)
     silence_fraction: float = 0.1
     p_silence_noise: float = 0.8
@@ -92,6 +97,12 @@ class AugmentationSettings:
     p_mu_law: float = 0.5
     # cold start (off by default): a silent warm-up, so the front end meets the background at the window
     p_cold_start: float = 0.0
+    # weak ending (off by default): the last part of the word attenuated, as real speakers swallow final consonants
+    p_weak_ending: float = 0.0
+    min_weak_ending_fraction: float = 0.15
+    max_weak_ending_fraction: float = 0.45
+    min_weak_ending_db: float = 6.0
+    max_weak_ending_db: float = 30.0
 
     def __post_init__(self) -> None:
         self.generated_noise_kinds = tuple(self.generated_noise_kinds)
@@ -111,6 +122,9 @@ class AugmentationSettings:
         check_range(_OWNER, "peak_dbfs", self.min_peak_dbfs, self.max_peak_dbfs, lo=-120.0, hi=0.0, unit=" dBFS")
         check_range(_OWNER, "snr_db", self.min_snr_db, self.max_snr_db, lo=-30.0, hi=100.0, unit=" dB")
         check_range(_OWNER, "mic_floor_dbfs", self.min_mic_floor_dbfs, self.max_mic_floor_dbfs, lo=-140.0, hi=0.0, unit=" dBFS")
+        check_range(_OWNER, "weak_ending_fraction", self.min_weak_ending_fraction, self.max_weak_ending_fraction, lo=0.0, hi=1.0)
+        check_range(_OWNER, "weak_ending_db", self.min_weak_ending_db, self.max_weak_ending_db, lo=0.0, hi=120.0, unit=" dB")
+        check_range(_OWNER, "truncated_fraction", self.min_truncated_fraction, self.max_truncated_fraction, lo=0.01, hi=1.0)
         check_range(_OWNER, "cropped_fraction", self.min_cropped_fraction, self.max_cropped_fraction, lo=0.01, hi=1.0)
         check_range(_OWNER, "silence_noise_dbfs", self.min_silence_noise_dbfs, self.max_silence_noise_dbfs, lo=-140.0, hi=0.0,
                     unit=" dBFS")  # fmt: skip
@@ -120,6 +134,11 @@ class AugmentationSettings:
         check_range(_OWNER, "lowpass_hz", self.min_lowpass_hz, self.max_lowpass_hz, lo=1000.0, hi=24000.0, unit=" Hz")
         check_range(_OWNER, "narrowband_rate_hz", self.min_narrowband_rate_hz, self.max_narrowband_rate_hz, lo=2000, hi=48000,
                     unit=" Hz")  # fmt: skip
+        if self.cropped_known_fraction + self.truncated_known_fraction > 1.0:
+            raise SettingsError(
+                f"{_OWNER}.cropped_known_fraction={self.cropped_known_fraction} + truncated_known_fraction="
+                f"{self.truncated_known_fraction} > 1: together they are a share of the keyword samples; lower one of them"
+            )
         if self.cropped_known_fraction + self.silence_fraction > 1.0:
             raise SettingsError(
                 f"{_OWNER}.cropped_known_fraction={self.cropped_known_fraction} + silence_fraction={self.silence_fraction} "
