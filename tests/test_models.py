@@ -118,6 +118,20 @@ def test_tenet_with_multiscale_layer_survives_keras_save_and_load(tmp_path):
     np.testing.assert_allclose(loaded(x), model(x), atol=1e-6)
 
 
+def test_tenet_max_pooling_takes_the_largest_frame_instead_of_the_mean():
+    kwargs = dict(channels=4, num_stages=1, blocks_per_stage=1, kernel_sizes=(3,))
+    average, largest = build_tenet((21, 1, 8), 3, **kwargs), build_tenet((21, 1, 8), 3, pooling="max", **kwargs)
+    assert average.count_params() == largest.count_params()
+    assert "max_pool" in [layer.name for layer in largest.layers] and "average_pool" in [layer.name for layer in average.layers]
+    largest.set_weights(average.get_weights())
+    x = np.random.default_rng(4).normal(size=(2, 21, 1, 8)).astype(np.float32)
+    frames = keras.Model(average.inputs, average.get_layer("average_pool").input)(x).numpy()
+    pooled = keras.Model(largest.inputs, largest.get_layer("max_pool").output)(x).numpy()
+    np.testing.assert_allclose(pooled[:, 0], frames.max(axis=1), atol=1e-6)
+    with pytest.raises(SettingsError, match="pooling='median'"):
+        build_tenet((21, 1, 8), 3, pooling="median", **kwargs)
+
+
 def test_tenet_rejects_even_kernel_size():
     with pytest.raises(SettingsError, match=r"kernel_sizes=\(9, 4\)"):
         build_tenet((98, 1, 104), 3, kernel_sizes=(9, 4))

@@ -131,6 +131,7 @@ def build_tenet(
     expansion: int = 3,
     kernel_sizes=(9, 5, 3, 1),
     dropout_rate: float = 0.1,
+    pooling: str = "average",
 ) -> keras.Model:
     """Build a TENet keyword-spotting model (v3 tutorial values as defaults).
 
@@ -149,6 +150,9 @@ def build_tenet(
         plain depthwise convolution (what :func:`merge_multiscale` turns any model into).
     dropout_rate : float in [0, 1)
         Dropout before the classifier.
+    pooling : {"average", "max"}
+        How the last stage's frames become one vector: their mean (v3), or their maximum, which
+        keeps a short cue (a word-final consonant) from being averaged away by the silence around the word.
 
     Examples
     --------
@@ -167,6 +171,8 @@ def build_tenet(
         )
     if not 0.0 <= dropout_rate < 1.0:
         raise SettingsError(f"TENet dropout_rate={dropout_rate} must be in [0, 1)")
+    if pooling not in ("average", "max"):
+        raise SettingsError(f"TENet pooling={pooling!r}: use 'average' (the v3 model's) or 'max'")
 
     inputs = keras.Input(shape=tuple(input_shape), name="spectrogram")
     x = inputs
@@ -178,7 +184,8 @@ def build_tenet(
         for block in range(blocks_per_stage):
             x = _block(x, index, channels, expansion, kernel_sizes, strides=2 if block == 0 else 1)
             index += 1
-    x = layers.AveragePooling2D(pool_size=(x.shape[1], 1), name="average_pool")(x)
+    pool = layers.AveragePooling2D if pooling == "average" else layers.MaxPooling2D
+    x = pool(pool_size=(x.shape[1], 1), name=f"{pooling}_pool")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(dropout_rate, name="dropout")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="classifier")(x)
