@@ -133,7 +133,7 @@ class WaveformAugmenter:
         return self._finish(self.cropped.crop(word, params), params.offset, length, window_length, rng, log)
 
     def truncated_known(self, audio: np.ndarray, *, length: int, window_length: int, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
-        """An ``_unknown_`` sample: the word without its ending (its first 35-65 %), placed as a whole word is.
+        """An ``_unknown_`` sample: the first ``min..max_truncated_fraction`` of the word, placed as a whole word is.
 
         The ending (the /f/ of "off", the nasal of "on") is what tells a keyword from a word with the
         same vowel ("of", "up" with a swallowed /p/); without such samples a model may learn the vowel alone.

@@ -65,11 +65,11 @@ class AugmentationSettings:
     cropped_known_fraction: float = 0.05
     min_cropped_fraction: float = 0.2
     max_cropped_fraction: float = 0.5
-    # truncated known (off by default): a keyword without its ending (first 35-65 %), placed as any word, labelled
-    # _unknown_: "of", "aw", an "up" without its burst must not pass for "off" on their vowel alone
+    # truncated known (off by default): a keyword without its ending (its first 25-50 %), placed as any word,
+    # labelled _unknown_: a real "up" with a weak /p/ must not pass for "off" on its vowel alone
     truncated_known_fraction: float = 0.0
-    min_truncated_fraction: float = 0.35
-    max_truncated_fraction: float = 0.65
+    min_truncated_fraction: float = 0.25
+    max_truncated_fraction: float = 0.5
     # generated _silence_ samples: noise at a low absolute level (and the mic floor)
     silence_fraction: float = 0.1
     p_silence_noise: float = 0.8
