@@ -58,6 +58,8 @@ def _dynamic_range(db: float) -> list[str]:
 
 _RANGE60 = _dynamic_range(60.0)
 
+_NO_TRUNCATION = ["import dataclasses", "spec.augmentation = dataclasses.replace(spec.augmentation, truncated_known_fraction=0.0)"]
+
 # name: (parent, description, changes). Changes are dotted keys: "aug.<AugmentationSettings field>",
 # "datasets" (a list of DatasetSource dicts), "train.<TrainingSettings field>", "model.options".
 ROWS: dict[str, tuple[str | None, str, dict]] = {
@@ -87,14 +89,30 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
                  "'abl_wide_s0.keras')"],
     }),
     "dev_mix_range60": ("dev_mix", "dev_mix fine-tuning the range60 row's base (60 dB dynamic int8 range, was 40)", {
-        "code": ["import os", *_RANGE60,
+        "code": ["import os", *_RANGE60, *_NO_TRUNCATION,
                  "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', 'abl_range60_s0', "
                  "'abl_range60_s0.keras')"],
+    }),
+    "dev_mix_truncated": ("dev_mix", ("dev_mix fine-tuning the truncated row's base (same seed), with its truncated keywords "
+                                      "(15 % of keyword samples without their ending, labelled _unknown_) on in the fine-tune too"), {
+        "code": ["import os", "import dataclasses", *_RANGE60,
+                 "spec.augmentation = dataclasses.replace(spec.augmentation, truncated_known_fraction=0.15, "
+                 "min_truncated_fraction=0.35, max_truncated_fraction=0.65)",
+                 "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', "
+                 "f'abl_truncated_s{spec.seed}', f'abl_truncated_s{spec.seed}.keras')"],
+    }),
+    "dev_mix_truncated_short": ("dev_mix", ("dev_mix fine-tuning the truncated_short row's base (same seed), its truncated "
+                                            "keywords (15 %, first 25-50 % of the word) on in the fine-tune too"), {
+        "code": ["import os", "import dataclasses", *_RANGE60,
+                 "spec.augmentation = dataclasses.replace(spec.augmentation, truncated_known_fraction=0.15, "
+                 "min_truncated_fraction=0.25, max_truncated_fraction=0.5)",
+                 "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', "
+                 "f'abl_truncated_short_s{spec.seed}', f'abl_truncated_short_s{spec.seed}.keras')"],
     }),
     "dev_mix_mined": ("dev_mix_range60", ("a second fine-tune of dev_mix_range60 (same seed) for 10 epochs (0.0005 halved every "
                                           "4) with the training-half clips it still gets wrong (hard examples: WORK/mined_sSEED, "
                                           "made by scoring the training half) added 16 times"), {
-        "code": ["import os", *_RANGE60,
+        "code": ["import os", *_RANGE60, *_NO_TRUNCATION,
                  "from harken.spec import DatasetSource",
                  "work = os.path.dirname(os.environ['HARKEN_HOME'])",
                  "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', "
@@ -164,6 +182,27 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     }),
     "range60": ("negatives", ("a 60 dB dynamic int8 range (was 40): word-final consonants (the /f/ of 'off', the /p/ of "
                               "'up') lie 40-60 dB under the vowel's peak"), {"code": _RANGE60}),
+    "weak_ending": ("range60", ("half the words with their last 15-45 % attenuated by 6-30 dB (labels kept): real speakers "
+                                "swallow final consonants, espeak's 'up' ends in a loud /p/ burst"), {"aug.p_weak_ending": 0.5}),
+    "more_unknown": ("range60", "5,000 unknown clips (was 3,000; keywords stay at 1,000 each): more word variety against false accepts", {
+        "datasets": [
+            {"synth": {**_OLD_SYNTH, "num_unknown": 5000, "min_rate_wpm": 80, "max_rate_wpm": 170,
+                       "exclude_voices": list(KLATT_VOICES)},
+             "validation_percentage": 0.0, "testing_percentage": 0.0, "silence_percentage": 10.0},
+            {"synth": _HELD_OUT_VALIDATION, "validation_percentage": 100.0, "testing_percentage": 0.0},
+        ],
+    }),
+    "max_pool": ("range60", "the TENet's last frames max-pooled over time (was averaged): a short cue is not averaged away", {
+        "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,), "pooling": "max"},
+    }),
+    "truncated": ("range60", ("15 % of the keyword samples cut to their first 35-65 % (no final consonant), placed as a whole "
+                              "word and labelled _unknown_: the vowel alone must not make 'off'"), {
+        "aug.truncated_known_fraction": 0.15, "aug.min_truncated_fraction": 0.35, "aug.max_truncated_fraction": 0.65}),
+    "truncated_short": ("truncated", "truncated keywords cut to their first 25-50 % (was 35-65 %): the vowel without any of the ending", {
+        "aug.min_truncated_fraction": 0.25, "aug.max_truncated_fraction": 0.5}),
+    "specaug_strong": ("range60", ("stronger SpecAugment: masks on 80 % of samples (was 50 %), frequency masks up to 20 "
+                                   "channels (was 8), time masks up to 10 frames as before: fewer fine spectral cues to learn espeak by"), {
+        "aug.p_time_mask": 0.8, "aug.p_freq_mask": 0.8, "aug.max_freq_mask_channels": 20}),
     "range80": ("negatives", "an 80 dB dynamic int8 range (was 40): how far widening the range helps", {
         "code": _dynamic_range(80.0)}),
     "wide_pitch": ("unweighted", "pitch/formant shift +-4 semitones with p 0.8 (was +-2, p 0.5): more pseudo-speakers", {
