@@ -125,8 +125,8 @@ def test_tenet_max_pooling_takes_the_largest_frame_instead_of_the_mean():
     assert "max_pool" in [layer.name for layer in largest.layers] and "average_pool" in [layer.name for layer in average.layers]
     largest.set_weights(average.get_weights())
     x = np.random.default_rng(4).normal(size=(2, 21, 1, 8)).astype(np.float32)
-    frames = keras.Model(average.inputs, average.get_layer("average_pool").input)(x).numpy()
-    pooled = keras.Model(largest.inputs, largest.get_layer("max_pool").output)(x).numpy()
+    frames = keras.Model(average.inputs[0], average.get_layer("average_pool").input)(x).numpy()
+    pooled = keras.Model(largest.inputs[0], largest.get_layer("max_pool").output)(x).numpy()
     np.testing.assert_allclose(pooled[:, 0], frames.max(axis=1), atol=1e-6)
     with pytest.raises(SettingsError, match="pooling='median'"):
         build_tenet((21, 1, 8), 3, pooling="median", **kwargs)
