@@ -58,7 +58,30 @@ def _dynamic_range(db: float) -> list[str]:
 
 _RANGE60 = _dynamic_range(60.0)
 
+
+
+def _truncation(fraction: float, low: float = 0.25, high: float = 0.5) -> list[str]:
+    """Spec-file lines that set the truncated-keyword share and the kept part of the word."""
+    return ["import dataclasses", "spec.augmentation = dataclasses.replace(spec.augmentation, "
+            f"truncated_known_fraction={fraction!r}, min_truncated_fraction={low!r}, max_truncated_fraction={high!r})"]
+
+
 _NO_TRUNCATION = ["import dataclasses", "spec.augmentation = dataclasses.replace(spec.augmentation, truncated_known_fraction=0.0)"]
+
+
+def _base_weights(row: str, *, seed: int | None = None) -> list[str]:
+    """Spec-file lines that fine-tune the model of ablation row ``row`` (of ``seed``; None: the spec's own seed)."""
+    name = f"abl_{row}_s{seed}" if seed is not None else f"abl_{row}_s{{spec.seed}}"
+    return ["import os", "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', "
+            f"f'{name}', f'{name}.keras')"]
+
+
+def _offline_datasets(**synth) -> list[dict]:
+    """The negatives row's datasets (slow rates, Klatt voices held out, 10 % silence) with ``synth`` changed."""
+    training = {**_OLD_SYNTH, "num_unknown": 3000, "min_rate_wpm": 80, "max_rate_wpm": 170,
+                "exclude_voices": list(KLATT_VOICES), **synth}
+    return [{"synth": training, "validation_percentage": 0.0, "testing_percentage": 0.0, "silence_percentage": 10.0},
+            {"synth": _HELD_OUT_VALIDATION, "validation_percentage": 100.0, "testing_percentage": 0.0}]
 
 # name: (parent, description, changes). Changes are dotted keys: "aug.<AugmentationSettings field>",
 # "datasets" (a list of DatasetSource dicts), "train.<TrainingSettings field>", "model.options".
@@ -84,39 +107,25 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         "code": ["spec.training.focal_gamma = 2.0"],
     }),
     "dev_mix_wide": ("dev_mix", "dev_mix fine-tuning the wide row's base (48 channels, 3 blocks per stage, kernels 9/5/3)", {
-        "code": ["import os", f"spec.model.options = {_WIDE!r}",
-                 "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', 'abl_wide_s0', "
-                 "'abl_wide_s0.keras')"],
+        "code": [f"spec.model.options = {_WIDE!r}", *_base_weights("wide", seed=0)],
     }),
     "dev_mix_range60": ("dev_mix", "dev_mix fine-tuning the range60 row's base (60 dB dynamic int8 range, was 40)", {
-        "code": ["import os", *_RANGE60, *_NO_TRUNCATION,
-                 "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', 'abl_range60_s0', "
-                 "'abl_range60_s0.keras')"],
+        "code": [*_RANGE60, *_NO_TRUNCATION, *_base_weights("range60", seed=0)],
     }),
     "dev_mix_truncated": ("dev_mix", ("dev_mix fine-tuning the truncated row's base (same seed), with its truncated keywords "
                                       "(15 % of keyword samples without their ending, labelled _unknown_) on in the fine-tune too"), {
-        "code": ["import os", "import dataclasses", *_RANGE60,
-                 "spec.augmentation = dataclasses.replace(spec.augmentation, truncated_known_fraction=0.15, "
-                 "min_truncated_fraction=0.35, max_truncated_fraction=0.65)",
-                 "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', "
-                 "f'abl_truncated_s{spec.seed}', f'abl_truncated_s{spec.seed}.keras')"],
+        "code": [*_RANGE60, *_truncation(0.15, 0.35, 0.65), *_base_weights("truncated")],
     }),
     "dev_mix_truncated_short": ("dev_mix", ("dev_mix fine-tuning the truncated_short row's base (same seed), its truncated "
                                             "keywords (15 %, first 25-50 % of the word) on in the fine-tune too"), {
-        "code": ["import os", "import dataclasses", *_RANGE60,
-                 "spec.augmentation = dataclasses.replace(spec.augmentation, truncated_known_fraction=0.15, "
-                 "min_truncated_fraction=0.25, max_truncated_fraction=0.5)",
-                 "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', "
-                 "f'abl_truncated_short_s{spec.seed}', f'abl_truncated_short_s{spec.seed}.keras')"],
+        "code": [*_RANGE60, *_truncation(0.15), *_base_weights("truncated_short")],
     }),
     "dev_mix_mined": ("dev_mix_range60", ("a second fine-tune of dev_mix_range60 (same seed) for 10 epochs (0.0005 halved every "
                                           "4) with the training-half clips it still gets wrong (hard examples: WORK/mined_sSEED, "
                                           "made by scoring the training half) added 16 times"), {
-        "code": ["import os", *_RANGE60, *_NO_TRUNCATION,
+        "code": [*_RANGE60, *_NO_TRUNCATION, *_base_weights("dev_mix_range60"),
                  "from harken.spec import DatasetSource",
                  "work = os.path.dirname(os.environ['HARKEN_HOME'])",
-                 "spec.training.initial_weights = os.path.join(os.environ['HARKEN_HOME'], 'models', "
-                 "f'abl_dev_mix_range60_s{spec.seed}', f'abl_dev_mix_range60_s{spec.seed}.keras')",
                  "mined = DatasetSource(directory=os.path.join(work, f'mined_s{spec.seed}'), validation_percentage=0.0, "
                  "testing_percentage=0.0)",
                  "spec.datasets = spec.datasets + [mined] * 16",
@@ -153,23 +162,13 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         ],
     }),
     "negatives": ("slow_words", "10 % generated silence as _unknown_, 3000 unknown clips, near-misses up/stop/four/down...", {
-        "datasets": [
-            {"synth": {**_OLD_SYNTH, "num_unknown": 3000, "min_rate_wpm": 80, "max_rate_wpm": 170,
-                       "exclude_voices": list(KLATT_VOICES)},
-             "validation_percentage": 0.0, "testing_percentage": 0.0, "silence_percentage": 10.0},
-            {"synth": _HELD_OUT_VALIDATION, "validation_percentage": 100.0, "testing_percentage": 0.0},
-        ],
+        "datasets": _offline_datasets(),
     }),
     "unweighted": ("negatives", "no class weights (was balanced: keywords x3 the weight of an unknown clip)", {
         "train.class_weights": None,
     }),
     "large": ("negatives", "twice the synthetic speech (2,000 clips per keyword, 6,000 unknown), 30 epochs (0.003 halved every 8)", {
-        "datasets": [
-            {"synth": {**_OLD_SYNTH, "num_clips_per_keyword": 2000, "num_unknown": 6000, "min_rate_wpm": 80,
-                       "max_rate_wpm": 170, "exclude_voices": list(KLATT_VOICES)},
-             "validation_percentage": 0.0, "testing_percentage": 0.0, "silence_percentage": 10.0},
-            {"synth": _HELD_OUT_VALIDATION, "validation_percentage": 100.0, "testing_percentage": 0.0},
-        ],
+        "datasets": _offline_datasets(num_clips_per_keyword=2000, num_unknown=6000),
         "train.epochs": 30,
         "code": ["spec.training.lr_schedule = lambda epoch: 0.003 * 0.5 ** (epoch // 8)"],
     }),
@@ -185,12 +184,7 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "weak_ending": ("range60", ("half the words with their last 15-45 % attenuated by 6-30 dB (labels kept): real speakers "
                                 "swallow final consonants, espeak's 'up' ends in a loud /p/ burst"), {"aug.p_weak_ending": 0.5}),
     "more_unknown": ("range60", "5,000 unknown clips (was 3,000; keywords stay at 1,000 each): more word variety against false accepts", {
-        "datasets": [
-            {"synth": {**_OLD_SYNTH, "num_unknown": 5000, "min_rate_wpm": 80, "max_rate_wpm": 170,
-                       "exclude_voices": list(KLATT_VOICES)},
-             "validation_percentage": 0.0, "testing_percentage": 0.0, "silence_percentage": 10.0},
-            {"synth": _HELD_OUT_VALIDATION, "validation_percentage": 100.0, "testing_percentage": 0.0},
-        ],
+        "datasets": _offline_datasets(num_unknown=5000),
     }),
     "max_pool": ("range60", "the TENet's last frames max-pooled over time (was averaged): a short cue is not averaged away", {
         "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,), "pooling": "max"},
