@@ -234,15 +234,12 @@ class TrainingBatches(_keras_py_dataset()):
                                          settings=self.augmentation, noise_clips=self._noise_clips)
             return audio, label, record
         source = _read_clip(clip.path, self.frontend.sample_rate_hz)
-        crop_share = getattr(self.augmentation, "cropped_known_fraction", 0.0)
-        is_keyword = not clip.label.startswith("_")
-        if is_keyword and self._unknown is not None and crop_share > 0 and rng.random() < crop_share:
-            audio, record = self._augmenter.cropped_known(source, length=length, window_length=window, rng=rng)
-            return audio, self._unknown, [{"name": "cropped_known", "from": clip.label}, *record]
-        truncate_share = getattr(self.augmentation, "truncated_known_fraction", 0.0)
-        if is_keyword and self._unknown is not None and truncate_share > 0 and rng.random() < truncate_share:
-            audio, record = self._augmenter.truncated_known(source, length=length, window_length=window, rng=rng)
-            return audio, self._unknown, [{"name": "truncated_known", "from": clip.label}, *record]
+        if self._unknown is not None and not clip.label.startswith("_"):  # a keyword may become an _unknown_ sample
+            for kind in ("cropped_known", "truncated_known"):  # each draws only when its share is set
+                share = getattr(self.augmentation, f"{kind}_fraction", 0.0)
+                if share > 0 and rng.random() < share:
+                    audio, record = getattr(self._augmenter, kind)(source, length=length, window_length=window, rng=rng)
+                    return audio, self._unknown, [{"name": kind, "from": clip.label}, *record]
         audio, record = self._augmenter(source, length=length, window_length=window, rng=rng)
         return audio, label, record
 

@@ -119,10 +119,7 @@ class WaveformAugmenter:
         """
         check_lengths(length, window_length)
         word, log = self._word(audio, rng)
-        params = self.placement.sample(rng, num_samples=word.size, length=length, window_length=window_length)
-        log.append(params_to_dict(self.placement.name, params))
-        word = self.placement.cut(word, params)
-        return self._finish(word, params.offset, length, window_length, rng, log)
+        return self._placed(word, length, window_length, rng, log)
 
     def cropped_known(self, audio: np.ndarray, *, length: int, window_length: int, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
         """An ``_unknown_`` sample: the first 20-50 % of the word, ending at the end of the window."""
@@ -141,12 +138,8 @@ class WaveformAugmenter:
         check_lengths(length, window_length)
         word, log = self._word(audio, rng)
         cut = self.truncated.sample(rng, num_samples=word.size, length=length, window_length=window_length)
-        word = self.truncated.crop(word, cut)
-        log.append({**params_to_dict("truncated_known", cut), "offset": None})
-        params = self.placement.sample(rng, num_samples=word.size, length=length, window_length=window_length)
-        log.append(params_to_dict(self.placement.name, params))
-        word = self.placement.cut(word, params)
-        return self._finish(word, params.offset, length, window_length, rng, log)
+        log.append({**params_to_dict("truncated_known", cut), "offset": None})  # placed below, not at the window end
+        return self._placed(self.truncated.crop(word, cut), length, window_length, rng, log)
 
     def silence(self, length: int, *, rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
         """A ``_silence_`` sample from this augmenter's noise clips (see ``make_silence``)."""
@@ -169,6 +162,13 @@ class WaveformAugmenter:
                 word = transform.apply(word, params, sample_rate_hz=sr)
                 log.append(params_to_dict(transform.name, params))
         return word, log
+
+    def _placed(self, word: np.ndarray, length: int, window_length: int, rng: np.random.Generator,
+                log: list[dict]) -> tuple[np.ndarray, list[dict]]:
+        """Place the dry word at a random offset inside the window, then finish the sample."""
+        params = self.placement.sample(rng, num_samples=word.size, length=length, window_length=window_length)
+        log.append(params_to_dict(self.placement.name, params))
+        return self._finish(self.placement.cut(word, params), params.offset, length, window_length, rng, log)
 
     def _finish(self, word: np.ndarray, offset: int, length: int, window_length: int, rng: np.random.Generator,
                 log: list[dict]) -> tuple[np.ndarray, list[dict]]:
