@@ -29,11 +29,6 @@ def word_clips(root: Path, word: str) -> list[Path]:
     return sorted((root / "_unknown_").glob(f"{word}_*.wav"))
 
 
-def fit_length(audio: np.ndarray, length: int) -> np.ndarray:
-    """Zero-padded or cut to ``length`` samples, as ``harken evaluate`` scores a clip."""
-    return np.pad(audio[:length], (0, max(0, length - audio.size)))
-
-
 def cut_after(audio: np.ndarray, keep: float, sample_rate_hz: int) -> np.ndarray:
     """``audio`` with everything after the first ``keep`` share of the word's span silenced."""
     from harken.augment import trim
@@ -53,7 +48,7 @@ def main() -> None:
     parser.add_argument("--keep", default="1.0,0.8,0.65,0.5", help="shares of the word kept, comma-separated")
     args = parser.parse_args()
 
-    from harken.audio.io import read_audio
+    from harken.audio.io import fit_length, read_audio
     from harken.frontend import compute_spectrograms
     from harken.inference import load_clip_model
 

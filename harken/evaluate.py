@@ -148,13 +148,6 @@ def spec_split_percentages(model: str | os.PathLike, dataset: str | os.PathLike)
     return None
 
 
-def _fit_length(clip: np.ndarray, length: int) -> np.ndarray:
-    """Zero-pad at the end or keep the first ``length`` samples (clips shorter than 1 s are common)."""
-    if clip.size >= length:
-        return clip[:length]
-    return np.concatenate([clip, np.zeros(length - clip.size, dtype=clip.dtype)])
-
-
 def score_clips(
     model: ClipModel,
     paths: Sequence[str],
@@ -167,7 +160,7 @@ def score_clips(
 
     ``progress(done, total)`` is called after every batch.
     """
-    from harken.audio.io import read_audio
+    from harken.audio.io import fit_length, read_audio
     from harken.frontend import compute_spectrograms
 
     if len(paths) != len(labels):
@@ -177,7 +170,7 @@ def score_clips(
     fe = model.frontend
     probabilities, scores = [], []
     for start in range(0, len(paths), batch_size):
-        batch = [_fit_length(read_audio(p, sample_rate_hz=fe.sample_rate_hz)[0], fe.sample_length)
+        batch = [fit_length(read_audio(p, sample_rate_hz=fe.sample_rate_hz)[0], fe.sample_length)
                  for p in paths[start : start + batch_size]]  # fmt: skip
         p, s = model.predict(compute_spectrograms(np.stack(batch), fe, dtype="int8"))
         probabilities.append(p)

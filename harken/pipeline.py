@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from harken.atomic import atomic_path
-from harken.audio.io import read_audio
+from harken.audio.io import fit_length, read_audio
 from harken.datasets.directory import SILENCE_CLASS, UNKNOWN_CLASS
 from harken.datasets.directory import balanced_class_weights as _balanced_weights_by_name
 from harken.errors import DatasetError
@@ -65,13 +65,6 @@ def balanced_class_weights(labels: Sequence[int], num_classes: int) -> dict[int,
 def _read_clip(path: str, sample_rate_hz: int) -> np.ndarray:
     audio, _ = read_audio(path, sample_rate_hz=sample_rate_hz, dtype="float32")
     return audio
-
-
-def _fit_length(audio: np.ndarray, length: int) -> np.ndarray:
-    """Pad with zeros at the end, or cut the end, to exactly ``length`` samples."""
-    if len(audio) >= length:
-        return audio[:length]
-    return np.concatenate([audio, np.zeros(length - len(audio), dtype=audio.dtype)])
 
 
 #: In a batch worker process: the TrainingBatches it makes batches for (set by ``_start_worker``).
@@ -363,7 +356,7 @@ def validation_arrays(
         buffers = np.zeros((len(chunk), warmup + length), dtype=np.float32)
         for i, clip in enumerate(chunk):
             if clip.path is not None:
-                buffers[i, warmup:] = _fit_length(_read_clip(clip.path, frontend.sample_rate_hz), length)
+                buffers[i, warmup:] = fit_length(_read_clip(clip.path, frontend.sample_rate_hz), length)
             y[start + i] = index[clip.label]
         x[start:start + len(chunk), ..., 0] = window_spectrogram(buffers, frontend)
     if use_cache:

@@ -73,6 +73,21 @@ def to_float32(x: np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=np.float32)
 
 
+def fit_length(x: np.ndarray, length: int) -> np.ndarray:
+    """Exactly ``length`` samples: the first ``length`` (a view), or ``x`` with zeros added at the end.
+
+    Clips shorter than the model window are common (Speech Commands has many under 1 s).
+
+    Examples
+    --------
+    >>> fit_length(np.array([1, 2, 3], np.int16), 5).tolist(), fit_length(np.arange(5), 2).tolist()
+    ([1, 2, 3, 0, 0], [0, 1])
+    """
+    if x.size >= length:
+        return x[:length]
+    return np.concatenate([x, np.zeros(length - x.size, dtype=x.dtype)])
+
+
 def resample(x: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
     """Resample a mono clip with soxr (high quality); int16 in gives int16 out."""
     if from_hz == to_hz:
