@@ -216,6 +216,10 @@ class TrainingSettings:
 
     ``focal_gamma`` > 0 trains with focal cross-entropy (``harken.losses``): confidently right clips
     count for less, hard ones (near-miss words) for more; 0 is plain cross-entropy.
+
+    ``teachers`` distils trained models into this one (``harken.distill``): spec names (trained first
+    when they have no model yet) or ``.keras`` paths of models with the same classes and front end.
+    Each sample's target is ``distillation_weight`` x their mean probabilities + the rest x its label.
     """
 
     epochs: int = 80
@@ -231,8 +235,12 @@ class TrainingSettings:
     class_weights: str | dict[str, float] | None = "balanced"
     initial_weights: str | None = None
     focal_gamma: float = 0.0
+    teachers: tuple[str, ...] = ()
+    distillation_weight: float = 0.5
 
     def __post_init__(self) -> None:
+        if isinstance(self.teachers, list):
+            self.teachers = tuple(self.teachers)
         if self.lr_steps is not None:
             self.lr_steps = tuple((int(n), float(lr)) for n, lr in self.lr_steps)
         self.validate()
@@ -267,6 +275,16 @@ class TrainingSettings:
                 0 <= self.focal_gamma <= 10):
             raise SpecProblem(f"training focal_gamma={self.focal_gamma!r}: use a number from 0 (plain cross-entropy) "
                               "to 10 (2 is usual)", token="focal_gamma")
+        if not isinstance(self.teachers, (tuple, list)) or any(not isinstance(t, str) or not t.strip() for t in self.teachers):
+            raise SpecProblem(f"training teachers={self.teachers!r}: give spec names or .keras paths, e.g. ('on_off_offline',)",
+                              token="teachers")
+        if isinstance(self.distillation_weight, bool) or not isinstance(self.distillation_weight, (int, float)) or not (
+                0 < self.distillation_weight <= 1):
+            raise SpecProblem(f"training distillation_weight={self.distillation_weight!r}: use a number in (0, 1] "
+                              "(the teachers' share of each target; 0.5 is usual)", token="distillation_weight")
+        if self.teachers and self.focal_gamma > 0:
+            raise SpecProblem("training: focal_gamma works with plain labels, not with teachers' soft targets; "
+                              "set one of them", token="focal_gamma")
         if isinstance(self.class_weights, str) and self.class_weights != "balanced":
             raise SpecProblem(f"training class_weights={self.class_weights!r}: use 'balanced', a dict or None",
                               token="class_weights")
@@ -284,6 +302,7 @@ class TrainingSettings:
         out["reduce_lr_on_plateau"] = self.reduce_lr_on_plateau.to_dict() if self.reduce_lr_on_plateau else None
         out["optimizer_options"] = _plain(self.optimizer_options)
         out["class_weights"] = _plain(self.class_weights)
+        out["teachers"] = list(self.teachers)
         return out
 
     @classmethod

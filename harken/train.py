@@ -82,9 +82,10 @@ def build_model_for_spec(spec: ModelSpec):
     return model
 
 
-def compile_for_spec(model, spec: ModelSpec) -> None:
+def compile_for_spec(model, spec: ModelSpec, *, soft_targets: bool = False) -> None:
     """Compile with the spec's optimizer, sparse categorical cross-entropy (focal when
-    ``training.focal_gamma`` > 0) and accuracy."""
+    ``training.focal_gamma`` > 0; plain categorical for ``soft_targets``, the teachers' mixed targets)
+    and accuracy."""
     import keras
 
     optimizers = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
@@ -99,7 +100,10 @@ def compile_for_spec(model, spec: ModelSpec) -> None:
         from harken.losses import SparseFocalCrossentropy
 
         loss = SparseFocalCrossentropy(gamma=t.focal_gamma)
-    model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"], jit_compile=False)
+    metric = "accuracy"
+    if soft_targets:
+        loss, metric = "categorical_crossentropy", keras.metrics.CategoricalAccuracy(name="accuracy")
+    model.compile(optimizer=optimizer, loss=loss, metrics=[metric], jit_compile=False)
 
 
 # ---- callbacks ---------------------------------------------------------------------------------------
@@ -246,12 +250,15 @@ def _seed_states(model) -> list:
 
 # ---- fit -----------------------------------------------------------------------------------------------
 def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool = True,
-        work_dir: str | os.PathLike | None = None, callbacks: list | None = None) -> FitResult:
+        work_dir: str | os.PathLike | None = None, callbacks: list | None = None,
+        teachers: list | None = None) -> FitResult:
     """Train ``model`` (default: the spec's) on ``data`` (a ``harken.pipeline.TrainingData``).
 
     ``resume`` continues from the last finished epoch saved in the work directory (a fresh start
     when there is none); without it, earlier state is removed. Returns after Ctrl-C too, with
-    ``interrupted=True``. The model ends holding the best weights.
+    ``interrupted=True``. The model ends holding the best weights. ``teachers`` (Keras models, see
+    :func:`teacher_files`) are required when the spec names some: the targets become theirs mixed
+    with the labels (``harken.distill``).
     """
     import keras
 
@@ -263,9 +270,12 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
         (folder / BEST_WEIGHTS).unlink(missing_ok=True)
     if list(data.class_names) != list(spec.classes):
         raise SettingsError(f"the data's classes {list(data.class_names)} differ from the spec's {list(spec.classes)}")
+    if bool(spec.training.teachers) != bool(teachers):
+        raise SettingsError(f"{spec.name}: the spec names teachers {list(spec.training.teachers)} but fit was given "
+                            f"{len(teachers or [])} teacher models; load them with harken.distill.load_teachers")
     if model is None:
         model = build_model_for_spec(spec)
-    compile_for_spec(model, spec)
+    compile_for_spec(model, spec, soft_targets=bool(teachers))
     saved = load_state(folder, model) if resume else None
     if resume and saved is None:
         log.warning("%s: nothing to resume; starting from epoch 1", folder)
@@ -303,9 +313,16 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
     if not finished:
         workers = getattr(data.train, "worker_processes", contextlib.nullcontext)
         train_input, next_epoch = _training_input(data.train, spec.input_shape, _class_weights(spec, data))
+        validation = data.validation
+        if teachers:
+            from harken.distill import soft_targets
+
+            train_input = train_input.map(soft_targets(teachers, spec.num_classes, t.distillation_weight))
+            x_val, y_val = validation
+            validation = (x_val, np.eye(spec.num_classes, dtype=np.float32)[np.asarray(y_val, np.int64)])
         try:
             with workers():
-                model.fit(train_input, validation_data=data.validation, epochs=t.epochs, initial_epoch=initial_epoch,
+                model.fit(train_input, validation_data=validation, epochs=t.epochs, initial_epoch=initial_epoch,
                           shuffle=False, verbose=0, callbacks=[*schedule, *others, state, *(callbacks or []), next_epoch])
         except KeyboardInterrupt:
             interrupted = True
@@ -452,25 +469,53 @@ def initial_weights_file(spec: ModelSpec, *, resume: bool = False, quiet: bool =
     name = spec.training.initial_weights
     if name is None:
         return None
+    return _trained_model_file(spec, name, "initial_weights", "starts from the weights of", resume=resume,
+                               quiet=quiet, workers=workers)
+
+
+def teacher_files(spec: ModelSpec, *, resume: bool = False, quiet: bool = True,
+                  workers: int | None = None) -> list[Path] | TrainResult:
+    """The ``.keras`` files of ``spec.training.teachers``, training the teacher specs that have no model yet.
+
+    A teacher spec must have the student's classes and front end (it scores the student's
+    spectrograms); a TrainResult is returned if a teacher's training was interrupted.
+    """
+    files = []
+    for name in spec.training.teachers:
+        found = _trained_model_file(spec, name, "teachers", "learns from", resume=resume, quiet=quiet,
+                                    workers=workers, same_input=True)
+        if isinstance(found, TrainResult):
+            return found
+        files.append(found)
+    return files
+
+
+def _trained_model_file(spec: ModelSpec, name: str, setting: str, verb: str, *, resume: bool, quiet: bool,
+                        workers: int | None, same_input: bool = False) -> Path | TrainResult:
+    """A ``.keras`` path as given, or the trained model of the spec ``name`` (trained first when missing)."""
     path = Path(name).expanduser()
     if path.suffix.lower() in (".keras", ".h5"):
         if not path.is_file():
-            raise SettingsError(f"{spec.name}: training initial_weights={name!r}: no such file")
+            raise SettingsError(f"{spec.name}: training {setting}={name!r}: no such file")
         return path
     from harken.specfile import find_spec
 
     base = find_spec(f"{name}-test" if spec.dry_run and not name.endswith("-test") else name)
     if base.name == spec.name:
-        raise SettingsError(f"{spec.name}: training initial_weights names the spec itself; name another spec")
+        raise SettingsError(f"{spec.name}: training {setting} names the spec itself; name another spec")
+    if same_input and (base.classes != spec.classes or base.frontend != spec.frontend):
+        what = "classes" if base.classes != spec.classes else "front-end settings"
+        raise SettingsError(f"{spec.name}: training {setting} names {base.name}, whose {what} differ from "
+                            f"{spec.name}'s; a teacher must score the same spectrograms as its student")
     model_file = base.work_dir() / f"{base.name}.keras"
     if not model_file.is_file():
-        log.warning("%s starts from the weights of %s: training %s first", spec.name, base.name, base.name)
+        log.warning("%s %s %s: training %s first", spec.name, verb, base.name, base.name)
         result = train(base, resume=resume, quiet=quiet, workers=workers)
         if result.fit.interrupted:
             return result
     elif (changed := changed_since_trained(base)) is not None:
-        log.warning("%s starts from %s, whose model was trained with other settings than its spec has now (%s); "
-                    "run `harken train %s` first to fine-tune the current recipe", spec.name, base.name, changed,
+        log.warning("%s %s %s, whose model was trained with other settings than its spec has now (%s); "
+                    "run `harken train %s` first to use the current recipe", spec.name, verb, base.name, changed,
                     base.name)
     return model_file
 
@@ -551,7 +596,15 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
         return start
     if start is not None:
         load_initial_weights(model, start, spec)
-    fitted = fit(spec, data, model=model, resume=resume, quiet=quiet)
+    teachers = None
+    if spec.training.teachers:
+        from harken.distill import load_teachers
+
+        files = teacher_files(spec, resume=resume, quiet=quiet, workers=workers)
+        if isinstance(files, TrainResult):  # a teacher's training was interrupted
+            return files
+        teachers = load_teachers(files, spec)
+    fitted = fit(spec, data, model=model, resume=resume, quiet=quiet, teachers=teachers)
     result = TrainResult(fit=fitted)
     if fitted.interrupted:
         return result
