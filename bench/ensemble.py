@@ -1,0 +1,86 @@
+"""How much several trained models gain together: each int8 model's figures and their average's.
+
+Scores the same clips with every model (TFLM interpreter, top class) and with the mean of their
+probabilities: the accuracy an ensemble would reach, and so the most that distilling those models
+into one (``training.teachers``) can hope to keep. Also prints, for each, the best balanced accuracy
+over keyword threshold pairs at <= ``--max-false-accepts`` (an oracle on the scored clips: it shows
+the curve, it is not a way to choose thresholds). A benchmark, never a test.
+
+    python bench/ensemble.py A.tflite B.tflite C.tflite --dataset DEV
+    python bench/ensemble.py A.tflite B.tflite --dataset DEV --split testing --validation-percentage 10 --testing-percentage 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from pathlib import Path
+
+import numpy as np
+
+from harken import metrics
+from harken.evaluate import score_dataset
+from harken.inference import load_clip_model
+
+
+def figures(probabilities: np.ndarray, true_labels: list[str], classes: list[str],
+            thresholds: np.ndarray | None = None) -> tuple[float, dict[str, float], float]:
+    """(balanced accuracy, keyword recall incl. reject, false-accept rate) of the top class over its threshold."""
+    top = np.argmax(probabilities, axis=1)
+    detected = [classes[c] for c in top]
+    if thresholds is not None:
+        hit = probabilities[np.arange(len(top)), top] >= thresholds[top]
+        detected = [d if h else metrics.REJECT for d, h in zip(detected, hit)]
+    recall, balanced, far, _ = metrics.keyword_view(true_labels, detected, order=classes)
+    return balanced, recall, far
+
+
+def best_at(probabilities: np.ndarray, true_labels: list[str], classes: list[str], max_far: float) -> tuple | None:
+    """The threshold pair (probability 0.30-0.98 per keyword) with the best balanced accuracy at false accepts <= max_far."""
+    keywords = [i for i, c in enumerate(classes) if metrics.is_keyword(c)]
+    best = None
+    for pair in itertools.product(np.arange(0.30, 0.99, 0.02), repeat=len(keywords)):
+        thresholds = np.zeros(len(classes))
+        thresholds[keywords] = pair
+        balanced, recall, far = figures(probabilities, true_labels, classes, thresholds)
+        if far <= max_far and (best is None or balanced > best[0]):
+            best = (balanced, recall, far, pair)
+    return best
+
+
+def line(name: str, result: tuple) -> str:
+    balanced, recall, far = result[:3]
+    parts = " ".join(f"{k} {100 * v:5.1f}" for k, v in recall.items() if v is not None)
+    return f"{name:44s} balanced {100 * balanced:5.1f}  {parts}  FA {100 * far:5.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="+", type=Path, help=".tflite (or .keras) models with the same classes")
+    parser.add_argument("--dataset", required=True, help="a folder of class folders")
+    parser.add_argument("--split", choices=["training", "validation", "testing"], help="score one split only")
+    parser.add_argument("--validation-percentage", type=float, default=10.0)
+    parser.add_argument("--testing-percentage", type=float, default=10.0)
+    parser.add_argument("--max-false-accepts", type=float, default=0.05)
+    args = parser.parse_args()
+    scored = []
+    for path in args.models:
+        model = load_clip_model(path)
+        scored.append(score_dataset(model, args.dataset, split=args.split,
+                                    split_percentages=(args.validation_percentage, args.testing_percentage)))
+    classes = list(scored[0].classes)
+    if any(list(s.classes) != classes or s.paths != scored[0].paths for s in scored):
+        raise SystemExit("the models must have the same classes (and score the same clips)")
+    truth = list(scored[0].true_labels)
+    runs = [(p.name, s.probabilities.astype(np.float64)) for p, s in zip(args.models, scored)]
+    runs.append((f"mean of the {len(scored)}", np.mean([p for _, p in runs], axis=0)))
+    for name, probabilities in runs:
+        print(line(name, figures(probabilities, truth, classes)))
+        best = best_at(probabilities, truth, classes, args.max_false_accepts)
+        if best is not None:
+            pair = "/".join(f"{t:.2f}" for t in best[3])
+            print(line(f"  best at FA <= {100 * args.max_false_accepts:g} % ({pair})", best))
+
+
+if __name__ == "__main__":
+    main()
