@@ -132,6 +132,33 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
                  "spec.training.epochs = 10",
                  "spec.training.lr_schedule = lambda epoch: 0.0005 * 0.5 ** (epoch // 4)"],
     }),
+    "dev_mix_truncated_mined": ("dev_mix_truncated_short", ("a second fine-tune of dev_mix_truncated_short (same seed), as "
+                                                            "dev_mix_mined (hard examples: WORK/mined_trunc_sSEED), truncated "
+                                                            "keywords still on: the two changes together"), {
+        "code": [*_RANGE60, *_truncation(0.15), *_base_weights("dev_mix_truncated_short"),
+                 "from harken.spec import DatasetSource",
+                 "work = os.path.dirname(os.environ['HARKEN_HOME'])",
+                 "mined = DatasetSource(directory=os.path.join(work, f'mined_trunc_s{spec.seed}'), validation_percentage=0.0, "
+                 "testing_percentage=0.0)",
+                 "spec.datasets = spec.datasets + [mined] * 16",
+                 "spec.training.epochs = 10",
+                 "spec.training.lr_schedule = lambda epoch: 0.0005 * 0.5 ** (epoch // 4)"],
+    }),
+    "dev_mix_distilled": ("dev_mix_truncated_short", ("dev_mix_truncated_short taught by its three trained seeds "
+                                                      "(training.teachers; targets half their mean probabilities, half the label)"), {
+        "code": [*_RANGE60, *_truncation(0.15), *_base_weights("truncated_short"),
+                 "spec.training.teachers = tuple(os.path.join(os.environ['HARKEN_HOME'], 'models', n, n + '.keras') "
+                 "for n in ('abl_dev_mix_truncated_short_s0', 'abl_dev_mix_truncated_short_s1', 'abl_dev_mix_truncated_short_s2'))"],
+    }),
+    "dev_mix_other_speakers": ("dev_mix_truncated_short", ("dev_mix_truncated_short with the 275 real clips of "
+                                                            "speech_commands_sample (59 other speakers, 260 of them other words) "
+                                                            "added 8 times: what real non-keyword speech of more people buys"), {
+        "code": [*_RANGE60, *_truncation(0.15), *_base_weights("truncated_short"),
+                 "from harken.spec import DatasetSource",
+                 "sample = os.path.join(os.path.dirname(os.environ['HARKEN_REAL_CLIPS']), 'speech_commands_sample')",
+                 "other = DatasetSource(directory=sample, validation_percentage=0.0, testing_percentage=0.0)",
+                 "spec.datasets = spec.datasets + [other] * 8"],
+    }),
     "dev_mix_scratch": (None, ("on_off_dev_mix trained from scratch (the first version): 0.003 halved every 6 epochs, "
                                "epoch picked on the held-out synthetic voices"), {"code": _FROM_SCRATCH}),
     "dev_mix_real4": ("dev_mix_scratch", "dev_mix_scratch with 4 copies of the real clips and half of the quickstart's synthetic speech", {
@@ -194,6 +221,15 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         "aug.truncated_known_fraction": 0.15, "aug.min_truncated_fraction": 0.35, "aug.max_truncated_fraction": 0.65}),
     "truncated_short": ("truncated", "truncated keywords cut to their first 25-50 % (was 35-65 %): the vowel without any of the ending", {
         "aug.min_truncated_fraction": 0.25, "aug.max_truncated_fraction": 0.5}),
+    "distilled": ("range60", ("the range60 recipe taught by three trained models of it, on_off_offline and its seed-1 and "
+                              "seed-2 copies (training.teachers, trained first when missing): targets are half their mean "
+                              "probabilities, half the label"), {
+        "code": ["spec.training.teachers = ('on_off_offline', 'on_off_offline_seed1', 'on_off_offline_seed2')"]}),
+    "distilled_unweighted": ("distilled", ("distilled without class weights (= on_off_offline_large): the teachers, trained "
+                                           "with balanced weights, already lean to the keywords; weighting their targets "
+                                           "again doubles that"), {"train.class_weights": None}),
+    "range60_unweighted": ("range60", "range60 without class weights: the control for distilled_unweighted", {
+        "train.class_weights": None}),
     "specaug_strong": ("range60", ("stronger SpecAugment: masks on 80 % of samples (was 50 %), frequency masks up to 20 "
                                    "channels (was 8), time masks up to 10 frames as before: fewer fine spectral cues to learn espeak by"), {
         "aug.p_time_mask": 0.8, "aug.p_freq_mask": 0.8, "aug.max_freq_mask_channels": 20}),
@@ -215,7 +251,10 @@ def row_settings(name: str) -> tuple[dict, list[str]]:
         name = ROWS[name][0]
     changes: dict = {}
     for row in reversed(lineage):
+        code = changes.get("code", []) + ROWS[row][2].get("code", [])  # a row's code runs after its parents'
         changes.update(ROWS[row][2])
+        if code:
+            changes["code"] = code
     return changes, list(reversed(lineage))
 
 
