@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -113,3 +115,18 @@ def test_distillation_settings_are_validated():
         TrainingSettings(teachers=("a",), focal_gamma=2.0)
     settings = TrainingSettings(teachers=("a",), distillation_weight=0.7)
     assert TrainingSettings.from_dict(settings.to_dict()).teachers == ("a",)
+
+
+@pytest.mark.slow
+def test_train_learns_from_a_teacher_file_and_archives_the_student(tmp_path, monkeypatch):
+    from harken.train import train
+
+    monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
+    teacher_spec = tiny_spec(name="teacher", epochs=2)
+    train(teacher_spec, data=tiny_data(teacher_spec), write_archive=False)
+    teacher = teacher_spec.work_dir() / "teacher.keras"
+    student = tiny_spec(name="student", epochs=2, teachers=(str(teacher),), class_weights=None)
+    result = train(student, data=tiny_data(student))
+    assert result.archive_path is not None and result.archive_path.is_file()
+    assert result.validation["int8_interpreter"] == "tflm"
+    assert json.loads((student.work_dir() / "history.json").read_text())["val_accuracy"]
