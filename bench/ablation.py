@@ -221,11 +221,12 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         "aug.truncated_known_fraction": 0.15, "aug.min_truncated_fraction": 0.35, "aug.max_truncated_fraction": 0.65}),
     "truncated_short": ("truncated", "truncated keywords cut to their first 25-50 % (was 35-65 %): the vowel without any of the ending", {
         "aug.min_truncated_fraction": 0.25, "aug.max_truncated_fraction": 0.5}),
-    "distilled": ("range60", ("the range60 recipe taught by three trained models of it, on_off_offline and its seed-1 and "
-                              "seed-2 copies (training.teachers, trained first when missing): targets are half their mean "
-                              "probabilities, half the label"), {
-        "code": ["spec.training.teachers = ('on_off_offline', 'on_off_offline_seed1', 'on_off_offline_seed2')"]}),
-    "distilled_unweighted": ("distilled", ("distilled without class weights (= on_off_offline_large): the teachers, trained "
+    "distilled": ("range60", ("the range60 recipe taught by three trained models of it: on_off_offline (seed 0; trained "
+                              "first when missing) and the range60 row's seeds 1 and 2 (training.teachers): targets are "
+                              "half their mean probabilities, half the label"), {
+        "code": ["import os", "spec.training.teachers = ('on_off_offline', *(os.path.join(os.environ['HARKEN_HOME'], "
+                 "'models', n, n + '.keras') for n in ('abl_range60_s1', 'abl_range60_s2')))"]}),
+    "distilled_unweighted": ("distilled", ("distilled without class weights: the teachers, trained "
                                            "with balanced weights, already lean to the keywords; weighting their targets "
                                            "again doubles that"), {"train.class_weights": None}),
     "range60_unweighted": ("range60", "range60 without class weights: the control for distilled_unweighted", {
