@@ -231,6 +231,12 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
                                            "again doubles that"), {"train.class_weights": None}),
     "range60_unweighted": ("range60", "range60 without class weights: the control for distilled_unweighted", {
         "train.class_weights": None}),
+    "piper_joe": ("range60", ("a second, neural TTS engine: 400 on, 400 off and 1,200 unknown clips of the Piper voice 'joe' "
+                              "(one US speaker; rate, prosody noise and vowel variants drawn per clip) added to the espeak "
+                              "speech (WORK/piper_joe: python bench/piper_voice.py WORK/piper_joe --keyword-clips 400 --unknown-clips 1200)"), {
+        "code": ["import os", "from harken.spec import DatasetSource",
+                 "spec.datasets.append(DatasetSource(directory=os.path.join(os.path.dirname(os.environ['HARKEN_HOME']), "
+                 "'piper_joe'), validation_percentage=0.0, testing_percentage=0.0))"]}),
     "specaug_strong": ("range60", ("stronger SpecAugment: masks on 80 % of samples (was 50 %), frequency masks up to 20 "
                                    "channels (was 8), time masks up to 10 frames as before: fewer fine spectral cues to learn espeak by"), {
         "aug.p_time_mask": 0.8, "aug.p_freq_mask": 0.8, "aug.max_freq_mask_channels": 20}),
