@@ -169,6 +169,21 @@ def test_worker_processes_give_the_same_batches_as_direct_indexing(clips):
     assert all(np.array_equal(a, b) for a, b in zip(again, reference[1]))
 
 
+def test_batches_pickled_for_a_spawned_worker_rebuild_the_same_epoch(clips):
+    """Where workers are spawned (macOS, Windows) the dataset travels pickled: no pool, a lock of its own."""
+    import pickle
+
+    data = _batches(clips)
+    data.set_epoch(3)
+    copy = pickle.loads(pickle.dumps(data))
+    assert copy._pool is None and copy._pending == {}
+    assert copy._lock is not data._lock and copy._lock.acquire(blocking=False)
+    copy._lock.release()
+    assert copy.epoch == 3
+    for (x, y), (xc, yc) in zip(_epoch(data), _epoch(copy)):
+        assert np.array_equal(x, xc) and np.array_equal(y, yc)
+
+
 def test_worker_errors_reach_the_caller(clips, tmp_path):
     import shutil
 
