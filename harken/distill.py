@@ -12,25 +12,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
-from harken.errors import SettingsError
+from harken.errors import ModelFileError, SettingsError
 from harken.spec import ModelSpec
 
 
 def load_teachers(paths: Sequence[str | os.PathLike], spec: ModelSpec) -> list:
     """The teacher Keras models, frozen; a one-line error for a file that is not a fitting model."""
-    import keras
-
-    import harken.models.tenet  # noqa: F401 - registers the custom layer for loading
+    from harken.keras_file import load_keras_model
 
     teachers = []
     for path in paths:
         try:
-            model = keras.saving.load_model(Path(path), compile=False)
-        except Exception as exc:  # noqa: BLE001 - Keras raises many types for a damaged file
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise SettingsError(f"{path}: cannot load this teacher model ({first})") from None
+            model = load_keras_model(path)
+        except ModelFileError as exc:
+            raise SettingsError(f"training.teachers: {exc}") from None
         shape, outputs = tuple(int(d) for d in model.input_shape[1:]), int(model.output_shape[-1])
         if shape != tuple(spec.input_shape) or outputs != spec.num_classes:
             raise SettingsError(f"{path}: this teacher maps {shape} to {outputs} classes; {spec.name} needs "

@@ -345,12 +345,9 @@ def load_clip_model(
                         "but firmware that feeds the front end's int8 values unchanged will see other inputs",
                         path, scale, zero_point)  # fmt: skip
     else:
-        import keras
+        from harken.keras_file import load_keras_model
 
-        try:
-            runner = keras.saving.load_model(path, compile=False)
-        except Exception as exc:  # noqa: BLE001 - Keras raises many types for a damaged file
-            raise ModelFileError(f"{path}: Keras cannot load the model ({exc})") from None
+        runner = load_keras_model(path)
         input_shape = tuple(int(d) for d in runner.input_shape[1:])
         num_outputs = int(np.prod(runner.output_shape[1:]))
     if num_outputs != len(classes):

@@ -209,14 +209,12 @@ def quantize(spec: ModelSpec, *, model=None, representative: np.ndarray | None =
 
 def load_trained_model(spec: ModelSpec, work_dir: str | os.PathLike | None = None):
     """The trained Keras model ``NAME.keras`` of the work directory."""
-    import keras
-
-    import harken.models.tenet  # noqa: F401 - registers the custom layer for loading
+    from harken.keras_file import load_keras_model
 
     path = Path(work_dir if work_dir is not None else spec.work_dir()) / f"{spec.name}.keras"
     if not path.is_file():
         raise ModelFileError(f"{path}: no trained model; run 'harken train {spec.name}' first")
-    return keras.models.load_model(path, compile=False)
+    return load_keras_model(path)
 
 
 # ---- running .tflite models ------------------------------------------------------------------------

@@ -243,11 +243,9 @@ def summarize(target: str | os.PathLike, *, tflite: bool = False) -> str:
     if text.endswith(".zip"):
         return format_tflite_summary(tflite_summary(_tflite_from_archive(path)))
     if path.suffix == ".keras":
-        import keras
+        from harken.keras_file import load_keras_model
 
-        import harken.models.tenet  # noqa: F401 - custom layer registration
-
-        return format_keras_summary(keras.models.load_model(path, compile=False))
+        return format_keras_summary(load_keras_model(path))
     from harken.specfile import find_spec
 
     spec = find_spec(text)
@@ -259,11 +257,9 @@ def summarize(target: str | os.PathLike, *, tflite: bool = False) -> str:
         return format_tflite_summary(tflite_summary(build_untrained_tflite(spec))) + "\n(untrained: built from the spec)"
     keras_path = work / f"{spec.name}.keras"
     if keras_path.is_file():
-        import keras
+        from harken.keras_file import load_keras_model
 
-        import harken.models.tenet  # noqa: F401
-
-        model = keras.models.load_model(keras_path, compile=False)
+        model = load_keras_model(keras_path)
     else:
         from harken.train import build_model_for_spec
 

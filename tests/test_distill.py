@@ -84,7 +84,7 @@ def test_teacher_files_and_models_are_checked(tmp_path, monkeypatch):
     with pytest.raises(SettingsError, match=r"wrong.keras: this teacher maps \(4, 4, 1\) to 3 classes"):
         load_teachers([tmp_path / "wrong.keras"], spec)
     (tmp_path / "broken.keras").write_bytes(b"not a model")
-    with pytest.raises(SettingsError, match="broken.keras: cannot load this teacher model"):
+    with pytest.raises(SettingsError, match="training.teachers: .*broken.keras: Keras cannot load the model"):
         load_teachers([tmp_path / "broken.keras"], spec)
     right = keras.Sequential([keras.Input(spec.input_shape), keras.layers.Flatten(), keras.layers.Dense(3, "softmax")])
     right.save(tmp_path / "right.keras")
