@@ -50,7 +50,10 @@ def test_speaker_id_is_file_name_safe():
 
 
 def test_optional_engines_absent_from_path_are_skipped(monkeypatch):
+    import harken.audio.piper
+
     monkeypatch.setattr(tts.shutil, "which", lambda name: None)
+    monkeypatch.setattr(harken.audio.piper, "installed_piper_voices", lambda: ())
     assert available_engines() == ("espeak",)
     voices = resolve_voices(SynthSettings())
     assert voices and {v.engine for v in voices} == {"espeak"}

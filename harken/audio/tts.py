@@ -1,12 +1,13 @@
-"""Offline text-to-speech: espeak-ng through ctypes, plus flite / SVOX pico / festival when installed.
+"""Offline text-to-speech: espeak-ng through ctypes, Piper neural voices, plus flite / SVOX pico / festival when installed.
 
 In: a text (a word, a short phrase, or espeak phonemes in ``[[...]]``), a ``Voice`` and prosody
 (speaking rate in words per minute, pitch 0-99, pitch range 0-99).
 Out: mono int16 samples at the engine's native rate (espeak-ng: 22,050 Hz), untrimmed.
 
 espeak-ng comes from the ``espeakng-loader`` wheel (library and data bundled, no system packages).
-The other engines are optional Debian packages found on PATH (``flite``, ``pico2wave``,
-``text2wave``); ``available_engines()`` says which are present, and nothing here needs them.
+Piper voices (``harken.audio.piper``) come from pip packages. The other engines are optional
+Debian packages found on PATH (``flite``, ``pico2wave``, ``text2wave``); ``available_engines()``
+says which are present, and nothing here needs them.
 
 What this module does not do: trimming, resampling, placement in a clip (``harken.datasets.synth``).
 
@@ -54,7 +55,9 @@ ESPEAK_EXCLUDED_VARIANTS = frozenset(
     | {f"robosoft{s}" for s in ("", "2", "3", "4", "5", "6", "7", "8")}
 )
 
-ENGINES = ("espeak", "flite", "pico", "festival")
+ENGINES = ("espeak", "flite", "pico", "festival", "piper")
+#: The engines a dataset uses unless told otherwise (Piper is asked for by name: it changes the data).
+DEFAULT_ENGINES = ("espeak", "flite", "pico", "festival")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +103,7 @@ _CHARS_UTF8 = 1
 _PHONEMES = 0x100  # allow [[phonemes]] in the text
 _POS_CHARACTER = 1
 _PARAM_RATE, _PARAM_PITCH, _PARAM_RANGE = 1, 3, 4
+_PHONEMES_IPA = 0x02  # espeak_TextToPhonemes: IPA instead of espeak's ASCII mnemonics
 
 _SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
@@ -196,13 +200,18 @@ def espeak_voices(*, languages: tuple[str, ...] = ESPEAK_ENGLISH_VOICES, with_pl
     return tuple(voices)
 
 
-def espeak_phonemes(text: str, *, voice: str = "en-us") -> str:
+def espeak_phonemes(text: str, *, voice: str = "en-us", ipa: bool = False) -> str:
     """espeak-ng's phoneme spelling of ``text`` (``"on"`` -> ``"'O2n"`` for en-us, ``"'0n"`` for en).
+
+    ``ipa=True`` gives the International Phonetic Alphabet instead (``"off"`` -> ``"ˈɔf"``), as
+    Piper voices read it.
 
     Examples
     --------
     >>> espeak_phonemes("off", voice="en")
     "'0f"
+    >>> espeak_phonemes("off", ipa=True)
+    'ˈɔf'
     """
     engine = _get_espeak()
     lib = engine.lib
@@ -214,7 +223,7 @@ def espeak_phonemes(text: str, *, voice: str = "en-us") -> str:
     pieces = []
     buf = ctypes.c_char_p(text.encode("utf-8"))
     while buf.value:
-        out = lib.espeak_TextToPhonemes(ctypes.byref(buf), _CHARS_UTF8, 0)
+        out = lib.espeak_TextToPhonemes(ctypes.byref(buf), _CHARS_UTF8, _PHONEMES_IPA if ipa else 0)
         pieces.append((out or b"").decode("utf-8", "replace"))
     return " ".join(p for p in pieces if p)
 
@@ -227,8 +236,11 @@ _ENGINE_PROGRAMS = {"flite": "flite", "pico": "pico2wave", "festival": "text2wav
 
 
 def available_engines() -> tuple[str, ...]:
-    """The engines usable here: always ``espeak``, plus each optional one whose program is on PATH."""
-    return ("espeak",) + tuple(e for e, prog in _ENGINE_PROGRAMS.items() if shutil.which(prog))
+    """The engines usable here: always ``espeak``, each optional one whose program is on PATH, ``piper`` with a voice."""
+    from harken.audio.piper import installed_piper_voices
+
+    programs = tuple(e for e, prog in _ENGINE_PROGRAMS.items() if shutil.which(prog))
+    return ("espeak",) + programs + (("piper",) if installed_piper_voices() else ())
 
 
 def _list_flite_voices() -> tuple[str, ...]:
@@ -258,6 +270,10 @@ def engine_voices(engine: str) -> tuple[Voice, ...]:
         return tuple(Voice(engine="pico", name=n) for n in ("en-US", "en-GB"))
     if engine == "festival":
         return tuple(Voice(engine="festival", name=n) for n in _list_festival_voices())
+    if engine == "piper":
+        from harken.audio.piper import installed_piper_voices
+
+        return tuple(Voice(engine="piper", name=n) for n in installed_piper_voices())
     raise SettingsError(f"engine={engine!r} is unknown; use one of {', '.join(ENGINES)}")
 
 
@@ -310,9 +326,10 @@ def synthesize(
     rate_wpm : int in [80, 450]
         Speaking rate in words per minute (flite/festival: a duration stretch of 175 / rate_wpm).
     pitch, pitch_range : int in [0, 99]
-        Base pitch and pitch range on espeak's scale (flite: mean F0 70-230 Hz; pico: ignored).
+        Base pitch and pitch range on espeak's scale (flite: mean F0 70-230 Hz; pico, piper: ignored).
     rand_seed : int
-        Seed of espeak-ng's internal noise generator (used by the klatt variants).
+        Seed of espeak-ng's internal noise generator (used by the klatt variants); for Piper the
+        seed of its prosody noise (``harken.audio.piper``).
 
     Raises
     ------
@@ -334,6 +351,10 @@ def synthesize(
             text, voice=voice.label, rate_wpm=rate_wpm, pitch=pitch, pitch_range=pitch_range, rand_seed=rand_seed
         )
         return audio, ESPEAK_SAMPLE_RATE_HZ
+    if voice.engine == "piper":
+        from harken.audio.piper import synthesize_piper
+
+        return synthesize_piper(text, voice.name, rate_wpm=rate_wpm, rand_seed=rand_seed)
     if voice.engine not in available_engines():
         raise AudioError(f"{voice.engine}: {_ENGINE_PROGRAMS[voice.engine]} is not on PATH; install it or drop the engine")
     return _synthesize_external(text, voice, rate_wpm=rate_wpm, pitch=pitch)

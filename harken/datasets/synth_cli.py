@@ -26,6 +26,8 @@ def synth(
     sample_rate: Annotated[int, typer.Option(help="Sample rate of the clips in Hz.")] = 16000,
     clip_ms: Annotated[int, typer.Option(help="Clip length in milliseconds.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same bytes.")] = 0,
+    engines: Annotated[Optional[str], typer.Option(
+        help="Comma-separated TTS engines: espeak, flite, pico, festival, piper (default: every installed one but piper).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (default: all cores).", min=0)] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
@@ -40,8 +42,9 @@ def synth(
     from harken.datasets.synth import SynthSettings, export_dataset
 
     words = tuple(k for k in keywords.split(",") if k.strip())
+    chosen = {"engines": tuple(e.strip() for e in engines.split(",") if e.strip())} if engines else {}
     settings = SynthSettings(keywords=words, num_clips_per_keyword=clips_per_keyword, num_unknown=unknown,
-                             sample_rate_hz=sample_rate, clip_ms=clip_ms, seed=seed)  # fmt: skip
+                             sample_rate_hz=sample_rate, clip_ms=clip_ms, seed=seed, **chosen)  # fmt: skip
     workers = workers or os.cpu_count() or 1
     try:
         result = _run(settings, workers, quiet)
