@@ -246,6 +246,12 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "last_epoch": ("range60", ("the last epoch kept (checkpoint_monitor None) instead of the one picked on the held-out Klatt "
                                "voices, whose accuracy does not track dev: the control for piper_val, which mostly picked late epochs"), {
         "train.checkpoint_monitor": None}),
+    "piper_unknown": ("range60", ("only the 1,200 unknown clips of piper_joe's neural voice added (no keyword of it): natural "
+                                  "near-misses, whose false accepts rank the real ones (WORK/piper_unknown/_unknown_: a hard-linked "
+                                  "copy of WORK/piper_joe/_unknown_, with empty on/ and off/ folders)"), {
+        "code": ["import os", "from harken.spec import DatasetSource",
+                 "spec.datasets.append(DatasetSource(directory=os.path.join(os.path.dirname(os.environ['HARKEN_HOME']), "
+                 "'piper_unknown'), validation_percentage=0.0, testing_percentage=0.0))"]}),
     "specaug_strong": ("range60", ("stronger SpecAugment: masks on 80 % of samples (was 50 %), frequency masks up to 20 "
                                    "channels (was 8), time masks up to 10 frames as before: fewer fine spectral cues to learn espeak by"), {
         "aug.p_time_mask": 0.8, "aug.p_freq_mask": 0.8, "aug.max_freq_mask_channels": 20}),
