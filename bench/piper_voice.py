@@ -30,66 +30,44 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from harken.audio.io import resample, to_int16, write_wav  # noqa: E402
+from harken.audio.io import write_wav  # noqa: E402
+from harken.datasets.synth import place_speech  # noqa: E402
 from harken.datasets.words import negative_forms, negative_words  # noqa: E402
 
-SAMPLE_RATE_HZ, CLIP_SAMPLES = 16000, 16000
+SAMPLE_RATE_HZ = 16000
 #: Vowel variants of the keywords (IPA, as Piper's espeak-ng phonemizer writes it).
 KEYWORD_IPA = {"on": ("ˈɑːn", "ˈɔn", "ˈɒn", "ˈɑn", "ˈɔːn", "ˈɔn."), "off": ("ˈɔf", "ˈɑːf", "ˈɒf", "ˈɔːf", "ˈɑf", "ˈɔːf.")}
 
 
-def seeded_session(model_file: str):
-    """An onnxruntime session of a Piper model whose RandomNormalLike nodes read inputs ``noise_<n>`` instead."""
-    import onnx
-    import onnxruntime as ort
-
-    from harken.audio.piper import rewire_random_nodes
-
-    model = onnx.load(model_file)
-    noise_inputs = rewire_random_nodes(model)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"]), noise_inputs
-
-
 class SeededPiper:
-    """One Piper voice: IPA text in, float samples at the voice's rate out, repeatable for a given generator."""
+    """harken's seeded Piper voice with Piper's own phonemizer and this script's draws (the measured recipe)."""
 
     def __init__(self, model_file: str, config_file: str) -> None:
         from piper import PiperVoice
 
-        self.session, self.noise_inputs = seeded_session(model_file)
-        config = json.loads(Path(config_file).read_text(encoding="utf-8"))
-        self.ids, self.rate_hz = config["phoneme_id_map"], int(config["audio"]["sample_rate"])
+        from harken.audio.piper import SeededPiperVoice
+
+        self.voice = SeededPiperVoice("en_US-joe-medium")
+        self.rate_hz = self.voice.sample_rate_hz
         self.phonemizer = PiperVoice.load(model_file, config_path=config_file)
 
     def phonemes(self, text: str) -> str:
         return "".join("".join(sentence) for sentence in self.phonemizer.phonemize(text))
 
     def speak(self, ipa: str, rng: np.random.Generator) -> np.ndarray:
-        ids = self.ids["^"] + self.ids["_"]
-        for symbol in ipa:
-            ids += self.ids.get(symbol, []) + (self.ids["_"] if symbol in self.ids else [])
-        ids = np.array([ids + self.ids["$"]], np.int64)
+        ids = self.voice.phoneme_ids(ipa)
         scales = [rng.uniform(0.4, 1.0), rng.uniform(1.2, 2.6), rng.uniform(0.4, 1.2)]  # noise, length, duration noise
         feeds = {"input": ids, "input_lengths": np.array([ids.shape[1]], np.int64), "scales": np.array(scales, np.float32)}
-        for name, shape in zip(self.noise_inputs, ((1, 2, 512), (1, 192, 1024))):  # duration noise, then the latent
+        for name, shape in zip(self.voice.noise_inputs, ((1, 2, 512), (1, 192, 1024))):  # duration noise, then the latent
             feeds[name] = rng.standard_normal(shape).astype(np.float32)
-        return self.session.run(None, feeds)[0].reshape(-1).astype(np.float32)
+        return self.voice.session.run(None, feeds)[0].reshape(-1).astype(np.float32)
 
 
 def place(x: np.ndarray, rate_hz: int, rng: np.random.Generator) -> np.ndarray:
-    """Trim the silences, resample to 16 kHz, put at a random offset of a 1 s clip with a -6..-1 dBFS peak."""
-    loud = np.nonzero(np.abs(x) > max(0.02 * float(np.max(np.abs(x), initial=0.0)), 1e-4))[0]
-    if loud.size:
-        margin = int(0.005 * rate_hz)
-        x = x[max(loud[0] - margin, 0) : loud[-1] + margin + 1]
-    x = resample(x, rate_hz, SAMPLE_RATE_HZ)[-CLIP_SAMPLES:]
-    clip = np.zeros(CLIP_SAMPLES, np.float32)
-    offset = int(round(rng.uniform() * (CLIP_SAMPLES - x.size)))
-    clip[offset : offset + x.size] = x
-    clip *= 10 ** (rng.uniform(-6.0, -1.0) / 20.0) / max(float(np.max(np.abs(clip))), 1e-9)
-    return to_int16(clip)
+    """Trimmed, at a random offset of a 1 s 16 kHz clip, peak -6..-1 dBFS (harken's ``place_speech``)."""
+    clip, _ = place_speech(x, rate_hz, sample_rate_hz=SAMPLE_RATE_HZ, clip_ms=1000,
+                           placement=rng.uniform(), peak_dbfs=rng.uniform(-6.0, -1.0))  # fmt: skip
+    return clip
 
 
 def plan(voice: SeededPiper, keyword_clips: int, unknown_clips: int, seed: int) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from harken.audio.io import to_int16
 from harken.errors import AudioError
 
 #: Piper voice name -> the pip package that bundles it (model_path(), config_path()).
@@ -54,8 +55,8 @@ def espeak_to_ipa(phonemes: str) -> str:
     return "".join(out)
 
 
-class _SeededVoice:
-    """One Piper voice with its random nodes turned into inputs ``noise_0``, ``noise_1``."""
+class SeededPiperVoice:
+    """One Piper voice (a name of ``PIPER_VOICE_PACKAGES``) with its random nodes turned into inputs ``noise_0``, ``noise_1``."""
 
     def __init__(self, name: str) -> None:
         import importlib
@@ -123,8 +124,8 @@ def rewire_random_nodes(model) -> list[str]:
 
 
 @functools.lru_cache(maxsize=2)
-def _voice(name: str) -> _SeededVoice:
-    return _SeededVoice(name)
+def _voice(name: str) -> SeededPiperVoice:
+    return SeededPiperVoice(name)
 
 
 def text_to_ipa(text: str, *, espeak_voice: str = "en-us") -> str:
@@ -143,4 +144,4 @@ def synthesize_piper(text: str, voice: str, *, rate_wpm: int, rand_seed: int) ->
     ipa = text_to_ipa(text, espeak_voice=model.espeak_voice)
     rng = np.random.default_rng([int(rand_seed), 7])
     audio = model.speak(ipa, length_scale=210.0 / float(rate_wpm), rng=rng)
-    return (np.clip(audio, -1.0, 1.0) * 32767.0).astype(np.int16), model.sample_rate_hz
+    return to_int16(audio), model.sample_rate_hz

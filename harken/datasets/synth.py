@@ -269,12 +269,24 @@ def render_clip(plan: ClipPlan, *, sample_rate_hz: int, clip_ms: int) -> tuple[n
     Returns the int16 clip and what was measured (``offset_ms``, ``speech_ms``, ``cropped``).
     Speech longer than the clip keeps its end (the keyword of a phrase such as "turn on").
     """
-    from harken.audio.io import resample, to_int16
     from harken.audio.tts import synthesize
 
     raw, raw_rate = synthesize(plan.text, plan.voice, rate_wpm=plan.rate_wpm, pitch=plan.pitch,
                                pitch_range=plan.pitch_range, rand_seed=plan.rand_seed)  # fmt: skip
-    x = raw.astype(np.float32) / 32768.0
+    return place_speech(raw.astype(np.float32) / 32768.0, raw_rate, sample_rate_hz=sample_rate_hz, clip_ms=clip_ms,
+                        placement=plan.placement, peak_dbfs=plan.peak_dbfs)  # fmt: skip
+
+
+def place_speech(
+    x: np.ndarray, raw_rate: int, *, sample_rate_hz: int, clip_ms: int, placement: float, peak_dbfs: float
+) -> tuple[np.ndarray, dict]:
+    """Trim float speech ``x`` of its silences, resample, place it in the clip and set its peak.
+
+    ``placement`` 0..1 puts it at the start..end; speech longer than the clip keeps its end.
+    Returns the int16 clip and what was measured (``offset_ms``, ``speech_ms``, ``cropped``).
+    """
+    from harken.audio.io import resample, to_int16
+
     loud = np.nonzero(np.abs(x) > max(0.02 * float(np.max(np.abs(x), initial=0.0)), 1e-4))[0]
     if loud.size:
         margin = int(0.005 * raw_rate)
@@ -284,12 +296,12 @@ def render_clip(plan: ClipPlan, *, sample_rate_hz: int, clip_ms: int) -> tuple[n
     cropped = x.size > clip_len
     if cropped:
         x = x[-clip_len:]
-    offset = int(round(plan.placement * (clip_len - x.size)))
+    offset = int(round(placement * (clip_len - x.size)))
     clip = np.zeros(clip_len, np.float32)
     clip[offset : offset + x.size] = x
     peak = float(np.max(np.abs(clip)))
     if peak > 0:
-        clip *= (10.0 ** (plan.peak_dbfs / 20.0)) / peak
+        clip *= (10.0 ** (peak_dbfs / 20.0)) / peak
     info = {"offset_ms": round(1000.0 * offset / sample_rate_hz, 1),
             "speech_ms": round(1000.0 * x.size / sample_rate_hz, 1), "cropped": cropped}  # fmt: skip
     return to_int16(clip), info
