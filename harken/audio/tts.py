@@ -5,6 +5,9 @@ In: a text (a word, a short phrase, or espeak phonemes in ``[[...]]``), a ``Voic
 Out: mono int16 samples at the engine's native rate (espeak-ng: 22,050 Hz), untrimmed.
 
 espeak-ng comes from the ``espeakng-loader`` wheel (library and data bundled, no system packages).
+Besides its bundled variants it speaks with generated speakers (``variant="hk<seed>-<index>"``,
+``harken.audio.espeak_speakers``); for those it runs on a linked copy of its data folder in
+harken's cache, which holds their variant files.
 Piper voices (``harken.audio.piper``) come from pip packages. The other engines are optional
 Debian packages found on PATH (``flite``, ``pico2wave``, ``text2wave``); ``available_engines()``
 says which are present, and nothing here needs them.
@@ -116,7 +119,16 @@ class _Espeak:
             import espeakng_loader
         except ImportError:  # pragma: no cover - it is a hard dependency
             raise AudioError("espeak-ng: the espeakng-loader package is missing; pip install espeakng-loader") from None
+        from harken.audio.espeak_speakers import overlay_data_path
+
         self.data_path = espeakng_loader.get_data_path()
+        # espeak-ng takes its data folder once per process and reads variants only from there, so it always
+        # runs on the linked copy that can hold generated speakers (same files: the bundled voices sound the same)
+        try:
+            self.data_path, self.overlay = str(overlay_data_path(self.data_path)), True
+        except OSError as exc:
+            log.warning("espeak-ng: no generated speakers in this process (%s); using %s", exc, self.data_path)
+            self.overlay = False
         lib = ctypes.CDLL(espeakng_loader.get_library_path())
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_Initialize.restype = ctypes.c_int
@@ -171,6 +183,20 @@ def _get_espeak() -> _Espeak:
     if _espeak is None:
         _espeak = _Espeak()
     return _espeak
+
+
+def _espeak_for(voice: Voice) -> _Espeak:
+    """espeak-ng ready for ``voice``: a generated speaker (``hk<seed>-<index>``) gets its variant file written first."""
+    from harken.audio.espeak_speakers import ensure_variant_file, parse_variant
+
+    engine = _get_espeak()
+    if parse_variant(voice.variant) is None:
+        return engine
+    if not engine.overlay:
+        raise AudioError(f"espeak-ng: generated speaker {voice.label} needs a writable $HARKEN_HOME/cache "
+                         "(see the warning above); set HARKEN_HOME to a writable folder")
+    ensure_variant_file(Path(engine.data_path), voice.variant)
+    return engine
 
 
 def espeak_variants(*, include_excluded: bool = False) -> tuple[str, ...]:
@@ -347,7 +373,7 @@ def synthesize(
     if not (0 <= pitch <= 99 and 0 <= pitch_range <= 99):
         raise SettingsError(f"pitch={pitch}, pitch_range={pitch_range}: both must be in 0..99")
     if voice.engine == "espeak":
-        audio = _get_espeak().synthesize(
+        audio = _espeak_for(voice).synthesize(
             text, voice=voice.label, rate_wpm=rate_wpm, pitch=pitch, pitch_range=pitch_range, rand_seed=rand_seed
         )
         return audio, ESPEAK_SAMPLE_RATE_HZ

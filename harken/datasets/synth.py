@@ -37,6 +37,7 @@ import numpy as np
 
 from harken.atomic import write_text_atomic
 from harken.config import reject_unknown_keys
+from harken.audio.espeak_speakers import MAX_SEED, MAX_SPEAKERS, generated_voices, variant_text
 from harken.audio.tts import DEFAULT_ENGINES, ENGINES, Voice, available_engines, engine_voices
 from harken.errors import DatasetError, SettingsError
 
@@ -71,6 +72,10 @@ class SynthSettings:
     # voice filters: shell patterns on the voice label ("en-us+klatt*"); empty include = every voice
     include_voices: tuple[str, ...] = ()
     exclude_voices: tuple[str, ...] = ()
+    # generated espeak-ng speakers (harken.audio.espeak_speakers) added to the voices: drawn formants, pitch,
+    # breath, consonant strength; 0 = the bundled voices only
+    num_generated_speakers: int = 0
+    generated_speakers_seed: int = 0
     background_noise: bool = True
     seed: int = 0
 
@@ -115,6 +120,13 @@ class SynthSettings:
         unknown = [e for e in self.engines if e not in ENGINES]
         if unknown or not self.engines:
             raise SettingsError(f"engines={self.engines!r}: use one or more of {', '.join(ENGINES)}")
+        if not (isinstance(self.num_generated_speakers, int) and 0 <= self.num_generated_speakers <= MAX_SPEAKERS):
+            raise SettingsError(f"num_generated_speakers={self.num_generated_speakers!r}: use 0..{MAX_SPEAKERS}")
+        if not (isinstance(self.generated_speakers_seed, int) and 0 <= self.generated_speakers_seed <= MAX_SEED):
+            raise SettingsError(f"generated_speakers_seed={self.generated_speakers_seed!r}: use 0..{MAX_SEED}")
+        if self.num_generated_speakers and "espeak" not in self.engines:
+            raise SettingsError(f"num_generated_speakers={self.num_generated_speakers} needs the espeak engine; "
+                                f"add 'espeak' to engines={list(self.engines)}")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -122,6 +134,8 @@ class SynthSettings:
         d["include_voices"], d["exclude_voices"] = list(self.include_voices), list(self.exclude_voices)
         if not self.include_voices and not self.exclude_voices:  # keep the cache keys of datasets made before the filters
             del d["include_voices"], d["exclude_voices"]
+        if not self.num_generated_speakers:  # likewise before generated speakers
+            del d["num_generated_speakers"], d["generated_speakers_seed"]
         return d
 
     @classmethod
@@ -169,7 +183,7 @@ def _speaker(voice: Voice) -> str:
 
 
 def resolve_voices(settings: SynthSettings) -> tuple[Voice, ...]:
-    """The voices of the requested engines that are installed here (espeak-ng always), filtered.
+    """The voices of the requested engines that are installed here (espeak-ng always), generated speakers, filtered.
 
     A voice is kept when its label (``en-us+klatt3``) matches one of ``include_voices`` (or that
     list is empty) and none of ``exclude_voices`` (``fnmatch`` patterns, case-sensitive).
@@ -181,6 +195,8 @@ def resolve_voices(settings: SynthSettings) -> tuple[Voice, ...]:
     if skipped:
         log.info("TTS engines not installed, skipped: %s", ", ".join(skipped))
     voices = tuple(v for e in settings.engines if e in present for v in engine_voices(e))
+    if settings.num_generated_speakers:
+        voices += generated_voices(settings.num_generated_speakers, seed=settings.generated_speakers_seed)
     return tuple(v for v in voices
                  if (not settings.include_voices or any(fnmatchcase(v.label, p) for p in settings.include_voices))
                  and not any(fnmatchcase(v.label, p) for p in settings.exclude_voices))  # fmt: skip
@@ -257,6 +273,8 @@ def config_hash(settings: SynthSettings, plans: list[ClipPlan]) -> str:
     h = hashlib.sha1()
     h.update(json.dumps({"format": _FORMAT_VERSION, "chunk": CHUNK_SIZE, "settings": settings.to_dict(),
                          "versions": versions}, sort_keys=True).encode())  # fmt: skip
+    for i in range(settings.num_generated_speakers):  # their variant files decide how they sound
+        h.update(variant_text(settings.generated_speakers_seed, i).encode())
     for p in plans:
         h.update(f"{p.file}|{p.text}|{p.voice.engine}|{p.voice.label}|{p.rate_wpm}|{p.pitch}|{p.pitch_range}|"
                  f"{p.peak_dbfs}|{p.placement!r}|{p.rand_seed}\n".encode())  # fmt: skip
