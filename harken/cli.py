@@ -149,10 +149,9 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:  # usage errors arrive here in non-standalone mode
+        # click's ClickException, or the copy inside typer >= 0.17, which no longer installs click
+        if any(cls.__name__ == "ClickException" for cls in type(exc).__mro__):
             exc.show()
             sys.exit(2)
         raise

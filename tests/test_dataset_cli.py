@@ -138,3 +138,13 @@ def test_info_applies_cap_and_generated_silence(words):
     assert report["per_class"]["on"]["total"] == 2
     assert report["classes"] == ["on", "_unknown_", "_silence_"]
     assert report["per_class"]["_silence_"]["total"] >= 1
+
+
+def test_an_unknown_option_exits_2_with_a_usage_message(monkeypatch, capsys):
+    from harken import cli
+
+    monkeypatch.setattr(sys, "argv", ["harken", "datasets", "info", "--no-such-option"])
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    assert stopped.value.code == 2
+    assert "No such option: --no-such-option" in capsys.readouterr().err
