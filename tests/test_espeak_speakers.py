@@ -11,14 +11,16 @@ import pytest
 from harken.audio import tts
 from harken.audio.espeak_speakers import (
     ensure_variant_file,
+    espeak_voice_name,
     generated_voices,
     overlay_data_path,
     parse_variant,
     variant_name,
     variant_text,
+    write_variant_files,
 )
 from harken.datasets.synth import SynthSettings, config_hash, plan_dataset, resolve_voices, synthesize_dataset
-from harken.errors import SettingsError
+from harken.errors import AudioError, SettingsError
 
 
 def _keywords(text: str) -> dict[str, list[str]]:
@@ -32,6 +34,18 @@ def test_names_round_trip_and_bundled_variants_are_not_generated():
     assert parse_variant("m3") is None and parse_variant("hk3") is None and parse_variant("hk3-17x") is None
     with pytest.raises(SettingsError, match="seed"):
         variant_name(-1, 0)
+    with pytest.raises(SettingsError, match="index"):
+        variant_name(0, 100_000)
+
+
+def test_the_longest_names_stay_within_what_espeak_takes():
+    from harken.audio.espeak_speakers import GENERATED_LANGUAGES, MAX_SEED, MAX_SPEAKERS
+
+    longest = max(GENERATED_LANGUAGES, key=len)
+    voice = tts.Voice(engine="espeak", name=longest, variant=variant_name(MAX_SEED, MAX_SPEAKERS))
+    assert len(espeak_voice_name(voice)) <= tts._MAX_VOICE_NAME
+    with pytest.raises(AudioError, match="longer than"):  # a clear error, not an abort of the process
+        tts.synthesize("on", tts.Voice(engine="espeak", name="en-gb-scotland-and-more", variant="RicishayMax3"))
 
 
 def test_variant_text_is_seeded_and_speakers_differ():
@@ -64,16 +78,17 @@ def test_overlay_links_the_bundled_data_and_owns_its_variant_folder(tmp_path, mo
     overlay = overlay_data_path(source)
     assert overlay == overlay_data_path(source)  # built once
     assert (overlay / "phontab").exists() and (overlay / "voices" / "!v" / "m3").exists()
-    assert not (overlay / "voices" / "!v").is_symlink()
+    assert not (overlay / "lang").is_symlink()  # espeak-ng does not list voices in linked folders
     ensure_variant_file(overlay, "hk0-2")
-    assert (overlay / "voices" / "!v" / "hk0-2").read_text() == variant_text(0, 2)
-    assert not (source / "voices" / "!v" / "hk0-2").exists()  # the bundled data is never written to
+    assert (overlay / "h" / "hk0-2").read_text() == variant_text(0, 2)
+    assert not (overlay / "voices" / "!v" / "hk0-2").exists()  # espeak-ng lists at most 350 voice files there
+    assert not list(source.rglob("hk0-2"))  # the bundled data is never written to
     assert not [p for p in overlay.parent.parent.iterdir() if p.name.startswith(".partial-")]
 
 
 def test_a_generated_speaker_speaks_and_sounds_unlike_the_plain_voice():
     voice = generated_voices(1, seed=0)[0]
-    assert voice.label == "en-us+hk0-0"
+    assert voice.label == "en-us+hk0-0" and espeak_voice_name(voice) == "en-us+../../h/hk0-0"
     audio, rate = tts.synthesize("off", voice, rate_wpm=140)
     plain, _ = tts.synthesize("off", tts.Voice(engine="espeak", name="en-us"), rate_wpm=140)
     assert rate == tts.ESPEAK_SAMPLE_RATE_HZ and audio.size > 2000 and np.abs(audio).max() > 1000
@@ -129,3 +144,16 @@ def test_cli_synth_takes_generated_speakers(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     folder = Path(json.loads(result.stdout.strip().splitlines()[-1])["path"])
     assert json.loads((folder / "settings.json").read_text())["num_generated_speakers"] == 5
+
+
+def test_every_english_voice_loads_through_the_linked_data_folder():
+    assert tts._get_espeak().overlay  # the process's espeak-ng runs on the linked copy
+    for language in tts.ESPEAK_ENGLISH_VOICES:  # their voice files sit in sub-folders of lang/
+        audio, _ = tts.synthesize("on", tts.Voice(engine="espeak", name=language, variant="m3"))
+        assert audio.size > 1000, language
+
+
+def test_hundreds_of_generated_speakers_leave_the_bundled_voices_loadable():
+    write_variant_files(generated_voices(400, seed=9))  # espeak-ng lists at most 350 files under voices/
+    assert tts.synthesize("on", tts.Voice(engine="espeak", name="en-gb-x-gbcwmd", variant="Storm"))[0].size > 1000
+    assert tts.synthesize("on", generated_voices(400, seed=9)[399])[0].size > 1000

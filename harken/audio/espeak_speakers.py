@@ -4,15 +4,19 @@ espeak-ng bundles about a hundred hand-made voice variants; real speakers differ
 length and formant spacing, pitch, breathiness, spectral tilt and how hard they articulate their
 consonants (a weak /f/ or /p/ at the end of a word). ``variant_text(seed, index)`` draws one such
 speaker as an espeak-ng variant file: pure and seeded, so the name ``hk<seed>-<index>`` alone
-says what the speaker is, in any process. espeak-ng reads variants only from its data folder, so
-``overlay_data_path()`` makes a folder of links to the bundled data with a ``voices/!v`` folder of
-its own, in harken's cache, where ``ensure_variant_file`` writes the generated files.
+says what the speaker is, in any process.
+
+espeak-ng reads variants only from inside its data folder, by a path relative to ``voices/!v``,
+and lists at most 350 voice files there (more, and languages drop out of its list). So
+``overlay_data_path()`` mirrors the bundled data folder in harken's cache (real folders, linked
+files) and the generated files go into its ``h/`` folder, outside ``voices/``, reached as
+``../../h/<name>`` (``espeak_voice_name``; espeak-ng takes names of at most 35 characters).
 
     >>> voice = generated_voices(2, seed=3)[1]
     >>> voice.label
-    'en-us+hk3-1'
-    >>> parse_variant("hk3-1")
-    (3, 1)
+    'en+hk3-1'
+    >>> espeak_voice_name(voice)
+    'en+../../h/hk3-1'
 """
 
 from __future__ import annotations
@@ -26,21 +30,24 @@ from pathlib import Path
 
 import numpy as np
 
-from harken.atomic import write_text_atomic
 from harken.errors import AudioError, SettingsError
 from harken.paths import cache_dir
 
 #: the languages generated speakers are dealt over, in turn (espeak-ng English voices that load)
 GENERATED_LANGUAGES = ("en-us", "en", "en-gb-x-rp", "en-us-nyc", "en-gb-scotland")
-_NAME = re.compile(r"hk(\d{1,6})-(\d{1,6})")
-MAX_SEED = 999_999
-MAX_SPEAKERS = 999_999
+_NAME = re.compile(r"hk(\d{1,4})-(\d{1,5})")
+#: espeak-ng aborts the process on a voice name over 35 characters: "en-gb-scotland+../../h/hk9999-99999" is 35
+MAX_SEED = 9_999
+MAX_SPEAKERS = 99_999
+#: the folder of generated variant files, inside the mirrored data folder (outside voices/, which espeak-ng lists)
+SPEAKERS_FOLDER = "h"
 
 
 def variant_name(seed: int, index: int) -> str:
     """The variant name of generated speaker ``index`` of ``seed`` (``hk3-17``)."""
     if not (0 <= seed <= MAX_SEED and 0 <= index <= MAX_SPEAKERS):
-        raise SettingsError(f"generated speaker seed={seed}, index={index}: both must be in 0..{MAX_SEED}")
+        raise SettingsError(f"generated speaker seed={seed}, index={index}: use a seed in 0..{MAX_SEED}, "
+                            f"an index in 0..{MAX_SPEAKERS}")
     return f"hk{seed}-{index}"
 
 
@@ -48,6 +55,13 @@ def parse_variant(variant: str) -> tuple[int, int] | None:
     """(seed, index) of a generated variant name, None for any other (bundled) variant."""
     m = _NAME.fullmatch(variant)
     return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def espeak_voice_name(voice) -> str:
+    """The name espeak-ng loads ``voice`` by: its label, or for a generated speaker the path of its variant file."""
+    if parse_variant(voice.variant) is None:
+        return voice.label
+    return f"{voice.name}+../../{SPEAKERS_FOLDER}/{voice.variant}"
 
 
 def generated_voices(count: int, *, seed: int = 0, languages: tuple[str, ...] = GENERATED_LANGUAGES) -> tuple:
@@ -89,13 +103,14 @@ def variant_text(seed: int, index: int) -> str:
 
 
 def overlay_data_path(data_path: str | os.PathLike) -> Path:
-    """A copy of espeak-ng's data folder made of links, with a ``voices/!v`` folder of its own (in harken's cache).
+    """A copy of espeak-ng's data folder made of links, with an ``h/`` folder of its own for generated speakers (in harken's cache).
 
-    Built once per bundled data folder, in a temporary sibling renamed into place, so a crash never
-    leaves half a folder; where links cannot be made the files are copied.
+    Folders are real and files are links (copies where links cannot be made). Built once per
+    bundled data folder, in a temporary sibling renamed into place, so a crash never leaves half a
+    folder.
     """
     source = Path(data_path)
-    if not (source / "voices" / "!v").is_dir():
+    if not (source / "voices" / "!v").is_dir():  # the folder that variant paths are relative to
         raise AudioError(f"espeak-ng: {source} has no voices/!v folder; reinstall espeakng-loader")
     digest = hashlib.sha1(str(source.resolve()).encode()).hexdigest()[:12]
     final = cache_dir() / "espeak-overlay" / digest / "espeak-ng-data"
@@ -104,7 +119,8 @@ def overlay_data_path(data_path: str | os.PathLike) -> Path:
     final.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=final.parent))
     try:
-        _link_tree(source, partial, keep_real=("voices", "voices/!v"))
+        _link_tree(source, partial)
+        (partial / SPEAKERS_FOLDER).mkdir()
         try:
             partial.rename(final)
         except OSError:  # another process finished first: use its folder
@@ -116,26 +132,47 @@ def overlay_data_path(data_path: str | os.PathLike) -> Path:
     return final
 
 
-def _link_tree(source: Path, target: Path, *, keep_real: tuple[str, ...]) -> None:
-    """Link every entry of ``source`` into ``target``; the folders named in ``keep_real`` are made, not linked."""
-    for root in ("", *keep_real):
-        for entry in sorted((source / root).iterdir()):
-            rel = f"{root}/{entry.name}".lstrip("/")
-            if rel in keep_real:
-                (target / rel).mkdir()
-                continue
+def _link_tree(source: Path, target: Path) -> None:
+    """Mirror ``source`` in ``target``: real folders (espeak-ng does not descend into linked ones), linked files."""
+    for root, folders, files in os.walk(source):
+        into = target / Path(root).relative_to(source)
+        for name in folders:
+            (into / name).mkdir()
+        for name in files:
             try:
-                os.symlink(entry, target / rel, target_is_directory=entry.is_dir())
+                os.symlink(Path(root) / name, into / name)
             except OSError:
-                (shutil.copytree if entry.is_dir() else shutil.copy2)(entry, target / rel)
+                shutil.copy2(Path(root) / name, into / name)
 
 
 def ensure_variant_file(overlay: Path, variant: str) -> None:
-    """Write the variant file of a generated speaker into ``overlay`` unless it is there already."""
+    """Write the variant file of a generated speaker into ``overlay`` unless it is there already.
+
+    Written beside the data folder and renamed in, so no process ever reads half a file.
+    """
     parsed = parse_variant(variant)
     if parsed is None:
         raise SettingsError(f"{variant!r} is not a generated speaker's name (hk<seed>-<index>)")
-    path = overlay / "voices" / "!v" / variant
+    path = overlay / SPEAKERS_FOLDER / variant
     text = variant_text(*parsed)
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        write_text_atomic(path, text)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{variant}.", suffix=".tmp", dir=overlay.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_variant_files(voices) -> None:
+    """Write the variant files of every generated speaker among ``voices`` (before worker processes start)."""
+    import espeakng_loader
+
+    variants = sorted({v.variant for v in voices if v.engine == "espeak" and parse_variant(v.variant)})
+    if variants:
+        overlay = overlay_data_path(espeakng_loader.get_data_path())
+        for variant in variants:
+            ensure_variant_file(overlay, variant)

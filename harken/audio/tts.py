@@ -106,6 +106,7 @@ _CHARS_UTF8 = 1
 _PHONEMES = 0x100  # allow [[phonemes]] in the text
 _POS_CHARACTER = 1
 _PARAM_RATE, _PARAM_PITCH, _PARAM_RANGE = 1, 3, 4
+_MAX_VOICE_NAME = 35  # measured: espeak-ng 1.52 aborts on longer names given to espeak_SetVoiceByName
 _PHONEMES_IPA = 0x02  # espeak_TextToPhonemes: IPA instead of espeak's ASCII mnemonics
 
 _SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
@@ -122,7 +123,7 @@ class _Espeak:
         from harken.audio.espeak_speakers import overlay_data_path
 
         self.data_path = espeakng_loader.get_data_path()
-        # espeak-ng takes its data folder once per process and reads variants only from there, so it always
+        # espeak-ng takes its data folder once per process and reads variants only from inside it, so it always
         # runs on the linked copy that can hold generated speakers (same files: the bundled voices sound the same)
         try:
             self.data_path, self.overlay = str(overlay_data_path(self.data_path)), True
@@ -154,6 +155,8 @@ class _Espeak:
         return 0
 
     def synthesize(self, text: str, *, voice: str, rate_wpm: int, pitch: int, pitch_range: int, rand_seed: int) -> np.ndarray:
+        if len(voice.encode()) > _MAX_VOICE_NAME:  # espeak-ng would abort the whole process ("buffer overflow detected")
+            raise AudioError(f"espeak-ng: voice name {voice!r} is longer than {_MAX_VOICE_NAME} characters")
         if voice != self._voice:
             if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
                 self._voice = None
@@ -373,8 +376,10 @@ def synthesize(
     if not (0 <= pitch <= 99 and 0 <= pitch_range <= 99):
         raise SettingsError(f"pitch={pitch}, pitch_range={pitch_range}: both must be in 0..99")
     if voice.engine == "espeak":
+        from harken.audio.espeak_speakers import espeak_voice_name
+
         audio = _espeak_for(voice).synthesize(
-            text, voice=voice.label, rate_wpm=rate_wpm, pitch=pitch, pitch_range=pitch_range, rand_seed=rand_seed
+            text, voice=espeak_voice_name(voice), rate_wpm=rate_wpm, pitch=pitch, pitch_range=pitch_range, rand_seed=rand_seed
         )
         return audio, ESPEAK_SAMPLE_RATE_HZ
     if voice.engine == "piper":

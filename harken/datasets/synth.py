@@ -37,7 +37,7 @@ import numpy as np
 
 from harken.atomic import write_text_atomic
 from harken.config import reject_unknown_keys
-from harken.audio.espeak_speakers import MAX_SEED, MAX_SPEAKERS, generated_voices, variant_text
+from harken.audio.espeak_speakers import MAX_SEED, MAX_SPEAKERS, generated_voices, variant_text, write_variant_files
 from harken.audio.tts import DEFAULT_ENGINES, ENGINES, Voice, available_engines, engine_voices
 from harken.errors import DatasetError, SettingsError
 
@@ -431,6 +431,7 @@ def synthesize_dataset(
     tasks = [(str(partial), c, chunk, settings.sample_rate_hz, settings.clip_ms)
              for c, chunk in enumerate(chunks) if c not in rows_by_chunk]  # fmt: skip
     if tasks:
+        write_variant_files([p.voice for chunk in chunks for p in chunk])  # once, here, not in racing workers
         # A fresh process per chunk: espeak-ng carries state between calls (see harken.audio.tts).
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
