@@ -59,6 +59,11 @@ def _dynamic_range(db: float) -> list[str]:
 _RANGE60 = _dynamic_range(60.0)
 
 
+def _frontend(**settings) -> list[str]:
+    """Spec-file lines that change front-end settings (they travel in the model, so firmware follows)."""
+    return ["import dataclasses", f"spec.frontend = dataclasses.replace(spec.frontend, **{settings!r})"]
+
+
 
 def _truncation(fraction: float, low: float = 0.25, high: float = 0.5) -> list[str]:
     """Spec-file lines that set the truncated-keyword share and the kept part of the word."""
@@ -255,6 +260,25 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "specaug_strong": ("range60", ("stronger SpecAugment: masks on 80 % of samples (was 50 %), frequency masks up to 20 "
                                    "channels (was 8), time masks up to 10 frames as before: fewer fine spectral cues to learn espeak by"), {
         "aug.p_time_mask": 0.8, "aug.p_freq_mask": 0.8, "aug.max_freq_mask_channels": 20}),
+    "pcan": ("range60", ("per-channel amplitude normalisation on (the TFLM front end's PCAN, strength 0.95, offset 80, as "
+                         "micro_speech): each channel divided by its own running noise estimate, so a weak ending in "
+                         "channels the vowel left quiet (the /f/ of 'off') counts as much as the vowel"), {
+        "code": _frontend(pcan_enable=True)}),
+    "channels40": ("range60", ("40 filterbank channels (was 104, micro_speech's count): coarser spectra that no longer resolve "
+                               "espeak's pitch harmonics, so less of a voice to learn"), {
+        "code": _frontend(filterbank_n_channels=40)}),
+    "dscnn": ("range60", ("a depthwise-separable 2-D CNN (DS-CNN, 32 filters, 4 blocks, first kernel 10x4 with strides 2x4; "
+                          "7.8k parameters, 8.3 M MACs) instead of the TENet: its kernels slide along frequency too, so a "
+                          "speaker's shifted formants meet the same filters"), {
+        "code": ["spec.model.architecture = 'dscnn'", "spec.model.options = {'filters': 32, 'num_blocks': 4, "
+                 "'first_kernel_size': (10, 4), 'first_strides': (2, 4)}"]}),
+    "speakers": ("range60", ("1,000 generated espeak-ng speakers added to the ~650 bundled training voices (SynthSettings."
+                             "num_generated_speakers): variant files with drawn vocal-tract length and formants, pitch, voicing, "
+                             "breath, tilt and consonant strength 50-160 %, so a weak /f/ or /p/ is heard in training"), {
+        "datasets": _offline_datasets(num_generated_speakers=1000)}),
+    "nr_off": ("range60", ("the front end's noise reduction off (it subtracts a running per-channel estimate, up to 60 % of "
+                           "the energy, from the vowel's second half and what follows it)"), {
+        "code": _frontend(noise_reduction_enable=False)}),
     "range80": ("negatives", "an 80 dB dynamic int8 range (was 40): how far widening the range helps", {
         "code": _dynamic_range(80.0)}),
     "wide_pitch": ("unweighted", "pitch/formant shift +-4 semitones with p 0.8 (was +-2, p 0.5): more pseudo-speakers", {
