@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.conftest import run_synth_cli
 
 from harken.audio import tts
 from harken.audio.espeak_speakers import (
@@ -128,21 +130,8 @@ def test_a_dataset_of_generated_speakers_only_is_the_same_bytes_twice(tmp_path, 
 
 
 def test_cli_synth_takes_generated_speakers(tmp_path, monkeypatch):
-    import json
-
-    import typer
-    from typer.testing import CliRunner
-
-    from harken.cli_datasets import app as datasets_app
-
-    app = typer.Typer()
-    app.add_typer(datasets_app, name="datasets")
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path))
-    args = ["datasets", "synth", "--clips-per-keyword", "1", "--unknown", "0", "--workers", "1", "--json", "--quiet",
-            "--generated-speakers", "5"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    folder = Path(json.loads(result.stdout.strip().splitlines()[-1])["path"])
+    folder = Path(run_synth_cli("--unknown", "0", "--generated-speakers", "5")["path"])
     assert json.loads((folder / "settings.json").read_text())["num_generated_speakers"] == 5
 
 

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from tests.conftest import run_synth_cli
 
 from harken.audio.piper import rewire_random_nodes, espeak_to_ipa, installed_piper_voices, text_to_ipa
 from harken.audio.tts import Voice, synthesize
@@ -78,16 +79,5 @@ def test_default_datasets_do_not_use_piper():
 
 
 def test_cli_synth_takes_the_engines(tmp_path, monkeypatch):
-    import typer
-    from typer.testing import CliRunner
-
-    from harken.cli_datasets import app as datasets_app
-
-    app = typer.Typer()
-    app.add_typer(datasets_app, name="datasets")
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path))
-    args = ["datasets", "synth", "--clips-per-keyword", "1", "--unknown", "1", "--workers", "1", "--json", "--quiet",
-            "--engines", "piper"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout.strip().splitlines()[-1])["engines"] == ["piper"]
+    assert run_synth_cli("--unknown", "1", "--engines", "piper")["engines"] == ["piper"]
