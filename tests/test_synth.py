@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -177,3 +178,20 @@ def test_cli_synth_prints_json_with_counts(tmp_path, monkeypatch):
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["clips"] == {"on": 2, "off": 2, "_unknown_": 2}
     assert Path(summary["path"]).is_relative_to(tmp_path / "synth")
+
+
+def _die(task, results) -> None:
+    """A chunk process that dies without a word, as espeak-ng's abort makes it."""
+    os._exit(3)
+
+
+def _fail(task, results) -> None:
+    results.send(("error", DatasetError(f"chunk {task[1]} failed")))
+
+
+def test_a_chunk_process_that_dies_is_an_error_not_a_hang(tmp_path):
+    tasks = [(str(tmp_path), c, [], 16000, 1000) for c in range(3)]
+    with pytest.raises(DatasetError, match=r"clips \d+ to \d+ stopped \(exit code 3\).*resume"):
+        list(synth_module._render_in_processes(tasks, 2, target=_die))
+    with pytest.raises(DatasetError, match=r"chunk \d failed"):  # an exception in the child is raised here as it was
+        list(synth_module._render_in_processes(tasks, 2, target=_fail))

@@ -29,7 +29,7 @@ import multiprocessing
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -333,10 +333,74 @@ def _manifest_row(plan: ClipPlan, info: dict) -> dict:
 
 
 def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which terminates the pool (no traceback per worker)."""
+    """Chunk processes leave Ctrl-C to the parent, which terminates them (no traceback per process)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _chunk_process(task: tuple[str, int, list[ClipPlan], int, int], results) -> None:  # noqa: ANN001 - a Connection
+    """Child process: render one chunk; send back its rows, or the exception that stopped it."""
+    _ignore_sigint()
+    try:
+        results.send(("rows", _render_chunk(task)[1]))
+    except Exception as exc:  # noqa: BLE001 - the parent re-raises it
+        results.send(("error", exc))
+
+
+def _receive(receiver) -> tuple | None:  # noqa: ANN001 - a Connection
+    """The child's one message, or None when it closed its end without sending."""
+    try:
+        return receiver.recv()
+    except EOFError:
+        return None
+
+
+def _render_in_processes(tasks: list[tuple], workers: int, *, target: Callable = _chunk_process
+                         ) -> Iterator[tuple[int, list[dict]]]:  # fmt: skip
+    """Render each chunk in a fresh process, ``workers`` at a time; yield (chunk, rows) as they finish.
+
+    A fresh process per chunk because espeak-ng carries state between calls (see harken.audio.tts).
+    Plain processes rather than ``multiprocessing.Pool``: a pool waits forever for a task whose
+    worker died (espeak-ng aborts the process on some inputs); here that is a DatasetError.
+    """
+    from multiprocessing.connection import wait
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    pending, running, messages = list(tasks), {}, {}
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                task = pending.pop(0)
+                receiver, sender = ctx.Pipe(duplex=False)
+                process = ctx.Process(target=target, args=(task, sender), daemon=True)
+                process.start()
+                sender.close()
+                running[process] = (task, receiver)
+            wait([p.sentinel for p in running] + [r for p, (_, r) in running.items() if p not in messages])
+            for process, (_, receiver) in running.items():  # read first: a child blocks until its rows are taken
+                if process not in messages and receiver.poll():
+                    messages[process] = _receive(receiver)
+            for process in [p for p in running if not p.is_alive()]:
+                (folder, chunk, *_), receiver = running.pop(process)
+                message = messages.pop(process, None)
+                if message is None and receiver.poll():
+                    message = _receive(receiver)
+                receiver.close()
+                process.join()
+                if message is not None and message[0] == "error":
+                    raise message[1]
+                if message is None:
+                    raise DatasetError(f"{folder}: the process rendering clips {chunk * CHUNK_SIZE} to "
+                                       f"{(chunk + 1) * CHUNK_SIZE - 1} stopped (exit code {process.exitcode}); "
+                                       "run again to resume, or drop the voice it was speaking")
+                yield chunk, message[1]
+    finally:
+        for process in running:
+            process.terminate()
+        for process in running:
+            process.join()
 
 
 def _render_chunk(task: tuple[str, int, list[ClipPlan], int, int]) -> tuple[int, list[dict]]:
@@ -432,22 +496,11 @@ def synthesize_dataset(
              for c, chunk in enumerate(chunks) if c not in rows_by_chunk]  # fmt: skip
     if tasks:
         write_variant_files([p.voice for chunk in chunks for p in chunk])  # once, here, not in racing workers
-        # A fresh process per chunk: espeak-ng carries state between calls (see harken.audio.tts).
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        pool = ctx.Pool(processes=min(workers, len(tasks)), maxtasksperchild=1, initializer=_ignore_sigint)
-        try:
-            for n, rows in pool.imap_unordered(_render_chunk, tasks, chunksize=1):
-                rows_by_chunk[rows[0]["index"] // CHUNK_SIZE] = rows
-                done += n
-                if progress:
-                    progress(done, len(plans))
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
+        for chunk, rows in _render_in_processes(tasks, workers):
+            rows_by_chunk[chunk] = rows
+            done += len(rows)
+            if progress:
+                progress(done, len(plans))
     rows = [r for c in sorted(rows_by_chunk) for r in rows_by_chunk[c]]
     _finish(partial, final, settings, rows, key)
     return _summarise(final, rows, key, False, time.perf_counter() - start)
