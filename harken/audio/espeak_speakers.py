@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from harken.atomic import write_text_atomic
 from harken.errors import AudioError, SettingsError
 from harken.paths import cache_dir
 
@@ -146,25 +147,14 @@ def _link_tree(source: Path, target: Path) -> None:
 
 
 def ensure_variant_file(overlay: Path, variant: str) -> None:
-    """Write the variant file of a generated speaker into ``overlay`` unless it is there already.
-
-    Written beside the data folder and renamed in, so no process ever reads half a file.
-    """
+    """Write the variant file of a generated speaker into ``overlay`` unless it is there already (atomically)."""
     parsed = parse_variant(variant)
     if parsed is None:
         raise SettingsError(f"{variant!r} is not a generated speaker's name (hk<seed>-<index>)")
     path = overlay / SPEAKERS_FOLDER / variant
     text = variant_text(*parsed)
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{variant}.", suffix=".tmp", dir=overlay.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        write_text_atomic(path, text)  # its temporary file sits in h/, which espeak-ng never lists
 
 
 def write_variant_files(voices) -> None:

@@ -130,6 +130,7 @@ class _Espeak:
         except OSError as exc:
             log.warning("espeak-ng: no generated speakers in this process (%s); using %s", exc, self.data_path)
             self.overlay = False
+        self.variants_ready: set[str] = set()  # generated speakers whose variant file this process has checked
         lib = ctypes.CDLL(espeakng_loader.get_library_path())
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_Initialize.restype = ctypes.c_int
@@ -188,18 +189,18 @@ def _get_espeak() -> _Espeak:
     return _espeak
 
 
-def _espeak_for(voice: Voice) -> _Espeak:
-    """espeak-ng ready for ``voice``: a generated speaker (``hk<seed>-<index>``) gets its variant file written first."""
-    from harken.audio.espeak_speakers import ensure_variant_file, parse_variant
+def _espeak_for(voice: Voice) -> tuple[_Espeak, str]:
+    """espeak-ng and the name it loads ``voice`` by; a generated speaker's variant file is checked once per process."""
+    from harken.audio.espeak_speakers import ensure_variant_file, espeak_voice_name, parse_variant
 
     engine = _get_espeak()
-    if parse_variant(voice.variant) is None:
-        return engine
-    if not engine.overlay:
-        raise AudioError(f"espeak-ng: generated speaker {voice.label} needs a writable $HARKEN_HOME/cache "
-                         "(see the warning above); set HARKEN_HOME to a writable folder")
-    ensure_variant_file(Path(engine.data_path), voice.variant)
-    return engine
+    if parse_variant(voice.variant) is not None and voice.variant not in engine.variants_ready:
+        if not engine.overlay:
+            raise AudioError(f"espeak-ng: generated speaker {voice.label} needs a writable $HARKEN_HOME/cache "
+                             "(see the warning above); set HARKEN_HOME to a writable folder")
+        ensure_variant_file(Path(engine.data_path), voice.variant)
+        engine.variants_ready.add(voice.variant)
+    return engine, espeak_voice_name(voice)
 
 
 def espeak_variants(*, include_excluded: bool = False) -> tuple[str, ...]:
@@ -376,10 +377,9 @@ def synthesize(
     if not (0 <= pitch <= 99 and 0 <= pitch_range <= 99):
         raise SettingsError(f"pitch={pitch}, pitch_range={pitch_range}: both must be in 0..99")
     if voice.engine == "espeak":
-        from harken.audio.espeak_speakers import espeak_voice_name
-
-        audio = _espeak_for(voice).synthesize(
-            text, voice=espeak_voice_name(voice), rate_wpm=rate_wpm, pitch=pitch, pitch_range=pitch_range, rand_seed=rand_seed
+        engine, name = _espeak_for(voice)
+        audio = engine.synthesize(
+            text, voice=name, rate_wpm=rate_wpm, pitch=pitch, pitch_range=pitch_range, rand_seed=rand_seed
         )
         return audio, ESPEAK_SAMPLE_RATE_HZ
     if voice.engine == "piper":

@@ -343,7 +343,7 @@ def _chunk_process(task: tuple[str, int, list[ClipPlan], int, int], results) -> 
     """Child process: render one chunk; send back its rows, or the exception that stopped it."""
     _ignore_sigint()
     try:
-        results.send(("rows", _render_chunk(task)[1]))
+        results.send(("rows", _render_chunk(task)))
     except Exception as exc:  # noqa: BLE001 - the parent re-raises it
         results.send(("error", exc))
 
@@ -403,8 +403,8 @@ def _render_in_processes(tasks: list[tuple], workers: int, *, target: Callable =
             process.join()
 
 
-def _render_chunk(task: tuple[str, int, list[ClipPlan], int, int]) -> tuple[int, list[dict]]:
-    """Worker: render one chunk into the partial folder, then record it as done."""
+def _render_chunk(task: tuple[str, int, list[ClipPlan], int, int]) -> list[dict]:
+    """Render one chunk into the partial folder, record it as done (for a resume) and return its manifest rows."""
     from harken.audio.io import write_wav
 
     folder, chunk, plans, sample_rate_hz, clip_ms = task
@@ -414,7 +414,7 @@ def _render_chunk(task: tuple[str, int, list[ClipPlan], int, int]) -> tuple[int,
         write_wav(Path(folder) / plan.file, clip, sample_rate_hz)
         rows.append(_manifest_row(plan, info))
     write_text_atomic(Path(folder) / ".chunks" / f"{chunk:05d}.json", json.dumps(rows))
-    return len(plans), rows
+    return rows
 
 
 def _summarise(path: Path, rows: list[dict], key: str, from_cache: bool, seconds: float) -> SynthResult:
