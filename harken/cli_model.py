@@ -56,7 +56,10 @@ def train_command(
         typer.echo(json.dumps({"archive": str(result.archive_path), "tflite": str(q.tflite_path),
                                "validation": v, "epochs": result.fit.epochs_done}, indent=2))
         return
-    if v["monitor"]:
+    if result.fit.branches:
+        typer.echo(f"trained {spec.name}: {len(result.fit.branches)} fine-tunes of {result.fit.branches[0].epochs_done} "
+                   "epoch(s), their weights averaged (a model soup)")
+    elif v["monitor"]:
         typer.echo(f"trained {spec.name}: {result.fit.epochs_done} epoch(s), best {v['monitor']} "
                    f"{v['best_value']:.4f} at epoch {v['best_epoch']}")
     else:

@@ -211,6 +211,13 @@ class TrainingBatches(_keras_py_dataset()):
         self.epoch = int(epoch)
         self._order = self._epoch_order(self.epoch)
 
+    def reseed(self, seed: int) -> None:
+        """Draw order and augmentations from ``seed`` from now on (a soup's next fine-tune); back to epoch 0."""
+        if self._pool is not None:
+            raise RuntimeError("reseed while batch worker processes run: their copies would keep the old seed")
+        self.seed = int(seed)
+        self.set_epoch(0)
+
     def make_sample(self, position: int, epoch: int | None = None) -> tuple[np.ndarray, int, list[dict]]:
         """The float32 audio buffer, label index and applied augmentations of one sample position."""
         epoch = self.epoch if epoch is None else epoch

@@ -220,6 +220,12 @@ class TrainingSettings:
     ``teachers`` distils trained models into this one (``harken.distill``): spec names (trained first
     when they have no model yet) or ``.keras`` paths of models with the same classes and front end.
     Each sample's target is ``distillation_weight`` x their mean probabilities + the rest x its label.
+
+    ``soup_size`` > 1 fine-tunes ``initial_weights`` that many times (each with its own seed for
+    the order, augmentation draws and dropout) and averages their weights into one model, a "model
+    soup" (``harken.soup``): about what an ensemble of them gains, at one model's size and speed, for
+    ``soup_size`` times the training. It needs ``initial_weights``: only models fine-tuned from the
+    same start can be averaged.
     """
 
     epochs: int = 80
@@ -237,6 +243,7 @@ class TrainingSettings:
     focal_gamma: float = 0.0
     teachers: tuple[str, ...] = ()
     distillation_weight: float = 0.5
+    soup_size: int = 1
 
     def __post_init__(self) -> None:
         if isinstance(self.teachers, list):
@@ -285,6 +292,12 @@ class TrainingSettings:
         if self.teachers and self.focal_gamma > 0:
             raise SpecProblem("training: focal_gamma works with plain labels, not with teachers' soft targets; "
                               "set one of them", token="focal_gamma")
+        if isinstance(self.soup_size, bool) or not isinstance(self.soup_size, int) or self.soup_size < 1:
+            raise SpecProblem(f"training soup_size={self.soup_size!r}: use a whole number >= 1 (1: one model)",
+                              token="soup_size")
+        if self.soup_size > 1 and self.initial_weights is None:
+            raise SpecProblem(f"training soup_size={self.soup_size}: averaging needs models fine-tuned from the same "
+                              "start; set initial_weights too", token="soup_size")
         if isinstance(self.class_weights, str) and self.class_weights != "balanced":
             raise SpecProblem(f"training class_weights={self.class_weights!r}: use 'balanced', a dict or None",
                               token="class_weights")
@@ -496,12 +509,13 @@ class ModelSpec:
         return self.work_dir() / f"{self.name}{ARCHIVE_SUFFIX}"
 
     def for_dry_run(self) -> ModelSpec:
-        """A copy for a dry run: ``NAME-test``, 3 epochs, a few samples per class."""
+        """A copy for a dry run: ``NAME-test``, 3 epochs, a few samples per class, a soup of at most 2."""
         spec = copy.deepcopy(self)
         if not spec.dry_run:
             spec.name = f"{spec.name}{DRY_RUN_SUFFIX}"
         spec.dry_run = True
         spec.training.epochs = min(spec.training.epochs, DRY_RUN_EPOCHS)
+        spec.training.soup_size = min(spec.training.soup_size, 2)
         cap = DRY_RUN_SAMPLES_PER_CLASS
         for source in spec.datasets:
             source.max_samples_per_class = min(source.max_samples_per_class or cap, cap)

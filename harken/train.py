@@ -10,7 +10,8 @@ Files in the work directory (``$HARKEN_HOME/models/NAME``): ``best.weights.h5`` 
 ``training.checkpoint_monitor``), ``state/`` (weights, optimizer and callback state after each
 epoch, so ``resume=True`` continues after a crash or kill -9 losing at most the current epoch),
 ``history.json`` / ``history.png``, ``NAME.keras``, ``NAME.tflite`` (int8),
-``NAME.float32.tflite``, ``representative.npy``, ``summary.txt``, ``validation_results.json``.
+``NAME.float32.tflite``, ``representative.npy``, ``summary.txt``, ``validation_results.json``;
+with ``training.soup_size`` > 1, ``soup/1``, ``soup/2`` ... hold each fine-tune's own files (``harken.soup``).
 Ctrl-C stops cleanly: the best checkpoint and the state of the last finished epoch are kept.
 It does not make the data (``harken.pipeline``) or define the model (``harken.models``).
 """
@@ -51,6 +52,7 @@ class FitResult:
     epochs_done: int
     interrupted: bool = False
     stopped_early: bool = False
+    branches: list[FitResult] = field(default_factory=list)  # a soup's fine-tunes (``harken.soup``)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -65,13 +67,16 @@ class TrainResult:
 
 
 # ---- model -------------------------------------------------------------------------------------------
-def build_model_for_spec(spec: ModelSpec):
-    """The spec's (untrained) Keras model for ``spec.input_shape`` and its classes."""
+def build_model_for_spec(spec: ModelSpec, *, seed: int | None = None):
+    """The spec's (untrained) Keras model for ``spec.input_shape`` and its classes.
+
+    Its initial weights and dropout draws follow ``seed`` (default: the spec's).
+    """
     import keras
 
     from harken.models import build_model
 
-    keras.utils.set_random_seed(spec.seed)
+    keras.utils.set_random_seed(spec.seed if seed is None else seed)
     arch = spec.model.architecture
     if isinstance(arch, str):
         return build_model(arch, input_shape=spec.input_shape, num_classes=spec.num_classes, **spec.model.options)
@@ -424,20 +429,30 @@ def _progress_callback(epochs: int, steps_per_epoch: int):
 
 def plot_history(history: dict[str, list[float]], path: Path, *, title: str = "", monitor: str = "") -> None:
     """Loss and accuracy curves (training and validation) and the learning rate, as a PNG."""
+    plot_histories({"": history}, path, title=title, monitor=monitor)
+
+
+def plot_histories(histories: dict[str, dict[str, list[float]]], path: Path, *, title: str = "",
+                   monitor: str = "") -> None:
+    """:func:`plot_history` for several runs (a soup's branches), each labelled by its key."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    for ax, key in zip(axes[:2], ("loss", "accuracy")):
-        for name in (key, f"val_{key}"):
-            if name in history:
-                ax.plot(range(1, len(history[name]) + 1), history[name], label=name)
-        ax.set_xlabel("epoch"), ax.set_title(key), ax.legend()
-    if "lr" in history:
-        axes[2].semilogy(range(1, len(history["lr"]) + 1), history["lr"])
-        axes[2].set_xlabel("epoch"), axes[2].set_title("learning rate (end of epoch)")
+    for run, history in histories.items():
+        suffix = f" ({run})" if run else ""
+        for ax, key in zip(axes[:2], ("loss", "accuracy")):
+            for name in (key, f"val_{key}"):
+                if name in history:
+                    ax.plot(range(1, len(history[name]) + 1), history[name], label=name + suffix)
+        if "lr" in history:
+            axes[2].semilogy(range(1, len(history["lr"]) + 1), history["lr"], label=run or None)
+    for ax, key in zip(axes, ("loss", "accuracy", "learning rate (end of epoch)")):
+        ax.set_xlabel("epoch"), ax.set_title(key)
+    for ax in axes[:2]:
+        ax.legend(fontsize="small")
     fig.suptitle(f"{title} (checkpoint: {monitor})" if monitor else title)
     fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:
@@ -604,7 +619,12 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
         if isinstance(files, TrainResult):  # a teacher's training was interrupted
             return files
         teachers = load_teachers(files, spec)
-    fitted = fit(spec, data, model=model, resume=resume, quiet=quiet, teachers=teachers)
+    if spec.training.soup_size > 1:
+        from harken.soup import fit_soup
+
+        fitted = fit_soup(spec, data, model, start, resume=resume, quiet=quiet, teachers=teachers)
+    else:
+        fitted = fit(spec, data, model=model, resume=resume, quiet=quiet, teachers=teachers)
     result = TrainResult(fit=fitted)
     if fitted.interrupted:
         return result
@@ -630,6 +650,7 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
         "input_scale": result.quantization.input_scale, "input_zero_point": result.quantization.input_zero_point,
         "best_epoch": None if fitted.best_epoch is None else fitted.best_epoch + 1,
         "best_value": fitted.best_value, "monitor": spec.training.checkpoint_monitor,
+        "soup_size": max(1, len(fitted.branches)),
     }
     write_json_atomic(folder / "validation_results.json", result.validation, indent=1)
     write_text_atomic(folder / "summary.txt", summarize.format_keras_summary(model, spec.model_params()) + "\n")

@@ -59,6 +59,17 @@ def test_different_seed_gives_different_batches(clips):
     assert any(not np.array_equal(a[0], b[0]) for a, b in zip(first, other))
 
 
+def test_reseeding_draws_anew_and_back(clips):
+    data = _batches(clips)
+    first = _epoch(data)
+    data.on_epoch_end()
+    data.reseed(8)
+    assert data.epoch == 0
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(_epoch(data), _epoch(_batches(clips, seed=8))))
+    data.reseed(7)
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(_epoch(data), first))
+
+
 def test_batches_have_the_model_layout(clips):
     x, y = _batches(clips)[0]
     assert x.shape == (4,) + SMALL_FE.spectrogram_shape + (1,) and x.dtype == np.float32

@@ -38,6 +38,10 @@ class TinyBatches(keras.utils.PyDataset):
     def on_epoch_end(self):
         self.set_epoch(self.epoch + 1)
 
+    def reseed(self, seed):
+        self.seed = seed
+        self.set_epoch(0)
+
 
 @dataclass
 class TinyData:
