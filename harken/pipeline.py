@@ -23,6 +23,9 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout  # not yet the builtin TimeoutError in Python 3.10
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -72,7 +75,7 @@ _WORKER_BATCHES = None
 
 
 def _start_worker(batches: TrainingBatches) -> None:
-    """Pool initializer: Ctrl-C is the parent's to handle (it closes the pool), then keep ``batches``.
+    """Worker initializer: Ctrl-C is the parent's to handle (it closes the pool), then keep ``batches``.
 
     The parent forks with SIGINT blocked, so a Ctrl-C pressed while workers start waits, pending,
     until it is ignored here instead of killing a worker that holds the pool's task-queue lock.
@@ -275,7 +278,9 @@ class TrainingBatches(_keras_py_dataset()):
         """Make batches in ``workers`` processes while the block runs; the pool is closed on leaving it.
 
         The pool is made here, in the calling thread, and lives for the whole block (every epoch):
-        a Ctrl-C anywhere in it leaves a pool that Python can close cleanly at exit. Without
+        a Ctrl-C anywhere in it leaves a pool that Python can close cleanly at exit. A worker that
+        dies (killed, out of memory) is a one-line DatasetError, not a wait for its batch forever
+        (why this is a ``ProcessPoolExecutor``, not a ``multiprocessing.Pool``). Without
         ``use_multiprocessing`` (or with one worker) it does nothing.
         """
         if not self.multiprocess or self._pool is not None:
@@ -283,7 +288,9 @@ class TrainingBatches(_keras_py_dataset()):
             return
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # workers start with Ctrl-C pending
         try:
-            pool = _multiprocessing_context().Pool(self.num_workers, initializer=_start_worker, initargs=(self,))
+            pool = ProcessPoolExecutor(self.num_workers, mp_context=_multiprocessing_context(),
+                                       initializer=_start_worker, initargs=(self,))
+            pool.submit(int).result()  # forked workers all start on the first task: now, with Ctrl-C blocked
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         self._pool = pool
@@ -293,22 +300,35 @@ class TrainingBatches(_keras_py_dataset()):
             with self._lock:
                 self._pool = None
                 self._pending.clear()
-            pool.terminate()
-            pool.join()
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _from_workers(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Batch ``index`` of this epoch from the pool, with the next ``prefetch`` batches queued behind it."""
         key = (self.epoch, int(index))
         with self._lock:
             pool = self._pool
-            result = self._pending.pop(key, None) or pool.apply_async(_worker_batch, key)
-            ahead = self._positions_after(key)
-            self._pending = {k: self._pending.get(k) or pool.apply_async(_worker_batch, k) for k in ahead}
-        while not result.ready():
-            result.wait(0.5)
-            if self._pool is not pool:
-                raise RuntimeError("the batch worker processes were stopped while a batch was being made")
-        return result.get()
+            try:
+                result = self._pending.pop(key, None) or pool.submit(_worker_batch, *key)
+                ahead = self._positions_after(key)
+                self._pending = {k: self._pending.get(k) or pool.submit(_worker_batch, *k) for k in ahead}
+            except BrokenProcessPool:
+                raise self._worker_died(key) from None
+        while True:
+            try:
+                return result.result(timeout=0.5)
+            except FutureTimeout:
+                if self._pool is not pool:
+                    raise RuntimeError("the batch worker processes were stopped while a batch was being made") from None
+            except CancelledError:
+                raise RuntimeError("the batch worker processes were stopped while a batch was being made") from None
+            except BrokenProcessPool:
+                raise self._worker_died(key) from None
+
+    @staticmethod
+    def _worker_died(key: tuple[int, int]) -> DatasetError:
+        epoch, index = key
+        return DatasetError(f"a batch worker process died while making batch {index + 1} of epoch {epoch + 1} "
+                            "(killed, or out of memory?); train again with --resume to continue")
 
     def _positions_after(self, key: tuple[int, int]) -> list[tuple[int, int]]:
         """The ``prefetch`` (epoch, batch) positions that follow ``key``, into the next epoch."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -207,3 +209,17 @@ def test_worker_errors_reach_the_caller(clips, tmp_path):
         with pytest.raises(AudioError, match="c0_nohash_0.wav: not a readable audio file"):
             for i in range(len(data)):
                 data[i]
+
+
+def _die_on_read(path, sample_rate_hz):
+    os._exit(9)  # as a worker killed by the kernel: no exception, no result
+
+
+def test_a_worker_that_dies_is_an_error_not_a_wait_forever(clips, monkeypatch):
+    import harken.pipeline
+
+    data = _batches(clips, workers=2, use_multiprocessing=True)
+    monkeypatch.setattr(harken.pipeline, "_read_clip", _die_on_read)  # forked workers inherit it
+    with data.worker_processes():
+        with pytest.raises(DatasetError, match=r"a batch worker process died while making batch 1 of epoch 1 .*--resume"):
+            data[0]

@@ -121,7 +121,7 @@ def test_batch_workers_ignore_ctrl_c_and_the_parent_keeps_its_handler(tmp_path):
                            augmentation=AugmentationSettings(), batch_size=1, workers=2, use_multiprocessing=True)
     handler = signal.getsignal(signal.SIGINT)
     with data.worker_processes():
-        states = data._pool.map(_sigint_state, range(16), chunksize=1)
+        states = list(data._pool.map(_sigint_state, range(16), chunksize=1))
         assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # the parent's mask is back
     assert len({pid for pid, _, _ in states}) == 2
     assert all(ignored and not blocked for _, ignored, blocked in states)
