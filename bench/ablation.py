@@ -234,6 +234,13 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "distilled_unweighted": ("distilled", ("distilled without class weights: the teachers, trained "
                                            "with balanced weights, already lean to the keywords; weighting their targets "
                                            "again doubles that"), {"train.class_weights": None}),
+    "soup": ("range60", ("the range60 model (same seed) fine-tuned three times for 8 more epochs (0.001 halved every 3, "
+                         "last epoch kept, each with its own seed) and the three averaged weight by weight "
+                         "(training.soup_size = 3, a model soup)"), {
+        "code": [*_base_weights("range60"), "spec.training.soup_size = 3", "spec.training.epochs = 8",
+                 "spec.training.lr_schedule = lambda epoch: 0.001 * 0.5 ** (epoch // 3)",
+                 "spec.training.checkpoint_monitor = None"],
+    }),
     "range60_unweighted": ("range60", "range60 without class weights: the control for distilled_unweighted", {
         "train.class_weights": None}),
     "piper_joe": ("range60", ("a second, neural TTS engine: 400 on, 400 off and 1,200 unknown clips of the Piper voice 'joe' "

@@ -4,9 +4,13 @@ Scores the same clips with every model (TFLM interpreter, top class) and with th
 probabilities: the accuracy an ensemble would reach, and so the most that distilling those models
 into one (``training.teachers``) can hope to keep. Also prints, for each, the best balanced accuracy
 over keyword threshold pairs at <= ``--max-false-accepts`` (an oracle on the scored clips: it shows
-the curve, it is not a way to choose thresholds). A benchmark, never a test.
+the curve, it is not a way to choose thresholds). With ``--soup SPEC`` (``.keras`` models
+fine-tuned from one start) it also scores their weight average, quantized to int8 with the spec's
+settings and the first model's ``representative.npy``: the model ``training.soup_size`` would
+make of them (``harken.soup``); the members are then scored as the int8 ``.tflite`` beside each. A benchmark, never a test.
 
     python bench/ensemble.py A.tflite B.tflite C.tflite --dataset DEV
+    python bench/ensemble.py A.keras B.keras C.keras --soup SPEC.py --dataset DEV
     python bench/ensemble.py A.tflite B.tflite --dataset DEV --split testing --validation-percentage 10 --testing-percentage 5
 """
 
@@ -54,6 +58,23 @@ def line(name: str, result: tuple) -> str:
     return f"{name:44s} balanced {100 * balanced:5.1f}  {parts}  FA {100 * far:5.1f}"
 
 
+def soup_model(paths: list[Path], spec_file: str, out: Path) -> Path:
+    """The int8 model of the weight average of ``paths`` (Keras files of one architecture), written to ``out``."""
+    from harken.keras_file import load_keras_model
+    from harken.quantize import convert_int8, embed_params
+    from harken.soup import average_weights
+    from harken.specfile import load_spec
+
+    if any(p.suffix != ".keras" for p in paths):
+        raise SystemExit("--soup averages weights: give the .keras models")
+    members = [load_keras_model(p) for p in paths]
+    soup = members[0]
+    soup.set_weights(average_weights([m.get_weights() for m in members]))
+    representative = np.load(paths[0].parent / "representative.npy")
+    out.write_bytes(embed_params(convert_int8(soup, representative), load_spec(spec_file)))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="+", type=Path, help=".tflite (or .keras) models with the same classes")
@@ -62,9 +83,16 @@ def main() -> None:
     parser.add_argument("--validation-percentage", type=float, default=10.0)
     parser.add_argument("--testing-percentage", type=float, default=10.0)
     parser.add_argument("--max-false-accepts", type=float, default=0.05)
+    parser.add_argument("--soup", metavar="SPEC", help="also score the weight average (give .keras models and their spec)")
     args = parser.parse_args()
+    paths = list(args.models)
+    if args.soup:  # members scored as their int8 models, like the soup
+        import tempfile
+
+        paths = [p.with_suffix(".tflite") if p.with_suffix(".tflite").is_file() else p for p in paths]
+        paths.append(soup_model(args.models, args.soup, Path(tempfile.mkdtemp()) / f"soup of the {len(args.models)}.tflite"))
     scored = []
-    for path in args.models:
+    for path in paths:
         model = load_clip_model(path)
         scored.append(score_dataset(model, args.dataset, split=args.split,
                                     split_percentages=(args.validation_percentage, args.testing_percentage)))
@@ -72,8 +100,9 @@ def main() -> None:
     if any(list(s.classes) != classes or s.paths != scored[0].paths for s in scored):
         raise SystemExit("the models must have the same classes (and score the same clips)")
     truth = list(scored[0].true_labels)
-    runs = [(p.name, s.probabilities.astype(np.float64)) for p, s in zip(args.models, scored)]
-    runs.append((f"mean of the {len(scored)}", np.mean([p for _, p in runs], axis=0)))
+    runs = [(p.name, s.probabilities.astype(np.float64)) for p, s in zip(paths, scored)]
+    members = [p for _, p in runs[:len(args.models)]]
+    runs.append((f"mean of the {len(members)} (probabilities)", np.mean(members, axis=0)))
     for name, probabilities in runs:
         print(line(name, figures(probabilities, truth, classes)))
         best = best_at(probabilities, truth, classes, args.max_false_accepts)
