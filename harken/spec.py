@@ -223,9 +223,9 @@ class TrainingSettings:
 
     ``soup_size`` > 1 fine-tunes ``initial_weights`` that many times (each with its own seed for
     the order, augmentation draws and dropout) and averages their weights into one model, a "model
-    soup" (``harken.soup``): about what an ensemble of them gains, at one model's size and speed, for
-    ``soup_size`` times the training. It needs ``initial_weights``: only models fine-tuned from the
-    same start can be averaged.
+    soup" (``harken.soup``) of one model's size and speed, for ``soup_size`` times the training. It
+    needs ``initial_weights``: only models fine-tuned from the same start can be averaged. For the
+    on/off TENet it gained nothing resolved on real speech (docs/real_voice.md): no built-in spec uses it.
     """
 
     epochs: int = 80

@@ -9,7 +9,7 @@ import pytest
 
 from harken.soup import average_weights, branch_seed
 from harken.spec import SpecProblem, TrainingSettings
-from tests.test_train import tiny_data, tiny_spec
+from tests.test_train import tiny_data, tiny_spec, trained_base
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
 
@@ -45,13 +45,10 @@ def test_soup_size_is_checked(settings, message):
 def test_a_soup_averages_its_fine_tunes_and_resumes_without_training_again(tmp_path, monkeypatch):
     import keras
 
-    from harken.train import BEST_WEIGHTS, build_model_for_spec, fit, train
+    from harken.train import BEST_WEIGHTS, build_model_for_spec, train
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
-    base = tiny_spec(name="base", epochs=2)
-    base_model = build_model_for_spec(base)
-    fit(base, tiny_data(base), model=base_model)
-    base_model.save(tmp_path / "base.keras")
+    trained_base(tmp_path)
     spec = tiny_spec(name="souped", epochs=2, initial_weights=str(tmp_path / "base.keras"), soup_size=3,
                      checkpoint_monitor=None)
     result = train(spec, data=tiny_data(spec), write_archive=False)

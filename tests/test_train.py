@@ -219,14 +219,22 @@ def _kernels(model) -> list:
     return [w.numpy().copy() for w in model.trainable_weights]
 
 
+def trained_base(folder):
+    """A tiny model trained for 2 epochs and saved as ``folder/base.keras``: a start to fine-tune."""
+    from harken.train import build_model_for_spec
+
+    base = tiny_spec(name="base", epochs=2)
+    base_model = build_model_for_spec(base)
+    fit(base, tiny_data(base), model=base_model)
+    base_model.save(folder / "base.keras")
+    return base_model
+
+
 def test_training_can_start_from_another_models_weights(tmp_path, monkeypatch):
     from harken.train import build_model_for_spec, initial_weights_file, load_initial_weights
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
-    base = tiny_spec(name="base", epochs=2)
-    base_model = build_model_for_spec(base)
-    fit(base, tiny_data(base), model=base_model)
-    base_model.save(tmp_path / "base.keras")
+    base_model = trained_base(tmp_path)
     spec = tiny_spec(name="tuned", epochs=1, initial_weights=str(tmp_path / "base.keras"))
     model = build_model_for_spec(spec)
     assert not all(np.array_equal(a, b) for a, b in zip(_kernels(model), _kernels(base_model)))
