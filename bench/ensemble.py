@@ -7,10 +7,13 @@ over keyword threshold pairs at <= ``--max-false-accepts`` (an oracle on the sco
 the curve, it is not a way to choose thresholds). With ``--soup SPEC`` (``.keras`` models
 fine-tuned from one start) it also scores their weight average, quantized to int8 with the spec's
 settings and the first model's ``representative.npy``: the model ``training.soup_size`` would
-make of them (``harken.soup``); the members are then scored as the int8 ``.tflite`` beside each. A benchmark, never a test.
+make of them (``harken.soup``); the members are then scored as the int8 ``.tflite`` beside each.
+With ``--merge SPEC`` it writes and scores one int8 model holding every member, whose output is
+the mean of their probabilities: the ensemble as one deployable file (N times the MACs). A benchmark, never a test.
 
     python bench/ensemble.py A.tflite B.tflite C.tflite --dataset DEV
     python bench/ensemble.py A.keras B.keras C.keras --soup SPEC.py --dataset DEV
+    python bench/ensemble.py A.keras B.keras C.keras --merge SPEC.py --dataset DEV
     python bench/ensemble.py A.tflite B.tflite --dataset DEV --split testing --validation-percentage 10 --testing-percentage 5
 """
 
@@ -75,6 +78,31 @@ def soup_model(paths: list[Path], spec_file: str, out: Path) -> Path:
     return out
 
 
+def merged_model(paths: list[Path], spec_file: str, out: Path) -> Path:
+    """One int8 model running every member on the same input and averaging their probabilities, written to ``out``."""
+    import keras
+
+    from harken.keras_file import load_keras_model
+    from harken.quantize import convert_int8, embed_params
+    from harken.specfile import load_spec
+
+    if any(p.suffix != ".keras" for p in paths):
+        raise SystemExit("--merge builds one Keras model: give the .keras models")
+    x = None
+    outputs = []
+    for i, path in enumerate(paths):
+        member = load_keras_model(path)
+        renamed = keras.models.clone_model(member, clone_function=lambda layer, i=i: layer.__class__.from_config(
+            {**layer.get_config(), "name": f"m{i}_{layer.name}"}))  # layer names must be unique in one model
+        renamed.set_weights(member.get_weights())
+        x = x if x is not None else keras.Input(member.input_shape[1:])
+        outputs.append(keras.Model(renamed.inputs[0], renamed.outputs[0], name=f"member{i}")(x))
+    merged = keras.Model(x, keras.layers.Average(name="mean_probabilities")(outputs), name="merged")
+    representative = np.load(paths[0].parent / "representative.npy")
+    out.write_bytes(embed_params(convert_int8(merged, representative), load_spec(spec_file)))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("models", nargs="+", type=Path, help=".tflite (or .keras) models with the same classes")
@@ -84,13 +112,19 @@ def main() -> None:
     parser.add_argument("--testing-percentage", type=float, default=10.0)
     parser.add_argument("--max-false-accepts", type=float, default=0.05)
     parser.add_argument("--soup", metavar="SPEC", help="also score the weight average (give .keras models and their spec)")
+    parser.add_argument("--merge", metavar="SPEC", help="also write and score one int8 model averaging every member")
     args = parser.parse_args()
     paths = list(args.models)
-    if args.soup:  # members scored as their int8 models, like the soup
+    if args.soup or args.merge:  # members scored as their int8 models, like the soup and the merged model
         import tempfile
 
+        folder = Path(tempfile.mkdtemp(prefix="harken-ensemble-"))
         paths = [p.with_suffix(".tflite") if p.with_suffix(".tflite").is_file() else p for p in paths]
-        paths.append(soup_model(args.models, args.soup, Path(tempfile.mkdtemp()) / f"soup of the {len(args.models)}.tflite"))
+        if args.soup:
+            paths.append(soup_model(args.models, args.soup, folder / f"soup of the {len(args.models)}.tflite"))
+        if args.merge:
+            paths.append(merged_model(args.models, args.merge, folder / f"merged {len(args.models)}.tflite"))
+            print(f"merged model: {paths[-1]}")
     scored = []
     for path in paths:
         model = load_clip_model(path)
