@@ -19,8 +19,8 @@ import numpy as np
 from harken.atomic import write_json_atomic
 from harken.errors import SettingsError
 from harken.spec import ModelSpec
-from harken.train import (BEST_WEIGHTS, HISTORY_FILE, STATE_DIR, FitResult, build_model_for_spec, fit,
-                          load_initial_weights, plot_histories)
+from harken.base_models import load_initial_weights
+from harken.train import BEST_WEIGHTS, HISTORY_FILE, STATE_DIR, FitResult, build_model_for_spec, fit, plot_histories
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ import tensorflow as tf
 from harken.distill import load_teachers, soft_targets
 from harken.errors import SettingsError
 from harken.spec import SpecProblem, TrainingSettings
-from harken.train import build_model_for_spec, fit, teacher_files
+from harken.base_models import teacher_files
+from harken.train import build_model_for_spec, fit
 from tests.test_train import tiny_data, tiny_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")

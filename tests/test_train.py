@@ -231,7 +231,8 @@ def trained_base(folder):
 
 
 def test_training_can_start_from_another_models_weights(tmp_path, monkeypatch):
-    from harken.train import build_model_for_spec, initial_weights_file, load_initial_weights
+    from harken.base_models import initial_weights_file, load_initial_weights
+    from harken.train import build_model_for_spec
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     base_model = trained_base(tmp_path)
@@ -243,7 +244,7 @@ def test_training_can_start_from_another_models_weights(tmp_path, monkeypatch):
 
 
 def test_initial_weights_by_spec_name_use_that_specs_trained_model(tmp_path, monkeypatch):
-    from harken.train import initial_weights_file
+    from harken.base_models import initial_weights_file
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     specs = tmp_path / "specs"
@@ -261,7 +262,7 @@ def test_fine_tuning_warns_when_the_base_model_was_trained_with_other_settings(t
 
     from harken.archive import SPEC_FILE, read_archived_spec, write_archive
     from harken.specfile import find_spec
-    from harken.train import _first_difference, changed_since_trained, initial_weights_file
+    from harken.base_models import _first_difference, changed_since_trained, initial_weights_file
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     specs = tmp_path / "specs"
@@ -300,7 +301,8 @@ def test_fine_tuning_warns_when_the_base_model_was_trained_with_other_settings(t
 
 def test_initial_weights_that_do_not_fit_are_named(tmp_path):
     from harken.errors import SettingsError
-    from harken.train import build_model_for_spec, initial_weights_file, load_initial_weights
+    from harken.base_models import initial_weights_file, load_initial_weights
+    from harken.train import build_model_for_spec
 
     with pytest.raises(SettingsError, match="no such file"):
         initial_weights_file(tiny_spec(initial_weights=str(tmp_path / "missing.keras")))
