@@ -61,46 +61,49 @@ def line(name: str, result: tuple) -> str:
     return f"{name:44s} balanced {100 * balanced:5.1f}  {parts}  FA {100 * far:5.1f}"
 
 
-def soup_model(paths: list[Path], spec_file: str, out: Path) -> Path:
-    """The int8 model of the weight average of ``paths`` (Keras files of one architecture), written to ``out``."""
+def _keras_members(paths: list[Path], option: str) -> list:
+    """The Keras models of ``paths``, which ``option`` needs as ``.keras`` files."""
     from harken.keras_file import load_keras_model
-    from harken.quantize import convert_int8, embed_params
-    from harken.soup import average_weights
-    from harken.specfile import load_spec
 
     if any(p.suffix != ".keras" for p in paths):
-        raise SystemExit("--soup averages weights: give the .keras models")
-    members = [load_keras_model(p) for p in paths]
+        raise SystemExit(f"{option} works on weights: give the .keras models")
+    return [load_keras_model(p) for p in paths]
+
+
+def _write_int8(model, paths: list[Path], spec_file: str, out: Path) -> Path:
+    """``model`` as int8 with the spec's settings embedded (calibrated on the first member's representative.npy)."""
+    from harken.quantize import convert_int8, embed_params
+    from harken.specfile import load_spec
+
+    representative = np.load(paths[0].parent / "representative.npy")
+    out.write_bytes(embed_params(convert_int8(model, representative), load_spec(spec_file)))
+    return out
+
+
+def soup_model(paths: list[Path], spec_file: str, out: Path) -> Path:
+    """The int8 model of the weight average of ``paths`` (Keras files of one architecture), written to ``out``."""
+    from harken.soup import average_weights
+
+    members = _keras_members(paths, "--soup")
     soup = members[0]
     soup.set_weights(average_weights([m.get_weights() for m in members]))
-    representative = np.load(paths[0].parent / "representative.npy")
-    out.write_bytes(embed_params(convert_int8(soup, representative), load_spec(spec_file)))
-    return out
+    return _write_int8(soup, paths, spec_file, out)
 
 
 def merged_model(paths: list[Path], spec_file: str, out: Path) -> Path:
     """One int8 model running every member on the same input and averaging their probabilities, written to ``out``."""
     import keras
 
-    from harken.keras_file import load_keras_model
-    from harken.quantize import convert_int8, embed_params
-    from harken.specfile import load_spec
-
-    if any(p.suffix != ".keras" for p in paths):
-        raise SystemExit("--merge builds one Keras model: give the .keras models")
-    x = None
+    members = _keras_members(paths, "--merge")
+    x = keras.Input(members[0].input_shape[1:])
     outputs = []
-    for i, path in enumerate(paths):
-        member = load_keras_model(path)
+    for i, member in enumerate(members):
         renamed = keras.models.clone_model(member, clone_function=lambda layer, i=i: layer.__class__.from_config(
             {**layer.get_config(), "name": f"m{i}_{layer.name}"}))  # layer names must be unique in one model
         renamed.set_weights(member.get_weights())
-        x = x if x is not None else keras.Input(member.input_shape[1:])
         outputs.append(keras.Model(renamed.inputs[0], renamed.outputs[0], name=f"member{i}")(x))
     merged = keras.Model(x, keras.layers.Average(name="mean_probabilities")(outputs), name="merged")
-    representative = np.load(paths[0].parent / "representative.npy")
-    out.write_bytes(embed_params(convert_int8(merged, representative), load_spec(spec_file)))
-    return out
+    return _write_int8(merged, paths, spec_file, out)
 
 
 def main() -> None:

@@ -317,12 +317,13 @@ class TrainingBatches(_keras_py_dataset()):
             try:
                 return result.result(timeout=0.5)
             except FutureTimeout:
-                if self._pool is not pool:
-                    raise RuntimeError("the batch worker processes were stopped while a batch was being made") from None
+                if self._pool is pool:
+                    continue  # still being made
             except CancelledError:
-                raise RuntimeError("the batch worker processes were stopped while a batch was being made") from None
+                pass
             except BrokenProcessPool:
                 raise self._worker_died(key) from None
+            raise RuntimeError("the batch worker processes were stopped while a batch was being made")
 
     @staticmethod
     def _worker_died(key: tuple[int, int]) -> DatasetError:

@@ -495,7 +495,7 @@ def synthesize_dataset(
     tasks = [(str(partial), c, chunk, settings.sample_rate_hz, settings.clip_ms)
              for c, chunk in enumerate(chunks) if c not in rows_by_chunk]  # fmt: skip
     if tasks:
-        write_variant_files([p.voice for chunk in chunks for p in chunk])  # once, here, not in racing workers
+        write_variant_files([p.voice for _, _, plans, _, _ in tasks for p in plans])  # once, here, not in racing workers
         for chunk, rows in _render_in_processes(tasks, workers):
             rows_by_chunk[chunk] = rows
             done += len(rows)
