@@ -56,7 +56,10 @@ def train_command(
         typer.echo(json.dumps({"archive": str(result.archive_path), "tflite": str(q.tflite_path),
                                "validation": v, "epochs": result.fit.epochs_done}, indent=2))
         return
-    if result.fit.branches:
+    if spec.training.ensemble_size > 1:
+        typer.echo(f"trained {spec.name}: an ensemble of {spec.training.ensemble_size} models (seeds {spec.seed}-"
+                   f"{spec.seed + spec.training.ensemble_size - 1}) merged into one, their probabilities averaged")
+    elif result.fit.branches:
         typer.echo(f"trained {spec.name}: {len(result.fit.branches)} fine-tunes of {result.fit.branches[0].epochs_done} "
                    "epoch(s), their weights averaged (a model soup)")
     elif v["monitor"]:

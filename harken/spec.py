@@ -226,6 +226,11 @@ class TrainingSettings:
     soup" (``harken.soup``) of one model's size and speed, for ``soup_size`` times the training. It
     needs ``initial_weights``: only models fine-tuned from the same start can be averaged. For the
     on/off TENet it gained nothing resolved on real speech (docs/real_voice.md): no built-in spec uses it.
+
+    ``ensemble_size`` > 1 trains the spec that many times, member ``i`` with seed ``seed + i``, and
+    merges the members into one model that averages their probabilities (``harken.ensemble``):
+    ``ensemble_size`` times the MACs, weights and training time of one model. With
+    ``initial_weights`` naming an ensemble, member ``i`` fine-tunes its member ``i``.
     """
 
     epochs: int = 80
@@ -244,6 +249,7 @@ class TrainingSettings:
     teachers: tuple[str, ...] = ()
     distillation_weight: float = 0.5
     soup_size: int = 1
+    ensemble_size: int = 1
 
     def __post_init__(self) -> None:
         if isinstance(self.teachers, list):
@@ -298,6 +304,12 @@ class TrainingSettings:
         if self.soup_size > 1 and self.initial_weights is None:
             raise SpecProblem(f"training soup_size={self.soup_size}: averaging needs models fine-tuned from the same "
                               "start; set initial_weights too", token="soup_size")
+        if isinstance(self.ensemble_size, bool) or not isinstance(self.ensemble_size, int) or self.ensemble_size < 1:
+            raise SpecProblem(f"training ensemble_size={self.ensemble_size!r}: use a whole number >= 1 (1: one model)",
+                              token="ensemble_size")
+        if self.ensemble_size > 1 and self.soup_size > 1:
+            raise SpecProblem("training: give soup_size (weights averaged into one model) or ensemble_size (models "
+                              "merged, their probabilities averaged), not both", token="ensemble_size")
         if isinstance(self.class_weights, str) and self.class_weights != "balanced":
             raise SpecProblem(f"training class_weights={self.class_weights!r}: use 'balanced', a dict or None",
                               token="class_weights")
@@ -509,13 +521,14 @@ class ModelSpec:
         return self.work_dir() / f"{self.name}{ARCHIVE_SUFFIX}"
 
     def for_dry_run(self) -> ModelSpec:
-        """A copy for a dry run: ``NAME-test``, 3 epochs, a few samples per class, a soup of at most 2."""
+        """A copy for a dry run: ``NAME-test``, 3 epochs, a few samples per class, a soup or ensemble of at most 2."""
         spec = copy.deepcopy(self)
         if not spec.dry_run:
             spec.name = f"{spec.name}{DRY_RUN_SUFFIX}"
         spec.dry_run = True
         spec.training.epochs = min(spec.training.epochs, DRY_RUN_EPOCHS)
         spec.training.soup_size = min(spec.training.soup_size, 2)
+        spec.training.ensemble_size = min(spec.training.ensemble_size, 2)
         cap = DRY_RUN_SAMPLES_PER_CLASS
         for source in spec.datasets:
             source.max_samples_per_class = min(source.max_samples_per_class or cap, cap)

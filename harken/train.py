@@ -11,7 +11,8 @@ Files in the work directory (``$HARKEN_HOME/models/NAME``): ``best.weights.h5`` 
 epoch, so ``resume=True`` continues after a crash or kill -9 losing at most the current epoch),
 ``history.json`` / ``history.png``, ``NAME.keras``, ``NAME.tflite`` (int8),
 ``NAME.float32.tflite``, ``representative.npy``, ``summary.txt``, ``validation_results.json``;
-with ``training.soup_size`` > 1, ``soup/1``, ``soup/2`` ... hold each fine-tune's own files (``harken.soup``).
+with ``training.soup_size`` > 1, ``soup/1``, ``soup/2`` ... hold each fine-tune's own files (``harken.soup``);
+with ``training.ensemble_size`` > 1, ``members/1`` ... each member's (``harken.ensemble``).
 Ctrl-C stops cleanly: the best checkpoint and the state of the last finished epoch are kept.
 It does not make the data (``harken.pipeline``) or define the model (``harken.models``).
 """
@@ -502,12 +503,9 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
         from harken.pipeline import build_training_data
 
         data = build_training_data(spec, dry_run=spec.dry_run, workers=workers, quiet=quiet)
-    model = build_model_for_spec(spec)
     start = initial_weights_file(spec, resume=resume, quiet=quiet, workers=workers)
     if isinstance(start, TrainResult):  # the base spec's training was interrupted
         return start
-    if start is not None:
-        load_initial_weights(model, start, spec)
     teachers = None
     if spec.training.teachers:
         from harken.distill import load_teachers
@@ -516,12 +514,28 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
         if isinstance(files, TrainResult):  # a teacher's training was interrupted
             return files
         teachers = load_teachers(files, spec)
-    if spec.training.soup_size > 1:
-        from harken.soup import fit_soup
+    from harken import ensemble
 
-        fitted = fit_soup(spec, data, model, start, resume=resume, quiet=quiet, teachers=teachers)
+    if spec.training.ensemble_size > 1:
+        fitted, model = ensemble.fit_ensemble(spec, data, start, resume=resume, quiet=quiet, teachers=teachers,
+                                              workers=workers)
     else:
-        fitted = fit(spec, data, model=model, resume=resume, quiet=quiet, teachers=teachers)
+        if not resume:  # a single model now: an earlier ensemble's members must not pass for its members
+            shutil.rmtree(spec.work_dir() / ensemble.MEMBERS_DIR, ignore_errors=True)
+        model = build_model_for_spec(spec)
+        first = ensemble.member_start(start, 0, spec.name)
+        if first != start:
+            log.warning("%s: %s is an ensemble; fine-tuning its first member (set training.ensemble_size to "
+                        "fine-tune each)", spec.name, start)
+            start = first
+        if start is not None:
+            load_initial_weights(model, start, spec)
+        if spec.training.soup_size > 1:
+            from harken.soup import fit_soup
+
+            fitted = fit_soup(spec, data, model, start, resume=resume, quiet=quiet, teachers=teachers)
+        else:
+            fitted = fit(spec, data, model=model, resume=resume, quiet=quiet, teachers=teachers)
     result = TrainResult(fit=fitted)
     if fitted.interrupted:
         return result
@@ -547,7 +561,7 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
         "input_scale": result.quantization.input_scale, "input_zero_point": result.quantization.input_zero_point,
         "best_epoch": None if fitted.best_epoch is None else fitted.best_epoch + 1,
         "best_value": fitted.best_value, "monitor": spec.training.checkpoint_monitor,
-        "soup_size": max(1, len(fitted.branches)),
+        "soup_size": spec.training.soup_size, "ensemble_size": spec.training.ensemble_size,
     }
     write_json_atomic(folder / "validation_results.json", result.validation, indent=1)
     write_text_atomic(folder / "summary.txt", summarize.format_keras_summary(model, spec.model_params()) + "\n")
