@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import difflib
 import os
+import re
 import sys
 import traceback
 import types
@@ -25,7 +26,8 @@ from harken.errors import HarkenError, SpecError
 from harken.spec import BUILTIN_SPECS_DIR, DRY_RUN_SUFFIX, ModelSpec, SpecProblem
 
 MODEL_PATH_ENV = "HARKEN_MODEL_PATH"
-_MARKER = "ModelSpec("
+#: A spec file builds a ModelSpec, or assigns ``spec`` from another spec (``harken.specfile.find_spec``).
+_MARKER = re.compile(r"ModelSpec\(|^spec\s*=.*find_spec\(|^base\s*=\s*find_spec\(", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +159,7 @@ def list_specs() -> list[SpecInfo]:
                 source = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-            if _MARKER not in source:
+            if not _MARKER.search(source):
                 continue
             found[path.stem] = SpecInfo(path.stem, path, _first_doc_line(source), builtin)
     return sorted(found.values(), key=lambda info: info.name)

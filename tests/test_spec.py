@@ -162,3 +162,5 @@ def test_list_command_shows_builtin_specs_with_descriptions():
     assert result.exit_code == 0
     assert "keyword_spotting_on_off_v3" in result.output and "on_off_offline" in result.output
     assert "Small on/off CNN" in result.output
+    for derived in ("on_off_dev_mix", "on_off_offline_large", "on_off_dev_mix_large"):  # specs made from other specs
+        assert f"\n{derived} " in result.output

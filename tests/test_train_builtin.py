@@ -100,8 +100,8 @@ def test_on_off_offline_dry_run_trains_to_an_int8_model(tmp_path, monkeypatch):
     _check_model(tmp_path / "home", "on_off_offline-test", ["on", "off", "_unknown_"])
 
 
-def test_on_off_dev_mix_dry_run_fine_tunes_the_quickstart_model(tmp_path, monkeypatch):
-    clips = tmp_path / "my_clips"
+def _my_clips(clips):
+    """A folder of "your recordings": on, off and yes by 8 speakers, tones standing in for speech."""
     rng = np.random.default_rng(1)
     t = np.arange(16000) / 16000
     for k, word in enumerate(["on", "off", "yes"]):
@@ -109,6 +109,11 @@ def test_on_off_dev_mix_dry_run_fine_tunes_the_quickstart_model(tmp_path, monkey
         for speaker in range(8):
             clip = np.sin(2 * np.pi * (300 + 200 * k) * t) * np.hanning(16000) * 0.3 + rng.standard_normal(16000) * 1e-3
             sf.write(clips / word / f"{speaker:06x}{k:02x}_nohash_0.wav", clip, 16000, subtype="PCM_16")
+    return clips
+
+
+def test_on_off_dev_mix_dry_run_fine_tunes_the_quickstart_model(tmp_path, monkeypatch):
+    clips = _my_clips(tmp_path / "my_clips")
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("HARKEN_REAL_CLIPS", raising=False)
@@ -119,6 +124,21 @@ def test_on_off_dev_mix_dry_run_fine_tunes_the_quickstart_model(tmp_path, monkey
     assert result.exit_code == 0, result.output
     assert (tmp_path / "home" / "models" / "on_off_offline-test" / "on_off_offline-test.keras").is_file()
     _check_model(tmp_path / "home", "on_off_dev_mix-test", ["on", "off", "_unknown_"])
+
+
+def test_on_off_dev_mix_large_dry_run_fine_tunes_each_member_of_the_offline_ensemble(tmp_path, monkeypatch):
+    from harken.ensemble import member_files
+
+    monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HARKEN_REAL_CLIPS", str(_my_clips(tmp_path / "my_clips")))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(_cli(), ["train", "on_off_dev_mix_large-test", "--workers", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "an ensemble of 2 models (seeds 0-1) merged into one" in result.output
+    models = tmp_path / "home" / "models"
+    assert len(member_files(models / "on_off_offline_large-test")) == 2  # the base ensemble, trained first
+    assert len(member_files(models / "on_off_dev_mix_large-test")) == 2
+    _check_model(tmp_path / "home", "on_off_dev_mix_large-test", ["on", "off", "_unknown_"])
 
 
 def test_v3_dry_run_trains_through_the_download_path(tmp_path, monkeypatch, local_speech_commands):
