@@ -117,6 +117,10 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "dev_mix_range60": ("dev_mix", "dev_mix fine-tuning the range60 row's base (60 dB dynamic int8 range, was 40)", {
         "code": [*_RANGE60, *_NO_TRUNCATION, *_base_weights("range60", seed=0)],
     }),
+    "dev_mix_own_base": ("dev_mix", ("dev_mix fine-tuning the range60 row's model of the same seed (dev_mix_range60 "
+                                     "fine-tunes seed 0's for every seed): members with different bases, for ensembles"), {
+        "code": [*_RANGE60, *_NO_TRUNCATION, *_base_weights("range60")],
+    }),
     "dev_mix_truncated": ("dev_mix", ("dev_mix fine-tuning the truncated row's base (same seed), with its truncated keywords "
                                       "(15 % of keyword samples without their ending, labelled _unknown_) on in the fine-tune too"), {
         "code": [*_RANGE60, *_truncation(0.15, 0.35, 0.65), *_base_weights("truncated")],
