@@ -475,6 +475,29 @@ def validation_results(y_true: np.ndarray, probabilities: np.ndarray, class_name
             "count": int(len(y_true)), "per_class": per_class}
 
 
+def _fit_one_model(spec: ModelSpec, data, start: Path | None, *, resume: bool, quiet: bool,
+                   teachers: list | None) -> tuple[FitResult, Any]:
+    """:func:`fit` (or a soup) of one model from ``start``; the first member when ``start`` is an ensemble."""
+    from harken import ensemble
+    from harken.base_models import load_initial_weights
+
+    if not resume:  # a single model now: an earlier ensemble's members must not pass for its members
+        shutil.rmtree(spec.work_dir() / ensemble.MEMBERS_DIR, ignore_errors=True)
+    model = build_model_for_spec(spec)
+    first = ensemble.member_start(start, 0, spec.name)
+    if first != start:
+        log.warning("%s: %s is an ensemble; fine-tuning its first member (set training.ensemble_size to "
+                    "fine-tune each)", spec.name, start)
+        start = first
+    if start is not None:
+        load_initial_weights(model, start, spec)
+    if spec.training.soup_size > 1:
+        from harken.soup import fit_soup
+
+        return fit_soup(spec, data, model, start, resume=resume, quiet=quiet, teachers=teachers), model
+    return fit(spec, data, model=model, resume=resume, quiet=quiet, teachers=teachers), model
+
+
 def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=None, workers: int | None = None,
           write_archive: bool = True) -> TrainResult:
     """Train the spec's model, then quantize, evaluate on the validation split and write the archive.
@@ -497,7 +520,7 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
     """
     from harken import archive, quantize, summarize
 
-    from harken.base_models import initial_weights_file, load_initial_weights, teacher_files
+    from harken.base_models import initial_weights_file, teacher_files
 
     if data is None:
         from harken.pipeline import build_training_data
@@ -514,28 +537,12 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
         if isinstance(files, TrainResult):  # a teacher's training was interrupted
             return files
         teachers = load_teachers(files, spec)
-    from harken import ensemble
-
     if spec.training.ensemble_size > 1:
-        fitted, model = ensemble.fit_ensemble(spec, data, start, resume=resume, quiet=quiet, teachers=teachers,
-                                              workers=workers)
-    else:
-        if not resume:  # a single model now: an earlier ensemble's members must not pass for its members
-            shutil.rmtree(spec.work_dir() / ensemble.MEMBERS_DIR, ignore_errors=True)
-        model = build_model_for_spec(spec)
-        first = ensemble.member_start(start, 0, spec.name)
-        if first != start:
-            log.warning("%s: %s is an ensemble; fine-tuning its first member (set training.ensemble_size to "
-                        "fine-tune each)", spec.name, start)
-            start = first
-        if start is not None:
-            load_initial_weights(model, start, spec)
-        if spec.training.soup_size > 1:
-            from harken.soup import fit_soup
+        from harken.ensemble import fit_ensemble
 
-            fitted = fit_soup(spec, data, model, start, resume=resume, quiet=quiet, teachers=teachers)
-        else:
-            fitted = fit(spec, data, model=model, resume=resume, quiet=quiet, teachers=teachers)
+        fitted, model = fit_ensemble(spec, data, start, resume=resume, quiet=quiet, teachers=teachers, workers=workers)
+    else:
+        fitted, model = _fit_one_model(spec, data, start, resume=resume, quiet=quiet, teachers=teachers)
     result = TrainResult(fit=fitted)
     if fitted.interrupted:
         return result

@@ -136,3 +136,21 @@ def test_training_one_model_again_drops_an_earlier_ensembles_members(tmp_path, m
     stale.write_bytes(b"an old member")
     train(spec, data=tiny_data(spec), write_archive=False)
     assert not stale.exists() and member_files(spec.work_dir()) == []
+
+
+def test_one_model_fine_tuning_an_ensemble_starts_from_its_first_member(tmp_path, monkeypatch, caplog):
+    from harken.train import build_model_for_spec, train
+
+    monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
+    spec = tiny_spec(name="base")
+    members = [build_model_for_spec(spec, seed=s) for s in (0, 1)]
+    base = tmp_path / "base" / "base.keras"
+    for i, member in enumerate(members, 1):
+        (base.parent / MEMBERS_DIR / str(i)).mkdir(parents=True)
+        member.save(base.parent / MEMBERS_DIR / str(i) / MEMBER_FILE)
+    merge_members(members).save(base)  # the merged model's weights would not fit one model
+    tuned = tiny_spec(name="tuned", epochs=1, initial_weights=str(base))
+    with caplog.at_level("WARNING"):
+        result = train(tuned, data=tiny_data(tuned), write_archive=False)
+    assert result.keras_path.is_file()
+    assert "is an ensemble; fine-tuning its first member" in caplog.text
