@@ -92,18 +92,9 @@ def soup_model(paths: list[Path], spec_file: str, out: Path) -> Path:
 
 def merged_model(paths: list[Path], spec_file: str, out: Path) -> Path:
     """One int8 model running every member on the same input and averaging their probabilities, written to ``out``."""
-    import keras
+    from harken.ensemble import merge_members
 
-    members = _keras_members(paths, "--merge")
-    x = keras.Input(members[0].input_shape[1:])
-    outputs = []
-    for i, member in enumerate(members):
-        renamed = keras.models.clone_model(member, clone_function=lambda layer, i=i: layer.__class__.from_config(
-            {**layer.get_config(), "name": f"m{i}_{layer.name}"}))  # layer names must be unique in one model
-        renamed.set_weights(member.get_weights())
-        outputs.append(keras.Model(renamed.inputs[0], renamed.outputs[0], name=f"member{i}")(x))
-    merged = keras.Model(x, keras.layers.Average(name="mean_probabilities")(outputs), name="merged")
-    return _write_int8(merged, paths, spec_file, out)
+    return _write_int8(merge_members(_keras_members(paths, "--merge"), name="merged"), paths, spec_file, out)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from a single base. See docs/real_voice.md for what it measured on real speech.
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import shutil
 from collections.abc import Sequence
@@ -123,7 +124,11 @@ def fit_ensemble(spec: ModelSpec, data, start: Path | None, *, resume: bool = Fa
             model.save(tmp)
         members.append(model)
         results.append(result)
-    histories = {f"member {i + 1}": r.history for i, r in enumerate(results) if r.history}
+    histories = {}  # from each member's folder: members skipped on --resume keep theirs
+    for index in range(size):
+        path = folder / MEMBERS_DIR / str(index + 1) / HISTORY_FILE
+        if path.is_file():
+            histories[f"member {index + 1}"] = json.loads(path.read_text(encoding="utf-8"))
     if histories:
         write_json_atomic(folder / HISTORY_FILE, histories, indent=1)
         plot_histories(histories, folder / "history.png", title=f"{spec.name}: ensemble of {size}",

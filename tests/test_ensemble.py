@@ -123,6 +123,7 @@ def test_an_ensemble_is_its_seeds_trained_alone_merged_and_resumes_without_train
     calls.clear()
     again = train(spec, data=first, resume=True, write_archive=False)
     assert calls == [] and again.fit.epochs_done == 0  # every member was finished: loaded, not trained
+    assert list(json.loads((spec.work_dir() / "history.json").read_text())) == ["member 1", "member 2", "member 3"]
     np.testing.assert_array_equal(load_keras_model(again.keras_path).predict(x, verbose=0), merged.predict(x, verbose=0))
 
 
