@@ -83,6 +83,14 @@ def merge_members(members: Sequence, name: str = "ensemble"):
     return keras.Model(x, mean, name=name)
 
 
+def build_untrained_model(spec: ModelSpec):
+    """The spec's untrained deployable model: one model, or its ensemble's members merged (for summaries)."""
+    if spec.training.ensemble_size == 1:
+        return build_model_for_spec(spec)
+    members = [build_model_for_spec(member_spec(spec, i)) for i in range(spec.training.ensemble_size)]
+    return merge_members(members, name=spec.name.replace("-", "_"))
+
+
 def fit_ensemble(spec: ModelSpec, data, start: Path | None, *, resume: bool = False, quiet: bool = True,
                  teachers: list | None = None, workers: int | None = None) -> tuple[FitResult, object]:
     """Train ``spec.training.ensemble_size`` members and merge them; returns the fit and the merged model.

@@ -261,18 +261,18 @@ def summarize(target: str | os.PathLike, *, tflite: bool = False) -> str:
 
         model = load_keras_model(keras_path)
     else:
-        from harken.train import build_model_for_spec
+        from harken.ensemble import build_untrained_model
 
-        model = build_model_for_spec(spec)
+        model = build_untrained_model(spec)
     return format_keras_summary(model, spec.model_params())
 
 
 def build_untrained_tflite(spec) -> bytes:
     """An int8 .tflite of the spec's untrained model (calibrated on random int8 spectrograms)."""
+    from harken.ensemble import build_untrained_model
     from harken.quantize import convert_int8, embed_params
-    from harken.train import build_model_for_spec
 
-    model = build_model_for_spec(spec)
+    model = build_untrained_model(spec)
     rng = np.random.default_rng(spec.seed)
     samples = rng.integers(-128, 128, size=(8, *spec.input_shape)).astype(np.float32)
     return embed_params(convert_int8(model, samples), spec)

@@ -45,3 +45,16 @@ def test_summarize_a_tflite_file(cli, tmp_path):
     path.write_bytes(build_untrained_tflite(find_spec("keyword_spotting_on_off")))
     result = CliRunner().invoke(cli, ["summarize", str(path)])
     assert result.exit_code == 0 and "Total MACs: 278.144 k" in result.output
+
+
+def test_summarize_an_untrained_ensemble_spec_counts_every_member(cli, tmp_path, monkeypatch):
+    (tmp_path / "three_small.py").write_text(
+        "import copy\nfrom harken.specfile import find_spec\n"
+        "spec = copy.deepcopy(find_spec('keyword_spotting_on_off'))\nspec.name, spec.source_path = '', None\n"
+        "spec.training.ensemble_size = 3\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
+    result = CliRunner().invoke(cli, ["summarize", "three_small"])
+    assert result.exit_code == 0, result.output
+    assert "Total params: 19,884" in result.output  # 3 x 6,628: the file firmware would run holds all three
+    assert "Total MACs: 834.432 k (834,432)" in result.output
