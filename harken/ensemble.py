@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,9 +20,7 @@ from pathlib import Path
 from harken.atomic import atomic_path, write_json_atomic
 from harken.errors import SettingsError
 from harken.spec import ModelSpec
-from harken.train import HISTORY_FILE, FitResult, build_model_for_spec, fit, plot_histories
-
-log = logging.getLogger(__name__)
+from harken.train import HISTORY_FILE, FitResult, announce, build_model_for_spec, fit, plot_histories
 
 MEMBERS_DIR = "members"
 MEMBER_FILE = "member.keras"
@@ -114,10 +111,10 @@ def fit_ensemble(spec: ModelSpec, data, start: Path | None, *, resume: bool = Fa
         member_dir = folder / MEMBERS_DIR / str(index + 1)
         saved = member_dir / MEMBER_FILE
         if resume and saved.is_file():
-            log.info("%s: member %d of %d (seed %d) already trained", spec.name, index + 1, size, mspec.seed)
+            announce(f"{spec.name}: member {index + 1} of {size} (seed {mspec.seed}) already trained", quiet=quiet)
             members.append(load_keras_model(saved))
             continue
-        log.info("%s: member %d of %d (seed %d)", spec.name, index + 1, size, mspec.seed)
+        announce(f"{spec.name}: member {index + 1} of {size} (seed {mspec.seed})", quiet=quiet)
         member_data = data if index == 0 else build_training_data(mspec, dry_run=spec.dry_run, workers=workers,
                                                                   quiet=quiet)
         model = build_model_for_spec(mspec)

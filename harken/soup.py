@@ -9,7 +9,6 @@ seeds (docs/real_voice.md, "Averaging weights").
 
 from __future__ import annotations
 
-import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,9 +19,8 @@ from harken.atomic import write_json_atomic
 from harken.errors import SettingsError
 from harken.spec import ModelSpec
 from harken.base_models import load_initial_weights
-from harken.train import BEST_WEIGHTS, HISTORY_FILE, STATE_DIR, FitResult, build_model_for_spec, fit, plot_histories
-
-log = logging.getLogger(__name__)
+from harken.train import (BEST_WEIGHTS, HISTORY_FILE, STATE_DIR, FitResult, announce, build_model_for_spec, fit,
+                          plot_histories)
 
 BRANCHES_DIR = "soup"
 
@@ -74,7 +72,7 @@ def fit_soup(spec: ModelSpec, data, model, start: Path, *, resume: bool = False,
     weights = []
     for branch in range(spec.training.soup_size):
         seed = branch_seed(spec.seed, branch)
-        log.info("%s: fine-tune %d of %d (seed %d)", spec.name, branch + 1, spec.training.soup_size, seed)
+        announce(f"{spec.name}: fine-tune {branch + 1} of {spec.training.soup_size} (seed {seed})", quiet=quiet)
         member = build_model_for_spec(spec, seed=seed)
         load_initial_weights(member, start, spec)
         data.train.reseed(seed)

@@ -428,6 +428,15 @@ def _progress_callback(epochs: int, steps_per_epoch: int):
     return RichProgress()
 
 
+def announce(message: str, *, quiet: bool) -> None:
+    """A line on stderr between progress bars (which member or fine-tune starts), unless ``quiet``; logged too."""
+    log.info("%s", message)
+    if not quiet:
+        from rich.console import Console
+
+        Console(stderr=True).print(message, soft_wrap=True)
+
+
 def plot_history(history: dict[str, list[float]], path: Path, *, title: str = "", monitor: str = "") -> None:
     """Loss and accuracy curves (training and validation) and the learning rate, as a PNG."""
     plot_histories({"": history}, path, title=title, monitor=monitor)

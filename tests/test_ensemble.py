@@ -155,3 +155,12 @@ def test_one_model_fine_tuning_an_ensemble_starts_from_its_first_member(tmp_path
         result = train(tuned, data=tiny_data(tuned), write_archive=False)
     assert result.keras_path.is_file()
     assert "is an ensemble; fine-tuning its first member" in caplog.text
+
+
+def test_each_member_is_announced_on_stderr_unless_quiet(capsys):
+    from harken.train import announce
+
+    announce("many: member 2 of 3 (seed 5)", quiet=False)
+    assert "many: member 2 of 3 (seed 5)" in capsys.readouterr().err
+    announce("many: member 3 of 3 (seed 6)", quiet=True)
+    assert capsys.readouterr().err == ""
