@@ -17,10 +17,10 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from harken.atomic import atomic_path, write_json_atomic
+from harken.atomic import atomic_path
 from harken.errors import SettingsError
 from harken.spec import ModelSpec
-from harken.train import HISTORY_FILE, FitResult, announce, build_model_for_spec, fit, plot_histories
+from harken.train import HISTORY_FILE, FitResult, announce, build_model_for_spec, fit, save_histories
 
 MEMBERS_DIR = "members"
 MEMBER_FILE = "member.keras"
@@ -47,7 +47,7 @@ def member_start(start: Path | None, index: int, spec_name: str) -> Path | None:
     """Where member ``index`` starts: the same member of an ensemble base, else the base (or None) itself."""
     if start is None:
         return None
-    members = member_files(start.parent) if start.name != MEMBER_FILE else []
+    members = member_files(start.parent)
     if not members:
         return start
     if index >= len(members):
@@ -135,8 +135,7 @@ def fit_ensemble(spec: ModelSpec, data, start: Path | None, *, resume: bool = Fa
         if path.is_file():
             histories[f"member {index + 1}"] = json.loads(path.read_text(encoding="utf-8"))
     if histories:
-        write_json_atomic(folder / HISTORY_FILE, histories, indent=1)
-        plot_histories(histories, folder / "history.png", title=f"{spec.name}: ensemble of {size}",
+        save_histories(folder, histories, title=f"{spec.name}: ensemble of {size}",
                        monitor=spec.training.checkpoint_monitor or "last epoch")
     fitted = FitResult(work_dir=folder, history={}, best_epoch=None, best_value=None,
                        epochs_done=sum(r.epochs_done for r in results), branches=results)

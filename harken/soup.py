@@ -15,12 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from harken.atomic import write_json_atomic
 from harken.errors import SettingsError
 from harken.spec import ModelSpec
 from harken.base_models import load_initial_weights
-from harken.train import (BEST_WEIGHTS, HISTORY_FILE, STATE_DIR, FitResult, announce, build_model_for_spec, fit,
-                          plot_histories)
+from harken.train import BEST_WEIGHTS, STATE_DIR, FitResult, announce, build_model_for_spec, fit, save_histories
 
 BRANCHES_DIR = "soup"
 
@@ -85,8 +83,7 @@ def fit_soup(spec: ModelSpec, data, model, start: Path, *, resume: bool = False,
     data.train.reseed(spec.seed)
     model.set_weights(average_weights(weights))
     histories = {f"fine-tune {i + 1}": b.history for i, b in enumerate(branches)}
-    write_json_atomic(folder / HISTORY_FILE, histories, indent=1)
-    plot_histories(histories, folder / "history.png", title=f"{spec.name}: soup of {len(branches)}",
+    save_histories(folder, histories, title=f"{spec.name}: soup of {len(branches)}",
                    monitor=spec.training.checkpoint_monitor or "last epoch")
     return FitResult(work_dir=folder, history={}, best_epoch=None, best_value=None,
                      epochs_done=sum(b.epochs_done for b in branches), branches=branches)

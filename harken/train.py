@@ -437,6 +437,12 @@ def announce(message: str, *, quiet: bool) -> None:
         Console(stderr=True).print(message, soft_wrap=True)
 
 
+def save_histories(folder: Path, histories: dict[str, dict[str, list[float]]], *, title: str, monitor: str) -> None:
+    """Several runs' histories (a soup's fine-tunes, an ensemble's members) as ``history.json`` and ``history.png``."""
+    write_json_atomic(folder / HISTORY_FILE, histories, indent=1)
+    plot_histories(histories, folder / "history.png", title=title, monitor=monitor)
+
+
 def plot_history(history: dict[str, list[float]], path: Path, *, title: str = "", monitor: str = "") -> None:
     """Loss and accuracy curves (training and validation) and the learning rate, as a PNG."""
     plot_histories({"": history}, path, title=title, monitor=monitor)
