@@ -372,11 +372,12 @@ def score(model_path: Path, root: str, *, part: str | None = None) -> dict:
         scored = score_dataset(model, root)
     else:
         samples = dev_half_samples(root, part)
-        scored = score_clips(model, [s.path for s in samples], [s.label for s in samples])
+        scored = score_clips(model, [s.path for s in samples], [s.label for s in samples],
+                             speakers=[s.speaker for s in samples])
     ev = evaluate_scores(scored, thresholds=model.detection_thresholds())
     return {"num_clips": ev.num_clips, "balanced": ev.balanced_accuracy, "on": ev.keyword_recall.get("on"),
             "off": ev.keyword_recall.get("off"), "reject": ev.keyword_recall.get("reject"),
-            "false_accepts": ev.false_accept_rate, "roc_auc": ev.roc_auc,
+            "false_accepts": ev.false_accept_rate, "roc_auc": ev.roc_auc, "intervals": ev.intervals,
             "thresholded": {k: ev.detection[k] for k in ("balanced_accuracy", "keyword_recall", "false_accept_rate")}
             if ev.detection else None}  # fmt: skip
 

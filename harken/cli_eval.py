@@ -78,20 +78,34 @@ def evaluate(
         typer.echo(_evaluation_summary(evaluation) + f"\nresults -> {written[0]}")
 
 
+def _range(intervals: dict | None, *keys: str) -> str:
+    """`` [84.1-88.8]``: the bootstrap range of one figure (empty when there is none)."""
+    value = intervals
+    for key in keys:
+        value = (value or {}).get(key)
+    return "" if not value else f" [{100 * value[0]:.1f}-{100 * value[1]:.1f}]"
+
+
 def _evaluation_summary(ev) -> str:
+    ci = ev.intervals
     lines = [
-        (f"{ev.num_clips} clips; accuracy {_pct(ev.accuracy)}, balanced accuracy {_pct(ev.balanced_accuracy)} "
-         f"(mean recall of {', '.join(ev.keyword_recall)})"),
-        "recall: " + ", ".join(f"{k} {_pct(v)}" for k, v in ev.keyword_recall.items()),
-        f"false accepts: {ev.num_false_accepts} ({_pct(ev.false_accept_rate)} of non-keyword clips)",
+        (f"{ev.num_clips} clips; accuracy {_pct(ev.accuracy)}, balanced accuracy {_pct(ev.balanced_accuracy)}"
+         f"{_range(ci, 'balanced_accuracy')} (mean recall of {', '.join(ev.keyword_recall)})"),
+        "recall: " + ", ".join(f"{k} {_pct(v)}{_range(ci, 'recall', k)}" for k, v in ev.keyword_recall.items()),
+        (f"false accepts: {ev.num_false_accepts} ({_pct(ev.false_accept_rate)}{_range(ci, 'false_accept_rate')} "
+         "of non-keyword clips)"),
         "ROC-AUC: " + ", ".join(f"{k} {v:.3f}" for k, v in ev.roc_auc.items() if v is not None),
     ]
+    if ci:
+        lines.append(f"[low-high]: {100 * ci['level']:.0f} % bootstrap range, the {ci['num_speakers']} speakers "
+                     f"drawn with their clips ({ci['num_resamples']} resamples)")
     if ev.detection:
         d = ev.detection
         lines.append(
-            f"with thresholds {d['thresholds']}: balanced accuracy {_pct(d['balanced_accuracy'])}, "
+            f"with thresholds {d['thresholds']}: balanced accuracy {_pct(d['balanced_accuracy'])}"
+            f"{_range(d.get('intervals'), 'balanced_accuracy')}, "
             + ", ".join(f"{k} {_pct(v)}" for k, v in d["keyword_recall"].items())
-            + f", false accepts {_pct(d['false_accept_rate'])}"
+            + f", false accepts {_pct(d['false_accept_rate'])}{_range(d.get('intervals'), 'false_accept_rate')}"
         )
     return "\n".join(lines)
 

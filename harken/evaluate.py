@@ -47,7 +47,8 @@ __all__ = [
 
 @dataclass(slots=True, kw_only=True)
 class ScoredClips:
-    """Every clip's scores. ``labels``: dataset classes; ``true_labels``: mapped to the model."""
+    """Every clip's scores. ``labels``: dataset classes; ``true_labels``: mapped to the model;
+    ``speakers``: who spoke each clip (for the confidence intervals; empty when unknown)."""
 
     classes: tuple[str, ...]
     paths: tuple[str, ...]
@@ -55,11 +56,16 @@ class ScoredClips:
     true_labels: tuple[str, ...]
     probabilities: np.ndarray  # [n, classes] float32
     scores: np.ndarray  # [n, classes] uint8, the firmware's 0..255 scale
+    speakers: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, kw_only=True)
 class Evaluation:
-    """The figures of one evaluation (``None`` = undefined, e.g. recall of a class without clips)."""
+    """The figures of one evaluation (``None`` = undefined, e.g. recall of a class without clips).
+
+    ``intervals`` holds the 95 % ranges of the keyword-view figures over speakers resampled
+    (:func:`harken.metrics.bootstrap_intervals`); None when the clips' speakers are unknown.
+    """
 
     model: str
     dataset: str
@@ -79,6 +85,7 @@ class Evaluation:
     average_precision: dict[str, float | None]
     confusion_matrix: dict[str, object]
     detection: dict[str, object] | None
+    intervals: dict[str, object] | None = None
 
     def to_dict(self) -> dict:
         """Plain JSON types."""
@@ -153,18 +160,26 @@ def score_clips(
     paths: Sequence[str],
     labels: Sequence[str],
     *,
+    speakers: Sequence[str] | None = None,
     batch_size: int = 256,
     progress: Progress | None = None,
 ) -> ScoredClips:
     """Read, front-end and score clips (each padded or cut to ``fe.sample_length_ms``).
 
+    ``speakers`` default to those of the file names (``harken.datasets.splits.speaker_of``).
     ``progress(done, total)`` is called after every batch.
     """
     from harken.audio.io import fit_length, read_audio
     from harken.frontend import compute_spectrograms
 
+    from harken.datasets.splits import speaker_of
+
     if len(paths) != len(labels):
         raise SettingsError(f"{len(paths)} paths but {len(labels)} labels; give one label per clip")
+    if speakers is None:
+        speakers = [speaker_of(os.path.basename(p)) for p in paths]
+    if len(speakers) != len(paths):
+        raise SettingsError(f"{len(paths)} paths but {len(speakers)} speakers; give one speaker per clip")
     if not paths:
         raise DatasetError("no clips to evaluate")
     fe = model.frontend
@@ -180,7 +195,7 @@ def score_clips(
     return ScoredClips(
         classes=model.classes, paths=tuple(str(p) for p in paths), labels=tuple(labels),
         true_labels=tuple(map_label(label, model.classes) for label in labels),
-        probabilities=np.concatenate(probabilities), scores=np.concatenate(scores),
+        probabilities=np.concatenate(probabilities), scores=np.concatenate(scores), speakers=tuple(speakers),
     )  # fmt: skip
 
 
@@ -208,7 +223,7 @@ def score_dataset(
         if not any(s.label == keyword for s in samples):
             log.warning("%s: no clips of the model's keyword %r; its recall is undefined", root, keyword)
     return score_clips(model, [s.path for s in samples], [s.label for s in samples],
-                       batch_size=batch_size, progress=progress)  # fmt: skip
+                       speakers=[s.speaker for s in samples], batch_size=batch_size, progress=progress)  # fmt: skip
 
 
 def _confusion(true: Sequence[str], predicted: Sequence[str], rows: list[str], columns: list[str]) -> dict:
@@ -232,12 +247,20 @@ def _detection_figures(scored: ScoredClips, thresholds: Sequence[int]) -> dict:
     outcome = [d if metrics.is_keyword(d) else metrics.REJECT for d in detected]
     groups = [c for c in scored.classes if metrics.is_keyword(c)] + [metrics.REJECT]
     return {
+        "intervals": _intervals(scored, detected),
         "thresholds": dict(zip(scored.classes, (int(t) for t in thresholds))),
         "accuracy": float(np.mean([a == b for a, b in zip(as_group, outcome)])),
         "balanced_accuracy": balanced, "keyword_recall": recall,
         "false_accept_rate": far, "num_false_accepts": num_fa,
         "confusion_matrix": _confusion(as_group, outcome, groups, groups),
     }  # fmt: skip
+
+
+def _intervals(scored: ScoredClips, predicted: Sequence[str]) -> dict | None:
+    """95 % ranges over speakers resampled (seeded: the same clips give the same ranges)."""
+    if not scored.speakers:
+        return None
+    return metrics.bootstrap_intervals(scored.true_labels, predicted, scored.speakers, order=scored.classes)
 
 
 def evaluate_scores(
@@ -279,6 +302,7 @@ def evaluate_scores(
         roc_auc=auc, average_roc_auc=float(np.mean(defined)) if defined else None, average_precision=ap,
         confusion_matrix=confusion,
         detection=_detection_figures(scored, thresholds) if thresholds is not None else None,
+        intervals=_intervals(scored, predicted),
     )  # fmt: skip
 
 

@@ -14,6 +14,8 @@ Keyword spotting has two views of the same predictions:
 
 Undefined figures (the recall of a class with no clips, the AUC of a class with no negatives) are
 ``None``, never 0 and never NaN, so they survive JSON and cannot be mistaken for measurements.
+Every figure of a few hundred clips carries sampling error; ``bootstrap_intervals`` gives its
+range by resampling *speakers* (a speaker's clips stay together: they are not independent).
 This module does not run models: see ``harken.evaluate``.
 """
 
@@ -30,6 +32,7 @@ REJECT = "reject"
 __all__ = [
     "REJECT",
     "average_precision",
+    "bootstrap_intervals",
     "confusion_matrix",
     "is_keyword",
     "keyword_view",
@@ -131,6 +134,77 @@ def keyword_view(
     present = [v for v in recall.values() if v is not None]
     balanced = float(np.mean(present)) if present else None
     return recall, balanced, _ratio(num_false_accepts, non_keyword.sum()), num_false_accepts
+
+
+def bootstrap_intervals(
+    true_labels: Sequence[str],
+    predicted_labels: Sequence[str],
+    speakers: Sequence[str],
+    *,
+    order: Sequence[str] = (),
+    num_resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict:
+    """Percentile intervals of the keyword-view figures, resampling speakers with replacement.
+
+    Each resample draws as many speakers as there are, with replacement, and takes all their clips
+    (a cluster bootstrap: one speaker's clips succeed or fail together, so resampling clips would
+    give too narrow a range). The same ``seed`` gives the same intervals.
+
+    Returns
+    -------
+    dict
+        ``{"level", "num_resamples", "num_speakers", "balanced_accuracy": [low, high],
+        "false_accept_rate": [low, high], "recall": {group: [low, high]}}``; a figure with no clips
+        in too many resamples is None.
+
+    Examples
+    --------
+    >>> true = ["on"] * 4 + ["_unknown_"] * 4
+    >>> ci = bootstrap_intervals(true, true, [f"s{i}" for i in range(8)], num_resamples=50)
+    >>> ci["balanced_accuracy"], ci["false_accept_rate"]
+    ([1.0, 1.0], [0.0, 0.0])
+    """
+    if not len(true_labels) == len(predicted_labels) == len(speakers):
+        raise SettingsError(f"{len(true_labels)} true labels, {len(predicted_labels)} predictions and "
+                            f"{len(speakers)} speakers; give one of each per clip")
+    if not 0.0 < level < 1.0 or num_resamples < 1:
+        raise SettingsError(f"bootstrap level={level}, num_resamples={num_resamples}: use 0 < level < 1 and >= 1 resample")
+    recall, _, _, _ = keyword_view(true_labels, predicted_labels, order=order)
+    groups = list(recall)  # keywords in order, then reject
+    names, speaker_index = np.unique(np.asarray(speakers, dtype=str), return_inverse=True)
+    true_kw = np.array([is_keyword(t) for t in true_labels], dtype=bool)
+    pred_kw = np.array([p != REJECT and is_keyword(p) for p in predicted_labels], dtype=bool)
+    group_of = np.array([groups.index(t) if k else len(groups) - 1 for t, k in zip(true_labels, true_kw)])
+    same = np.array([t == p for t, p in zip(true_labels, predicted_labels)], dtype=bool)
+    right = np.where(true_kw, same, ~pred_kw)  # a keyword named right; a non-keyword not taken for one
+    clips = np.zeros((len(names), len(groups)))  # per speaker and group: clips, and right answers
+    hits = np.zeros((len(names), len(groups)))
+    np.add.at(clips, (speaker_index, group_of), 1.0)
+    np.add.at(hits, (speaker_index, group_of), right.astype(float))
+    rng = np.random.default_rng(seed)
+    draws = np.stack([np.bincount(rng.integers(0, len(names), len(names)), minlength=len(names))
+                      for _ in range(num_resamples)]).astype(float)  # [resamples, speakers]: times drawn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_group = (draws @ hits) / (draws @ clips)  # [resamples, groups]; NaN where a group has no clips
+        present = ~np.isnan(per_group)
+        balanced = np.nansum(per_group, axis=1) / present.sum(axis=1)  # the mean over groups with clips
+    tail = 100.0 * (1.0 - level) / 2.0
+
+    def interval(values: np.ndarray) -> list[float] | None:
+        values = values[~np.isnan(values)]
+        if len(values) < 0.9 * num_resamples:  # a group missing from many resamples has no stable range
+            return None
+        return [float(v) for v in np.percentile(values, [tail, 100.0 - tail])]
+
+    reject = interval(per_group[:, -1])
+    return {
+        "level": level, "num_resamples": num_resamples, "num_speakers": int(len(names)),
+        "balanced_accuracy": interval(balanced),
+        "false_accept_rate": None if reject is None else [1.0 - reject[1], 1.0 - reject[0]],
+        "recall": {g: interval(per_group[:, i]) for i, g in enumerate(groups)},
+    }
 
 
 def _check_binary(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

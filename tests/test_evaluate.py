@@ -146,3 +146,15 @@ def test_model_name_without_spec_module_says_what_to_do(monkeypatch):
     monkeypatch.setitem(sys.modules, "harken.specfile", None)  # import fails as if the module were missing
     with pytest.raises(ModelFileError, match="needs the spec module"):
         resolve_model("no_such_model_name")
+
+
+def test_intervals_come_with_speakers_and_hold_the_figures():
+    scored = _scored(LABELS * 5, SCORES * 5)
+    assert evaluate_scores(scored).intervals is None  # no speakers given: no ranges
+    scored.speakers = tuple(f"s{i % 13}" for i in range(len(LABELS) * 5))
+    ev = evaluate_scores(scored, thresholds=[200, 200, 255])
+    low, high = ev.intervals["balanced_accuracy"]
+    assert low <= ev.balanced_accuracy <= high and ev.intervals["num_speakers"] == 13
+    d = ev.detection
+    assert d["intervals"]["false_accept_rate"][0] <= d["false_accept_rate"] <= d["intervals"]["false_accept_rate"][1]
+    assert json.loads(json.dumps(ev.to_dict()))["intervals"]["recall"]["on"] == ev.intervals["recall"]["on"]

@@ -99,12 +99,14 @@ def test_evaluate_tflite_writes_results_and_plots(model_dir, tmp_path):
     assert np.sum(data["confusion_matrix"]["counts"]) == 11
     assert data["confusion_matrix"]["counts"][2] and sum(data["confusion_matrix"]["counts"][2]) == 4  # yes + silence
     assert data["detection"]["thresholds"] == {"on": 150, "off": 150, "_unknown_": 255}
+    assert data["intervals"]["num_speakers"] == 6  # spk0-2 and spk9 by name; each _silence_ clip its own
     assert {p.name for p in tmp_path.glob("*.png")} == {"eval-confusion.png", "eval-roc.png", "eval-precision-recall.png", "eval-scores.png"}
 
 
 def test_evaluate_prints_a_summary_and_json(model_dir, tmp_path):
     result = _run("evaluate", str(model_dir / "model.tflite"), "-d", str(model_dir / "clips"), "-o", str(tmp_path), "--no-plots")
     assert result.exit_code == 0 and "balanced accuracy" in result.output and "false accepts" in result.output
+    assert "% bootstrap range, the 6 speakers drawn with their clips" in result.output
     result = _run("evaluate", str(model_dir / "model.tflite"), "-d", str(model_dir / "clips"), "-o", str(tmp_path), "--json")
     assert json.loads(result.stdout)["num_clips"] == 11
 

@@ -89,3 +89,43 @@ def test_scores_must_be_finite():
 def test_keyword_view_lists_keywords_in_model_order():
     recall, *_ = metrics.keyword_view(["on", "off", "_unknown_"], ["on", "off", "reject"], order=("on", "off", "_unknown_"))
     assert list(recall) == ["on", "off", "reject"]
+
+
+def test_bootstrap_keeps_a_speakers_clips_together():
+    # speakers a0, a1 say "on" right 10 times each, b0, b1 wrong: resampling speakers, not clips,
+    # draws only right (or only wrong) ones about 1 time in 10, so the recall's range is all of [0, 1]
+    true = ["on"] * 40 + ["_unknown_"] * 20
+    predicted = ["on"] * 20 + ["reject"] * 20 + ["_unknown_"] * 20
+    speakers = [f"a{i // 10}" for i in range(20)] + [f"b{i // 10}" for i in range(20)] + [f"c{i // 5}" for i in range(20)]
+    ci = metrics.bootstrap_intervals(true, predicted, speakers, num_resamples=400)
+    assert ci["recall"]["on"] == [0.0, 1.0]
+    assert ci["recall"]["reject"] == [1.0, 1.0] and ci["false_accept_rate"] == [0.0, 0.0]
+    assert ci["num_speakers"] == 8 and ci["level"] == 0.95 and ci["num_resamples"] == 400
+
+
+def test_bootstrap_ranges_hold_the_figures_and_repeat_with_the_seed():
+    rng = np.random.default_rng(3)
+    speakers = [f"s{i // 6}" for i in range(240)]  # 40 speakers, 6 clips each
+    true = [("on", "off", "_unknown_")[i % 3] for i in range(240)]
+    predicted = [t if rng.random() < 0.8 else rng.choice(["on", "off", "_unknown_"]) for t in true]
+    recall, balanced, far, _ = metrics.keyword_view(true, predicted, order=("on", "off"))
+    ci = metrics.bootstrap_intervals(true, predicted, speakers, order=("on", "off"), num_resamples=300, seed=1)
+    low, high = ci["balanced_accuracy"]
+    assert low < balanced < high and high - low < 0.25
+    assert ci["false_accept_rate"][0] < far < ci["false_accept_rate"][1]
+    for group in ("on", "off", "reject"):
+        assert ci["recall"][group][0] <= recall[group] <= ci["recall"][group][1]
+    assert ci == metrics.bootstrap_intervals(true, predicted, speakers, order=("on", "off"), num_resamples=300, seed=1)
+    assert ci != metrics.bootstrap_intervals(true, predicted, speakers, order=("on", "off"), num_resamples=300, seed=2)
+
+
+def test_bootstrap_gives_no_range_for_a_group_most_resamples_miss():
+    # one "off" speaker among 30: about a third of the resamples draw no "off" clip at all
+    true = ["off"] + ["_unknown_"] * 29
+    ci = metrics.bootstrap_intervals(true, true, [f"s{i}" for i in range(30)], num_resamples=200)
+    assert ci["recall"]["off"] is None and ci["recall"]["reject"] == [1.0, 1.0]
+
+
+def test_bootstrap_needs_one_speaker_per_clip():
+    with pytest.raises(SettingsError, match="give one of each per clip"):
+        metrics.bootstrap_intervals(["on", "on"], ["on", "on"], ["a"])
