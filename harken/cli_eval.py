@@ -54,13 +54,14 @@ def evaluate(
     settings: Annotated[Path | None, typer.Option(help="fe.* settings JSON (for a .keras without a sibling .tflite).")] = None,
     classes: Annotated[str | None, typer.Option(help="Comma-separated class names, if the model has none.")] = None,
     interpreter: Annotated[str, typer.Option(help="For a .tflite: tflm (the device's interpreter) or litert (reference kernels, ~2x faster, rarely 1 int8 step apart).")] = "tflm",
+    baseline: Annotated[str | None, typer.Option(help="Another model (file or NAME) to compare with on the same clips: the differences and their paired 95 % ranges.")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder. Default: the model's folder.")] = None,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write the PNG plots.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
 ) -> None:
     """Score a model on labelled clips as the firmware would; write eval-results.json and plots."""
-    from harken.evaluate import evaluate_model, resolve_model, save_evaluation, spec_split_percentages
+    from harken.evaluate import compare_scores, evaluate_model, resolve_model, save_evaluation, spec_split_percentages
 
     path = resolve_model(model)
     from_spec = spec_split_percentages(model, dataset) or (10.0, 10.0)
@@ -71,6 +72,12 @@ def evaluate(
                                             split_percentages=percentages,
                                             classes=classes.split(",") if classes else None,
                                             interpreter=interpreter)  # fmt: skip
+        if baseline is not None:
+            other = resolve_model(baseline)
+            _, other_scored = evaluate_model(other, dataset, split=split, progress=progress, split_percentages=percentages,
+                                             classes=classes.split(",") if classes else None,
+                                             interpreter=interpreter)  # fmt: skip
+            evaluation.baseline = compare_scores(scored, other_scored, baseline_name=str(other))
     written = save_evaluation(evaluation, scored, out if out is not None else path.parent, plots=plots)
     if as_json:
         typer.echo(json.dumps(evaluation.to_dict()))
@@ -107,7 +114,24 @@ def _evaluation_summary(ev) -> str:
             + ", ".join(f"{k} {_pct(v)}" for k, v in d["keyword_recall"].items())
             + f", false accepts {_pct(d['false_accept_rate'])}{_range(d.get('intervals'), 'false_accept_rate')}"
         )
+    if ev.baseline:
+        lines.append(_baseline_summary(ev.baseline))
     return "\n".join(lines)
+
+
+def _points(entry: dict) -> str:
+    """``+4.3 [+1.2 to +7.0]``: a difference in percentage points and its paired range."""
+    if entry["difference"] is None:
+        return "n/a"
+    text = f"{100 * entry['difference']:+.1f}"
+    return text + (f" [{100 * entry['range'][0]:+.1f} to {100 * entry['range'][1]:+.1f}]" if entry["range"] else "")
+
+
+def _baseline_summary(b: dict) -> str:
+    recalls = ", ".join(f"{k} {_points(v)}" for k, v in b["recall"].items())
+    return (f"against {b['model']} (same clips; points, {100 * b['level']:.0f} % paired range over the "
+            f"{b['num_speakers']} speakers): balanced accuracy {_points(b['balanced_accuracy'])}; {recalls}; "
+            f"false accepts {_points(b['false_accept_rate'])}")
 
 
 def calibrate(

@@ -65,6 +65,8 @@ class Evaluation:
 
     ``intervals`` holds the 95 % ranges of the keyword-view figures over speakers resampled
     (:func:`harken.metrics.bootstrap_intervals`); None when the clips' speakers are unknown.
+    ``baseline`` holds the differences from another model on the same clips
+    (:func:`compare_scores`), when one was given.
     """
 
     model: str
@@ -86,6 +88,7 @@ class Evaluation:
     confusion_matrix: dict[str, object]
     detection: dict[str, object] | None
     intervals: dict[str, object] | None = None
+    baseline: dict[str, object] | None = None
 
     def to_dict(self) -> dict:
         """Plain JSON types."""
@@ -304,6 +307,27 @@ def evaluate_scores(
         detection=_detection_figures(scored, thresholds) if thresholds is not None else None,
         intervals=_intervals(scored, predicted),
     )  # fmt: skip
+
+
+def _top_class(scored: ScoredClips) -> list[str]:
+    return [scored.classes[i] for i in np.argmax(scored.probabilities, axis=1)]
+
+
+def compare_scores(scored: ScoredClips, baseline: ScoredClips, *, baseline_name: str = "") -> dict:
+    """The model's top-class figures minus the baseline's, on the same clips, with paired 95 % ranges.
+
+    The speakers are resampled once for both models (:func:`harken.metrics.bootstrap_difference`),
+    so a range that excludes 0 is a difference these speakers resolve.
+    """
+    if scored.paths != baseline.paths:
+        raise SettingsError("the baseline was scored on other clips; score both models on the same dataset and split")
+    if scored.classes != baseline.classes:
+        raise SettingsError(f"the baseline's classes {list(baseline.classes)} differ from the model's "
+                            f"{list(scored.classes)}; compare models of the same classes")
+    speakers = scored.speakers or scored.paths  # unknown speakers: every clip its own
+    difference = metrics.bootstrap_difference(scored.true_labels, _top_class(scored), _top_class(baseline), speakers,
+                                              order=scored.classes)  # fmt: skip
+    return {"model": baseline_name, **difference}
 
 
 def evaluate_model(

@@ -32,6 +32,7 @@ REJECT = "reject"
 __all__ = [
     "REJECT",
     "average_precision",
+    "bootstrap_difference",
     "bootstrap_intervals",
     "confusion_matrix",
     "is_keyword",
@@ -136,6 +137,55 @@ def keyword_view(
     return recall, balanced, _ratio(num_false_accepts, non_keyword.sum()), num_false_accepts
 
 
+def _speaker_counts(true_labels, predicted_labels, speaker_index, num_speakers: int, groups: list[str]):
+    """Per speaker and keyword-view group (keywords, then reject): clips, and clips answered right."""
+    true_kw = np.array([is_keyword(t) for t in true_labels], dtype=bool)
+    pred_kw = np.array([p != REJECT and is_keyword(p) for p in predicted_labels], dtype=bool)
+    group_of = np.array([groups.index(t) if k else len(groups) - 1 for t, k in zip(true_labels, true_kw)])
+    same = np.array([t == p for t, p in zip(true_labels, predicted_labels)], dtype=bool)
+    right = np.where(true_kw, same, ~pred_kw)  # a keyword named right; a non-keyword not taken for one
+    clips = np.zeros((num_speakers, len(groups)))
+    hits = np.zeros((num_speakers, len(groups)))
+    np.add.at(clips, (speaker_index, group_of), 1.0)
+    np.add.at(hits, (speaker_index, group_of), right.astype(float))
+    return clips, hits
+
+
+def _resampled_figures(draws: np.ndarray, clips: np.ndarray, hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each resample's recall per group [resamples, groups] (NaN: no clips) and balanced accuracy."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_group = (draws @ hits) / (draws @ clips)
+        balanced = np.nansum(per_group, axis=1) / (~np.isnan(per_group)).sum(axis=1)  # over groups with clips
+    return per_group, balanced
+
+
+def _bootstrap(true_labels, predictions: list, speakers, order, num_resamples: int, level: float, seed: int):
+    """Resampled (per_group, balanced) of each prediction list over the same speaker draws, and the groups."""
+    if any(len(p) != len(true_labels) for p in predictions) or len(speakers) != len(true_labels):
+        raise SettingsError(f"{len(true_labels)} true labels, {[len(p) for p in predictions]} predictions and "
+                            f"{len(speakers)} speakers; give one of each per clip")
+    if not 0.0 < level < 1.0 or num_resamples < 1:
+        raise SettingsError(f"bootstrap level={level}, num_resamples={num_resamples}: use 0 < level < 1 and >= 1 resample")
+    recall, _, _, _ = keyword_view(true_labels, predictions[0], order=order)
+    groups = list(recall)  # keywords in order, then reject
+    names, speaker_index = np.unique(np.asarray(speakers, dtype=str), return_inverse=True)
+    rng = np.random.default_rng(seed)
+    draws = np.stack([np.bincount(rng.integers(0, len(names), len(names)), minlength=len(names))
+                      for _ in range(num_resamples)]).astype(float)  # [resamples, speakers]: times drawn
+    figures = [_resampled_figures(draws, *_speaker_counts(true_labels, p, speaker_index, len(names), groups))
+               for p in predictions]
+    return figures, groups, len(names)
+
+
+def _interval(values: np.ndarray, level: float, num_resamples: int) -> list[float] | None:
+    """The central ``level`` share of the defined values; None when many resamples had no clips for it."""
+    values = values[~np.isnan(values)]
+    if len(values) < 0.9 * num_resamples:  # a group missing from many resamples has no stable range
+        return None
+    tail = 100.0 * (1.0 - level) / 2.0
+    return [float(v) for v in np.percentile(values, [tail, 100.0 - tail])]
+
+
 def bootstrap_intervals(
     true_labels: Sequence[str],
     predicted_labels: Sequence[str],
@@ -166,44 +216,56 @@ def bootstrap_intervals(
     >>> ci["balanced_accuracy"], ci["false_accept_rate"]
     ([1.0, 1.0], [0.0, 0.0])
     """
-    if not len(true_labels) == len(predicted_labels) == len(speakers):
-        raise SettingsError(f"{len(true_labels)} true labels, {len(predicted_labels)} predictions and "
-                            f"{len(speakers)} speakers; give one of each per clip")
-    if not 0.0 < level < 1.0 or num_resamples < 1:
-        raise SettingsError(f"bootstrap level={level}, num_resamples={num_resamples}: use 0 < level < 1 and >= 1 resample")
-    recall, _, _, _ = keyword_view(true_labels, predicted_labels, order=order)
-    groups = list(recall)  # keywords in order, then reject
-    names, speaker_index = np.unique(np.asarray(speakers, dtype=str), return_inverse=True)
-    true_kw = np.array([is_keyword(t) for t in true_labels], dtype=bool)
-    pred_kw = np.array([p != REJECT and is_keyword(p) for p in predicted_labels], dtype=bool)
-    group_of = np.array([groups.index(t) if k else len(groups) - 1 for t, k in zip(true_labels, true_kw)])
-    same = np.array([t == p for t, p in zip(true_labels, predicted_labels)], dtype=bool)
-    right = np.where(true_kw, same, ~pred_kw)  # a keyword named right; a non-keyword not taken for one
-    clips = np.zeros((len(names), len(groups)))  # per speaker and group: clips, and right answers
-    hits = np.zeros((len(names), len(groups)))
-    np.add.at(clips, (speaker_index, group_of), 1.0)
-    np.add.at(hits, (speaker_index, group_of), right.astype(float))
-    rng = np.random.default_rng(seed)
-    draws = np.stack([np.bincount(rng.integers(0, len(names), len(names)), minlength=len(names))
-                      for _ in range(num_resamples)]).astype(float)  # [resamples, speakers]: times drawn
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_group = (draws @ hits) / (draws @ clips)  # [resamples, groups]; NaN where a group has no clips
-        present = ~np.isnan(per_group)
-        balanced = np.nansum(per_group, axis=1) / present.sum(axis=1)  # the mean over groups with clips
-    tail = 100.0 * (1.0 - level) / 2.0
-
-    def interval(values: np.ndarray) -> list[float] | None:
-        values = values[~np.isnan(values)]
-        if len(values) < 0.9 * num_resamples:  # a group missing from many resamples has no stable range
-            return None
-        return [float(v) for v in np.percentile(values, [tail, 100.0 - tail])]
-
-    reject = interval(per_group[:, -1])
+    [(per_group, balanced)], groups, num_speakers = _bootstrap(
+        true_labels, [predicted_labels], speakers, order, num_resamples, level, seed)
+    reject = _interval(per_group[:, -1], level, num_resamples)
     return {
-        "level": level, "num_resamples": num_resamples, "num_speakers": int(len(names)),
-        "balanced_accuracy": interval(balanced),
+        "level": level, "num_resamples": num_resamples, "num_speakers": num_speakers,
+        "balanced_accuracy": _interval(balanced, level, num_resamples),
         "false_accept_rate": None if reject is None else [1.0 - reject[1], 1.0 - reject[0]],
-        "recall": {g: interval(per_group[:, i]) for i, g in enumerate(groups)},
+        "recall": {g: _interval(per_group[:, i], level, num_resamples) for i, g in enumerate(groups)},
+    }
+
+
+def bootstrap_difference(
+    true_labels: Sequence[str],
+    predicted_labels: Sequence[str],
+    baseline_labels: Sequence[str],
+    speakers: Sequence[str],
+    *,
+    order: Sequence[str] = (),
+    num_resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict:
+    """Model minus baseline on the same clips: each figure's difference and its range over speakers.
+
+    Both are scored on the same resampled speakers (a paired bootstrap), so what the two models
+    share (hard speakers, easy speakers) cancels: a difference of a point or two can be resolved
+    where the two separate ranges overlap. A range that excludes 0 is a resolved difference.
+
+    Returns
+    -------
+    dict
+        ``{"level", "num_resamples", "num_speakers", "balanced_accuracy": {"difference", "range"},
+        "false_accept_rate": {...}, "recall": {group: {...}}}``; a range is None when many resamples
+        had no clips of that group.
+    """
+    (model, baseline), groups, num_speakers = _bootstrap(
+        true_labels, [predicted_labels, baseline_labels], speakers, order, num_resamples, level, seed)
+    now, balanced_now, _, _ = keyword_view(true_labels, predicted_labels, order=order)
+    before, balanced_before, _, _ = keyword_view(true_labels, baseline_labels, order=order)
+
+    def entry(a: float | None, b: float | None, resampled: np.ndarray, sign: float = 1.0) -> dict:
+        difference = None if a is None or b is None else sign * (a - b)
+        bounds = _interval(sign * resampled, level, num_resamples)
+        return {"difference": difference, "range": bounds}
+
+    return {
+        "level": level, "num_resamples": num_resamples, "num_speakers": num_speakers,
+        "balanced_accuracy": entry(balanced_now, balanced_before, model[1] - baseline[1]),
+        "false_accept_rate": entry(now[REJECT], before[REJECT], model[0][:, -1] - baseline[0][:, -1], sign=-1.0),
+        "recall": {g: entry(now[g], before[g], model[0][:, i] - baseline[0][:, i]) for i, g in enumerate(groups)},
     }
 
 

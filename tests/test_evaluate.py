@@ -10,6 +10,7 @@ import pytest
 from harken.errors import ModelFileError, SettingsError
 from harken.evaluate import (
     ScoredClips,
+    compare_scores,
     detect,
     evaluate_scores,
     map_label,
@@ -158,3 +159,21 @@ def test_intervals_come_with_speakers_and_hold_the_figures():
     d = ev.detection
     assert d["intervals"]["false_accept_rate"][0] <= d["false_accept_rate"] <= d["intervals"]["false_accept_rate"][1]
     assert json.loads(json.dumps(ev.to_dict()))["intervals"]["recall"]["on"] == ev.intervals["recall"]["on"]
+
+
+def test_a_baseline_on_the_same_clips_gives_paired_differences():
+    scored = _scored(LABELS * 5, SCORES * 5)
+    scored.speakers = tuple(f"s{i % 13}" for i in range(len(LABELS) * 5))
+    worse = [[250, 3, 2]] * len(LABELS)  # the baseline says "on" to everything
+    baseline = _scored(LABELS * 5, worse * 5)
+    b = compare_scores(scored, baseline, baseline_name="all_on.tflite")
+    ev, base_ev = evaluate_scores(scored), evaluate_scores(baseline)
+    assert b["model"] == "all_on.tflite" and b["num_speakers"] == 13
+    assert b["balanced_accuracy"]["difference"] == pytest.approx(ev.balanced_accuracy - base_ev.balanced_accuracy)
+    assert b["false_accept_rate"]["difference"] == pytest.approx(ev.false_accept_rate - base_ev.false_accept_rate)
+    assert b["false_accept_rate"]["difference"] < 0
+    assert b["false_accept_rate"]["range"][1] < 0  # 2 of 3 non-keywords accepted against all: resolved
+    with pytest.raises(SettingsError, match="scored on other clips"):
+        compare_scores(scored, _scored(LABELS, SCORES))
+    with pytest.raises(SettingsError, match="differ from the model's"):
+        compare_scores(scored, _scored(LABELS * 5, SCORES * 5, classes=("on", "off", "_silence_")))

@@ -111,6 +111,15 @@ def test_evaluate_prints_a_summary_and_json(model_dir, tmp_path):
     assert json.loads(result.stdout)["num_clips"] == 11
 
 
+def test_evaluate_against_a_baseline_prints_and_writes_the_differences(model_dir, tmp_path):
+    model = str(model_dir / "model.tflite")
+    result = _run("evaluate", model, "-d", str(model_dir / "clips"), "-o", str(tmp_path), "--no-plots", "--baseline", model)
+    assert result.exit_code == 0, result.output
+    assert f"against {model} (same clips" in result.output and "balanced accuracy +0.0 [+0.0 to +0.0]" in result.output
+    data = json.loads((tmp_path / "eval-results.json").read_text())
+    assert data["baseline"]["balanced_accuracy"] == {"difference": 0.0, "range": [0.0, 0.0]}
+
+
 def test_evaluating_a_tflite_never_imports_tensorflow(model_dir, tmp_path):
     code = textwrap.dedent(f"""
         import sys

@@ -129,3 +129,39 @@ def test_bootstrap_gives_no_range_for_a_group_most_resamples_miss():
 def test_bootstrap_needs_one_speaker_per_clip():
     with pytest.raises(SettingsError, match="give one of each per clip"):
         metrics.bootstrap_intervals(["on", "on"], ["on", "on"], ["a"])
+
+
+def test_a_paired_difference_resolves_what_two_separate_ranges_cannot():
+    # 30 speakers of 4 "on" clips; speaker quality varies a lot, and the model fixes one clip of
+    # the baseline's errors for 12 of the speakers: +0.1 recall; the separate ranges overlap, the
+    # paired range excludes 0
+    rng = np.random.default_rng(0)
+    true, baseline, model, speakers = [], [], [], []
+    for s in range(30):
+        right = rng.integers(0, 4)  # this speaker's clips the baseline gets right
+        answers = ["on"] * right + ["reject"] * (4 - right)
+        better = list(answers)
+        if s < 12 and right < 4:
+            better[right] = "on"
+        true += ["on"] * 4 + ["_unknown_"]
+        baseline += answers + ["_unknown_"]
+        model += better + ["_unknown_"]
+        speakers += [f"s{s}"] * 5
+    diff = metrics.bootstrap_difference(true, model, baseline, speakers, num_resamples=500)
+    gain = metrics.keyword_view(true, model)[0]["on"] - metrics.keyword_view(true, baseline)[0]["on"]
+    assert diff["recall"]["on"]["difference"] == pytest.approx(gain) and gain > 0
+    assert 0 < diff["recall"]["on"]["range"][0] <= gain <= diff["recall"]["on"]["range"][1]
+    alone = [metrics.bootstrap_intervals(true, p, speakers, num_resamples=500)["recall"]["on"] for p in (model, baseline)]
+    assert alone[0][0] < alone[1][1]  # the two separate ranges overlap
+    assert diff["false_accept_rate"] == {"difference": 0.0, "range": [0.0, 0.0]}
+    same = metrics.bootstrap_difference(true, model, model, speakers, num_resamples=100)
+    assert same["balanced_accuracy"] == {"difference": 0.0, "range": [0.0, 0.0]}
+
+
+def test_a_false_accept_difference_has_the_sign_of_more_false_accepts():
+    true = ["_unknown_"] * 20 + ["on"] * 20
+    baseline = ["_unknown_"] * 20 + ["on"] * 20
+    model = ["on"] * 4 + ["_unknown_"] * 16 + ["on"] * 20  # 4 of 20 non-keywords now accepted
+    diff = metrics.bootstrap_difference(true, model, baseline, [f"s{i % 10}" for i in range(40)], num_resamples=200)
+    assert diff["false_accept_rate"]["difference"] == pytest.approx(0.2)
+    assert diff["false_accept_rate"]["range"][0] > 0 and diff["balanced_accuracy"]["difference"] == pytest.approx(-0.1)
