@@ -36,7 +36,11 @@ __all__ = ["Calibration", "calibrate_model", "choose_thresholds", "write_thresho
 
 @dataclass(slots=True, kw_only=True)
 class Calibration:
-    """Chosen thresholds and what they give on the calibration clips (per keyword and overall)."""
+    """Chosen thresholds and what they give on the calibration clips (per keyword and overall).
+
+    ``intervals``: the 95 % ranges of the overall figures at the chosen thresholds over the
+    calibration speakers resampled (None without speakers): how far a few hundred clips can be trusted.
+    """
 
     classes: list[str]
     thresholds: list[int]
@@ -49,6 +53,7 @@ class Calibration:
     balanced_accuracy: float | None
     num_keyword_clips: int
     num_non_keyword_clips: int
+    intervals: dict | None = None
 
     def to_dict(self) -> dict:
         """Plain JSON types."""
@@ -62,6 +67,7 @@ def choose_thresholds(
     *,
     target_false_accept: float = 0.01,
     previous: Sequence[int] | None = None,
+    speakers: Sequence[str] | None = None,
 ) -> Calibration:
     """Per-keyword thresholds meeting ``target_false_accept`` on the non-keyword clips.
 
@@ -77,6 +83,8 @@ def choose_thresholds(
         Highest false-accept rate allowed for each keyword.
     previous : sequence of int, optional
         Current thresholds; non-keyword classes keep theirs.
+    speakers : sequence of str [n], optional
+        Who spoke each clip: adds the 95 % ranges over speakers (``intervals``).
 
     Examples
     --------
@@ -122,12 +130,14 @@ def choose_thresholds(
 
     detected = detect(scores, classes, thresholds)
     _, balanced, overall, _ = metrics.keyword_view(list(true_labels), detected)
+    intervals = None if not speakers else metrics.bootstrap_intervals(list(true_labels), detected, speakers,
+                                                                      order=classes)  # fmt: skip
     return Calibration(
         classes=classes, thresholds=thresholds,
         previous_thresholds=[int(v) for v in previous] if previous is not None else None,
         target_false_accept=float(target_false_accept), false_accept_rate=far, recall=recall, met=met,
         overall_false_accept_rate=float(overall), balanced_accuracy=balanced,
-        num_keyword_clips=int(true_kw.sum()), num_non_keyword_clips=num_non_keyword,
+        num_keyword_clips=int(true_kw.sum()), num_non_keyword_clips=num_non_keyword, intervals=intervals,
     )  # fmt: skip
 
 
@@ -180,7 +190,7 @@ def calibrate_model(
     scored = score_dataset(clip_model, dataset, split=split, progress=progress)
     calibration = choose_thresholds(scored.scores, scored.true_labels, scored.classes,
                                     target_false_accept=target_false_accept,
-                                    previous=clip_model.detection_thresholds())  # fmt: skip
+                                    previous=clip_model.detection_thresholds(), speakers=scored.speakers)  # fmt: skip
     if dry_run:
         return calibration, None
     return calibration, write_thresholds(path, calibration.thresholds, backup=backup)

@@ -161,8 +161,12 @@ def calibrate(
         note = "" if cal.met[name] else "  (target not met)"
         typer.echo(f"{name}: threshold {cal.thresholds[cal.classes.index(name)]}, recall {_pct(cal.recall[name])}, "
                    f"false accepts {_pct(far)}{note}")  # fmt: skip
-    typer.echo(f"overall false accepts {_pct(cal.overall_false_accept_rate)}, "
-               f"balanced accuracy {_pct(cal.balanced_accuracy)}")  # fmt: skip
+    ci = cal.intervals
+    typer.echo(f"overall false accepts {_pct(cal.overall_false_accept_rate)}{_range(ci, 'false_accept_rate')}, "
+               f"balanced accuracy {_pct(cal.balanced_accuracy)}{_range(ci, 'balanced_accuracy')}")  # fmt: skip
+    if ci:
+        typer.echo(f"[low-high]: {100 * ci['level']:.0f} % range over the {ci['num_speakers']} speakers of "
+                   f"{cal.num_non_keyword_clips} non-keyword clips: what other speakers like these may see")
     if dry_run:
         typer.echo(f"dry run: detection_threshold_list {cal.thresholds} not written")
     else:

@@ -60,3 +60,13 @@ def test_target_outside_zero_one_is_refused():
     scores, labels = _case()
     with pytest.raises(SettingsError, match="target_false_accept=5"):
         choose_thresholds(scores, labels, CLASSES, target_false_accept=5)
+
+
+def test_speakers_add_the_ranges_of_the_calibrated_figures():
+    scores, labels = _case()
+    assert choose_thresholds(scores, labels, CLASSES, target_false_accept=0.2).intervals is None
+    speakers = [f"s{i}" for i in range(len(labels))]  # every clip its own speaker
+    cal = choose_thresholds(scores, labels, CLASSES, target_false_accept=0.2, speakers=speakers)
+    low, high = cal.intervals["false_accept_rate"]
+    assert low < cal.overall_false_accept_rate < high and cal.intervals["num_speakers"] == len(labels)
+    assert cal.thresholds == choose_thresholds(scores, labels, CLASSES, target_false_accept=0.2).thresholds
