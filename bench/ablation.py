@@ -225,6 +225,10 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "max_pool": ("range60", "the TENet's last frames max-pooled over time (was averaged): a short cue is not averaged away", {
         "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,), "pooling": "max"},
     }),
+    "range60_wide": ("range60", ("the wide row's larger TENet (48 channels, 3 blocks per stage, kernels 9/5/3: 6.6 M MACs as int8) on "
+                                 "the recipe: one model at about the cost of on_off_offline_large's three merged (8.0 M)"), {
+        "model.options": _WIDE,
+    }),
     "truncated": ("range60", ("15 % of the keyword samples cut to their first 35-65 % (no final consonant), placed as a whole "
                               "word and labelled _unknown_: the vowel alone must not make 'off'"), {
         "aug.truncated_known_fraction": 0.15, "aug.min_truncated_fraction": 0.35, "aug.max_truncated_fraction": 0.65}),
