@@ -67,16 +67,13 @@ def evaluate(
     from_spec = spec_split_percentages(model, dataset) or (10.0, 10.0)
     percentages = (from_spec[0] if validation_percentage is None else validation_percentage,
                    from_spec[1] if testing_percentage is None else testing_percentage)
+    options = {"split": split, "split_percentages": percentages, "interpreter": interpreter,
+               "classes": classes.split(",") if classes else None}
     with _progress(quiet or as_json, "evaluate") as progress:
-        evaluation, scored = evaluate_model(path, dataset, split=split, settings=settings, progress=progress,
-                                            split_percentages=percentages,
-                                            classes=classes.split(",") if classes else None,
-                                            interpreter=interpreter)  # fmt: skip
-        if baseline is not None:
+        evaluation, scored = evaluate_model(path, dataset, settings=settings, progress=progress, **options)
+        if baseline is not None:  # the same clips, scored by the other model
             other = resolve_model(baseline)
-            _, other_scored = evaluate_model(other, dataset, split=split, progress=progress, split_percentages=percentages,
-                                             classes=classes.split(",") if classes else None,
-                                             interpreter=interpreter)  # fmt: skip
+            _, other_scored = evaluate_model(other, dataset, progress=progress, **options)
             evaluation.baseline = compare_scores(scored, other_scored, baseline_name=str(other))
     written = save_evaluation(evaluation, scored, out if out is not None else path.parent, plots=plots)
     if as_json:
