@@ -51,7 +51,7 @@ def evaluate(
     split: Annotated[str | None, typer.Option(help=SPLIT_HELP)] = None,
     validation_percentage: Annotated[float | None, typer.Option(help="Speaker-hash share of the validation split. Default: the spec's, when MODEL is a spec NAME trained on this folder, else 10.")] = None,
     testing_percentage: Annotated[float | None, typer.Option(help="Speaker-hash share of the testing split. Default: the spec's, when MODEL is a spec NAME trained on this folder, else 10.")] = None,
-    settings: Annotated[Path | None, typer.Option(help="fe.* settings JSON (for a .keras without a sibling .tflite).")] = None,
+    settings: Annotated[Path | None, typer.Option(help="fe.* settings JSON (for a .keras without a sibling .tflite; the --baseline's too).")] = None,
     classes: Annotated[str | None, typer.Option(help="Comma-separated class names, if the model has none.")] = None,
     interpreter: Annotated[str, typer.Option(help="For a .tflite: tflm (the device's interpreter) or litert (reference kernels, ~2x faster, rarely 1 int8 step apart).")] = "tflm",
     baseline: Annotated[str | None, typer.Option(help="Another model (file or NAME) to compare with on the same clips: the differences and their paired 95 % ranges.")] = None,
@@ -67,10 +67,10 @@ def evaluate(
     from_spec = spec_split_percentages(model, dataset) or (10.0, 10.0)
     percentages = (from_spec[0] if validation_percentage is None else validation_percentage,
                    from_spec[1] if testing_percentage is None else testing_percentage)
-    options = {"split": split, "split_percentages": percentages, "interpreter": interpreter,
+    options = {"split": split, "split_percentages": percentages, "interpreter": interpreter, "settings": settings,
                "classes": classes.split(",") if classes else None}
     with _progress(quiet or as_json, "evaluate") as progress:
-        evaluation, scored = evaluate_model(path, dataset, settings=settings, progress=progress, **options)
+        evaluation, scored = evaluate_model(path, dataset, progress=progress, **options)
         if baseline is not None:  # the same clips, scored by the other model
             other = resolve_model(baseline)
             _, other_scored = evaluate_model(other, dataset, progress=progress, **options)

@@ -172,6 +172,17 @@ def test_keras_model_without_settings_asks_for_them(model_dir, tmp_path):
     assert load_clip_model(lone, settings=settings, classes=CLASSES).classes == tuple(CLASSES)
 
 
+def test_a_lone_keras_baseline_takes_the_settings_and_classes_given(model_dir, tmp_path):
+    lone = tmp_path / "lone.keras"
+    lone.write_bytes((model_dir / "model.keras").read_bytes())
+    settings = tmp_path / "fe.json"
+    settings.write_text(json.dumps(FE))
+    result = _run("evaluate", str(model_dir / "model.tflite"), "-d", str(model_dir / "clips"), "-o", str(tmp_path),
+                  "--no-plots", "--baseline", str(lone), "--settings", str(settings), "--classes", ",".join(CLASSES))
+    assert result.exit_code == 0, result.output
+    assert f"against {lone} (same clips" in result.output  # the float twin of the int8 model
+
+
 def test_wrong_number_of_classes_is_refused(model_dir):
     from harken.inference import load_clip_model
 
