@@ -173,9 +173,8 @@ def score_clips(
     ``progress(done, total)`` is called after every batch.
     """
     from harken.audio.io import fit_length, read_audio
-    from harken.frontend import compute_spectrograms
-
     from harken.datasets.splits import speaker_of
+    from harken.frontend import compute_spectrograms
 
     if len(paths) != len(labels):
         raise SettingsError(f"{len(paths)} paths but {len(labels)} labels; give one label per clip")

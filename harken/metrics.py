@@ -102,6 +102,15 @@ def per_class_recall_precision(
     return recall, precision
 
 
+def _keyword_outcomes(true_labels: Sequence[str], predicted_labels: Sequence[str]) -> tuple[np.ndarray, ...]:
+    """Per clip: a keyword?, predicted as a keyword?, right in the keyword view (a keyword named
+    right; a non-keyword not taken for any keyword)."""
+    true_kw = np.array([is_keyword(t) for t in true_labels], dtype=bool)
+    pred_kw = np.array([p != REJECT and is_keyword(p) for p in predicted_labels], dtype=bool)
+    same = np.array([t == p for t, p in zip(true_labels, predicted_labels)], dtype=bool)
+    return true_kw, pred_kw, np.where(true_kw, same, ~pred_kw)
+
+
 def keyword_view(
     true_labels: Sequence[str], predicted_labels: Sequence[str], *, order: Sequence[str] = ()
 ) -> tuple[dict[str, float | None], float | None, float | None, int]:
@@ -121,17 +130,15 @@ def keyword_view(
     >>> r, bal, far, n
     ({'on': 0.5, 'reject': 0.5}, 0.5, 0.5, 1)
     """
-    true_kw = np.array([is_keyword(t) for t in true_labels], dtype=bool)
-    pred_kw = np.array([p != REJECT and is_keyword(p) for p in predicted_labels], dtype=bool)
-    same = np.array([t == p for t, p in zip(true_labels, predicted_labels)], dtype=bool)
+    true_kw, pred_kw, right = _keyword_outcomes(true_labels, predicted_labels)
     recall: dict[str, float | None] = {}
     seen = {t for t in true_labels if is_keyword(t)}
     for keyword in [k for k in order if k in seen] + sorted(seen - set(order)):
         rows = np.array([t == keyword for t in true_labels], dtype=bool)
-        recall[keyword] = _ratio(np.sum(same & rows), rows.sum())
+        recall[keyword] = _ratio(np.sum(right & rows), rows.sum())
     non_keyword = ~true_kw
     num_false_accepts = int(np.sum(non_keyword & pred_kw))
-    recall[REJECT] = _ratio(np.sum(non_keyword & ~pred_kw), non_keyword.sum())
+    recall[REJECT] = _ratio(np.sum(right & non_keyword), non_keyword.sum())
     present = [v for v in recall.values() if v is not None]
     balanced = float(np.mean(present)) if present else None
     return recall, balanced, _ratio(num_false_accepts, non_keyword.sum()), num_false_accepts
@@ -139,11 +146,8 @@ def keyword_view(
 
 def _speaker_counts(true_labels, predicted_labels, speaker_index, num_speakers: int, groups: list[str]):
     """Per speaker and keyword-view group (keywords, then reject): clips, and clips answered right."""
-    true_kw = np.array([is_keyword(t) for t in true_labels], dtype=bool)
-    pred_kw = np.array([p != REJECT and is_keyword(p) for p in predicted_labels], dtype=bool)
+    true_kw, _, right = _keyword_outcomes(true_labels, predicted_labels)
     group_of = np.array([groups.index(t) if k else len(groups) - 1 for t, k in zip(true_labels, true_kw)])
-    same = np.array([t == p for t, p in zip(true_labels, predicted_labels)], dtype=bool)
-    right = np.where(true_kw, same, ~pred_kw)  # a keyword named right; a non-keyword not taken for one
     clips = np.zeros((num_speakers, len(groups)))
     hits = np.zeros((num_speakers, len(groups)))
     np.add.at(clips, (speaker_index, group_of), 1.0)
