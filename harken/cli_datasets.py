@@ -82,7 +82,7 @@ def info(
     max_per_class: Annotated[Optional[int], typer.Option(help="Keep at most this many clips per class.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the per-class cap.")] = 0,
     speaker_manifest: Annotated[
-        Optional[Path], typer.Option(help="TSV/CSV with 'file' and 'speaker' columns naming the speakers.")
+        Optional[Path], typer.Option(help="TSV/CSV with 'file' and 'speaker' and/or 'split' columns: speakers named, splits chosen.")
     ] = None,
     check: Annotated[str, typer.Option(help="File check: 'header' (fast) or 'full' (decode every file).")] = "header",
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 2) when any file is bad.")] = False,

@@ -51,6 +51,7 @@ def evaluate(
     split: Annotated[str | None, typer.Option(help=SPLIT_HELP)] = None,
     validation_percentage: Annotated[float | None, typer.Option(help="Speaker-hash share of the validation split. Default: the spec's, when MODEL is a spec NAME trained on this folder, else 10.")] = None,
     testing_percentage: Annotated[float | None, typer.Option(help="Speaker-hash share of the testing split. Default: the spec's, when MODEL is a spec NAME trained on this folder, else 10.")] = None,
+    speaker_manifest: Annotated[Path | None, typer.Option(help="TSV/CSV with 'file' and 'speaker' and/or 'split' columns. Default: the spec's, as for the percentages.")] = None,
     settings: Annotated[Path | None, typer.Option(help="fe.* settings JSON (for a .keras without a sibling .tflite; the --baseline's too).")] = None,
     classes: Annotated[str | None, typer.Option(help="Comma-separated class names, if the model has none.")] = None,
     interpreter: Annotated[str, typer.Option(help="For a .tflite: tflm (the device's interpreter) or litert (reference kernels, ~2x faster, rarely 1 int8 step apart).")] = "tflm",
@@ -61,13 +62,14 @@ def evaluate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
 ) -> None:
     """Score a model on labelled clips as the firmware would; write eval-results.json and plots."""
-    from harken.evaluate import compare_scores, evaluate_model, resolve_model, save_evaluation, spec_split_percentages
+    from harken.evaluate import compare_scores, evaluate_model, resolve_model, save_evaluation, spec_split_settings
 
     path = resolve_model(model)
-    from_spec = spec_split_percentages(model, dataset) or (10.0, 10.0)
-    percentages = (from_spec[0] if validation_percentage is None else validation_percentage,
-                   from_spec[1] if testing_percentage is None else testing_percentage)
+    from_spec = spec_split_settings(model, dataset) or {}
+    percentages = (from_spec.get("validation_percentage", 10.0) if validation_percentage is None else validation_percentage,
+                   from_spec.get("testing_percentage", 10.0) if testing_percentage is None else testing_percentage)
     options = {"split": split, "split_percentages": percentages, "interpreter": interpreter, "settings": settings,
+               "speaker_manifest": speaker_manifest if speaker_manifest is not None else from_spec.get("speaker_manifest"),
                "classes": classes.split(",") if classes else None}
     with _progress(quiet or as_json, "evaluate") as progress:
         evaluation, scored = evaluate_model(path, dataset, progress=progress, **options)

@@ -136,8 +136,9 @@ def resolve_model(model: str | os.PathLike) -> Path:
     )
 
 
-def spec_split_percentages(model: str | os.PathLike, dataset: str | os.PathLike) -> tuple[float, float] | None:
-    """(validation %, testing %) with which spec ``model`` (a NAME) split the folder ``dataset``.
+def spec_split_settings(model: str | os.PathLike, dataset: str | os.PathLike) -> dict | None:
+    """How spec ``model`` (a NAME) split the folder ``dataset``: ``validation_percentage``,
+    ``testing_percentage`` and ``speaker_manifest``.
 
     None when ``model`` is a file, its spec cannot be loaded, or it trains on no such folder: the
     caller then uses its defaults.
@@ -154,7 +155,9 @@ def spec_split_percentages(model: str | os.PathLike, dataset: str | os.PathLike)
     target = Path(dataset).expanduser().resolve()
     for source in spec.datasets:
         if source.directory is not None and Path(source.directory).expanduser().resolve() == target:
-            return float(source.validation_percentage), float(source.testing_percentage)
+            return {"validation_percentage": float(source.validation_percentage),
+                    "testing_percentage": float(source.testing_percentage),
+                    "speaker_manifest": source.speaker_manifest}
     return None
 
 
@@ -207,17 +210,19 @@ def score_dataset(
     *,
     split: str | None = None,
     split_percentages: tuple[float, float] = (10.0, 10.0),
+    speaker_manifest: str | os.PathLike | None = None,
     batch_size: int = 256,
     progress: Progress | None = None,
 ) -> ScoredClips:
     """Score every clip of a directory dataset (or one ``split`` of it: training/validation/testing,
-    by speaker hash with ``split_percentages`` = (validation %, testing %), as the spec that trained
-    on it used)."""
+    by speaker hash with ``split_percentages`` = (validation %, testing %) and the speakers and
+    splits of ``speaker_manifest``, as the spec that trained on it used)."""
     from harken.datasets import DirectorySettings, load_directory_dataset
 
     validation_percentage, testing_percentage = split_percentages
-    dataset = load_directory_dataset(root, DirectorySettings(validation_percentage=validation_percentage,
-                                                             testing_percentage=testing_percentage))
+    dataset = load_directory_dataset(root, DirectorySettings(
+        validation_percentage=validation_percentage, testing_percentage=testing_percentage,
+        speaker_manifest=str(speaker_manifest) if speaker_manifest is not None else None))
     samples = [s for s in (dataset.samples if split is None else dataset.split(split)) if s.path is not None]
     if not samples:
         raise DatasetError(f"{root}: no clips{f' in split {split!r}' if split else ''} to evaluate")
@@ -335,6 +340,7 @@ def evaluate_model(
     *,
     split: str | None = None,
     split_percentages: tuple[float, float] = (10.0, 10.0),
+    speaker_manifest: str | os.PathLike | None = None,
     settings: str | os.PathLike | None = None,
     classes: Sequence[str] | None = None,
     progress: Progress | None = None,
@@ -350,7 +356,8 @@ def evaluate_model(
     """
     if not isinstance(model, ClipModel):
         model = load_clip_model(resolve_model(model), settings=settings, classes=classes, interpreter=interpreter)
-    scored = score_dataset(model, dataset, split=split, split_percentages=split_percentages, progress=progress)
+    scored = score_dataset(model, dataset, split=split, split_percentages=split_percentages,
+                           speaker_manifest=speaker_manifest, progress=progress)
     evaluation = evaluate_scores(scored, thresholds=model.detection_thresholds(), model=model.path,
                                  dataset=str(Path(dataset).expanduser().resolve()))  # fmt: skip
     return evaluation, scored

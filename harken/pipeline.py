@@ -462,7 +462,7 @@ def collect_clips(spec, *, workers: int = 1, quiet: bool = False) -> dict:
             keywords=tuple(dict.fromkeys(keywords)), unknown=source.unknown and UNKNOWN_CLASS in classes,
             silence_percentage=source.silence_percentage, validation_percentage=source.validation_percentage,
             testing_percentage=source.testing_percentage, max_samples_per_class=source.max_samples_per_class,
-            seed=spec.seed)
+            speaker_manifest=source.speaker_manifest, seed=spec.seed)
         dataset = load_directory_dataset(root, settings)
         for split in splits:
             splits[split] += _labelled(dataset.split(split), source.class_map, classes)

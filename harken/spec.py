@@ -65,7 +65,10 @@ class DatasetSource:
 
     Folders named like a class of the spec are that class; ``class_map`` renames folders
     (``{"sil": "_silence_"}``); ``keywords`` limits which folders count as keyword classes; every
-    other folder goes to ``_unknown_`` when ``unknown`` is set and the spec has that class.
+    other folder goes to ``_unknown_`` when ``unknown`` is set and the spec has that class. Speakers
+    are split by hash (``validation_percentage``, ``testing_percentage``); ``speaker_manifest``
+    (a TSV/CSV with ``file`` and ``speaker`` and/or ``split`` columns) names speakers or puts them
+    in a split by hand.
 
     Examples
     --------
@@ -83,6 +86,7 @@ class DatasetSource:
     silence_percentage: float = 0.0
     validation_percentage: float = 10.0
     testing_percentage: float = 10.0
+    speaker_manifest: str | None = None
 
     def __post_init__(self) -> None:
         if self.keywords is not None:

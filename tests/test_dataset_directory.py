@@ -132,8 +132,39 @@ def test_directory_manifest_speakers_override_names(dataset_root, tmp_path):
 def test_directory_manifest_without_speaker_column_is_rejected(dataset_root, tmp_path):
     manifest = tmp_path / "bad.csv"
     manifest.write_text("file,who\nup/alice_1.flac,carol\n")
-    with pytest.raises(DatasetError, match="'file' and 'speaker' columns"):
+    with pytest.raises(DatasetError, match="'file' column and a 'speaker' or 'split' column"):
         load_directory_dataset(dataset_root, DirectorySettings(speaker_manifest=str(manifest)))
+
+
+def test_directory_manifest_split_column_puts_speakers_in_a_split(dataset_root, tmp_path):
+    hashed = load_directory_dataset(dataset_root, DirectorySettings(keywords=("up",)))
+    alice_split = next(s.split for s in hashed.samples if s.speaker == "alice")
+    elsewhere = next(name for name in ("training", "validation", "testing") if name != alice_split)
+    manifest = tmp_path / "splits.csv"
+    manifest.write_text(f"file,split\nup/alice_1.flac,{elsewhere}\n")
+    ds = load_directory_dataset(dataset_root, DirectorySettings(keywords=("up",), speaker_manifest=str(manifest)))
+    alice = [s for s in ds.samples if s.speaker == "alice"]
+    assert len(alice) == 2 and {s.split for s in alice} == {elsewhere}  # the unlisted alice_2 follows her
+    others = {s.speaker: s.split for s in hashed.samples if s.speaker != "alice"}
+    assert {s.speaker: s.split for s in ds.samples if s.speaker != "alice"} == others
+
+
+def test_directory_manifest_split_for_a_named_speaker(dataset_root, tmp_path):
+    manifest = tmp_path / "speakers.tsv"
+    manifest.write_text("file\tspeaker\tsplit\nup/alice_1.flac\tcarol\ttesting\nup/bob_1.flac\tcarol\t\n")
+    ds = load_directory_dataset(dataset_root, DirectorySettings(keywords=("up",), speaker_manifest=str(manifest)))
+    carol = [s for s in ds.samples if s.speaker == "carol"]
+    assert len(carol) == 2 and {s.split for s in carol} == {"testing"}
+
+
+def test_directory_manifest_split_conflicts_and_bad_names_are_errors(dataset_root, tmp_path):
+    manifest = tmp_path / "splits.csv"
+    manifest.write_text("file,split\nup/alice_1.flac,testing\nup/alice_2.flac,training\n")
+    with pytest.raises(DatasetError, match=r"speaker 'alice' is put in 'testing' \(up/alice_1.flac\) and in 'training'"):
+        load_directory_dataset(dataset_root, DirectorySettings(keywords=("up",), speaker_manifest=str(manifest)))
+    manifest.write_text("file,split\nup/alice_1.flac,test\n")
+    with pytest.raises(DatasetError, match=r"splits.csv: line 2: split 'test' is not one of training, validation"):
+        load_directory_dataset(dataset_root, DirectorySettings(keywords=("up",), speaker_manifest=str(manifest)))
 
 
 def test_directory_missing_keyword_suggests_the_closest_folder(dataset_root):

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -276,8 +277,25 @@ def test_split_percentages_choose_which_speakers_are_scored(model_dir, tmp_path)
     assert checked  # at least one setting split the speakers
 
 
+def test_speaker_manifest_chooses_the_testing_speakers(model_dir, tmp_path):
+    """--speaker-manifest with a split column: --split testing scores exactly the speaker put there."""
+    from harken.datasets import load_directory_dataset
+
+    clips = model_dir / "clips"
+    samples = [s for s in load_directory_dataset(clips).samples if s.path]
+    chosen = next(s.speaker for s in samples if s.label == "on")
+    theirs = [Path(s.path) for s in samples if s.speaker == chosen]
+    assert 1 < len(theirs) < len(samples)  # one listed file moves all of them
+    manifest = tmp_path / "splits.csv"
+    manifest.write_text("file,split\n" + "".join(f"{p.parent.name}/{p.name},testing\n" for p in theirs[:1]))
+    result = _run("evaluate", str(model_dir / "model.tflite"), "-d", str(clips), "-o", str(tmp_path), "--split",
+                  "testing", "--validation-percentage", "0", "--testing-percentage", "0",
+                  "--speaker-manifest", str(manifest), "--json")
+    assert json.loads(result.stdout)["num_clips"] == len(theirs)  # all of that speaker's clips, and only theirs
+
+
 def test_split_percentages_come_from_the_spec_that_trained_on_the_folder(tmp_path, monkeypatch):
-    from harken.evaluate import spec_split_percentages
+    from harken.evaluate import spec_split_settings
 
     clips = tmp_path / "clips"
     (clips / "on").mkdir(parents=True)
@@ -287,10 +305,12 @@ def test_split_percentages_come_from_the_spec_that_trained_on_the_folder(tmp_pat
         import harken
         from harken.spec import DatasetSource
         spec = harken.ModelSpec(classes=("on", "off", "_unknown_"), datasets=[
-            DatasetSource(directory={str(clips)!r}, validation_percentage=30.0, testing_percentage=20.0)])
+            DatasetSource(directory={str(clips)!r}, validation_percentage=30.0, testing_percentage=20.0,
+                          speaker_manifest="splits.csv")])
     """))
     monkeypatch.setenv("HARKEN_MODEL_PATH", str(specs))
-    assert spec_split_percentages("mine", clips) == (30.0, 20.0)
-    assert spec_split_percentages("mine", tmp_path) is None  # the spec trains on another folder
-    assert spec_split_percentages(tmp_path / "model.tflite", clips) is None  # a file names no spec
-    assert spec_split_percentages("no_such_spec", clips) is None
+    assert spec_split_settings("mine", clips) == {"validation_percentage": 30.0, "testing_percentage": 20.0,
+                                                  "speaker_manifest": "splits.csv"}
+    assert spec_split_settings("mine", tmp_path) is None  # the spec trains on another folder
+    assert spec_split_settings(tmp_path / "model.tflite", clips) is None  # a file names no spec
+    assert spec_split_settings("no_such_spec", clips) is None

@@ -59,3 +59,15 @@ def test_a_class_with_no_clips_is_an_error(folder):
     spec = _spec(folder, classes=("on", "off", "stop", "_unknown_"))
     with pytest.raises(DatasetError, match="keyword 'stop' has no folder"):
         build_training_data(spec, dry_run=True, workers=1)
+
+
+def test_a_speaker_manifest_puts_the_listed_speakers_in_their_split(folder, tmp_path):
+    from harken.pipeline import collect_clips
+
+    manifest = tmp_path / "splits.csv"
+    manifest.write_text("file,split\non/00000_nohash_0.wav,testing\noff/00011_nohash_0.wav,validation\n")
+    spec = _spec(folder, validation_percentage=0.0, testing_percentage=0.0, speaker_manifest=str(manifest))
+    clips = collect_clips(spec)
+    assert [(c.path.split("/")[-1], c.label) for c in clips["testing"]] == [("00000_nohash_0.wav", "on")]
+    assert [(c.path.split("/")[-1], c.label) for c in clips["validation"]] == [("00011_nohash_0.wav", "off")]
+    assert len(clips["training"]) == 4 * 30 - 2

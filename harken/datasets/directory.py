@@ -13,8 +13,11 @@ Folder rules:
   ``ceil(n * silence_percentage / 100)`` per split, n being that split's other clips.
 - other ``_name_`` folders, hidden files and folders are skipped; top-level files are ignored.
 
-Splits follow ``harken.datasets.splits`` (speaker hash; a manifest TSV/CSV with ``file`` and
-``speaker`` columns can name the speakers). ``max_samples_per_class`` keeps a seeded random subset.
+Splits follow ``harken.datasets.splits`` (speaker hash). A manifest TSV/CSV with a ``file`` column
+and a ``speaker`` and/or ``split`` column can name the speakers and put a speaker in a split by
+hand (``training``, ``validation``, ``testing``; as Speech Commands' testing_list.txt does), for
+files it lists; a speaker's clips still share one split. ``max_samples_per_class`` keeps a seeded
+random subset.
 
 Bad files (see ``harken.datasets.filecheck``) are logged, listed in ``bad_files`` and left out;
 ``strict=True`` raises ``DatasetError`` instead. The file checks are cached (``harken.datasets.scan``),
@@ -207,8 +210,11 @@ def bad_file_report(bad_files: tuple[BadFile, ...] | list[BadFile]) -> str:
 
 
 # ------------------------------------------------------------------------------------------ loading
-def _read_manifest(path: str, root: Path) -> dict[str, str]:
-    """``{relative file path: speaker}`` from a TSV/CSV with ``file`` and ``speaker`` columns."""
+def _read_manifest(path: str, root: Path) -> tuple[Path, dict[str, tuple[str | None, str | None]]]:
+    """The manifest's path and ``{relative file path: (speaker or None, split or None)}``.
+
+    A TSV/CSV with a ``file`` column and a ``speaker`` and/or ``split`` column; empty cells are None.
+    """
     manifest = Path(path).expanduser()
     if not manifest.is_absolute() and not manifest.exists():
         manifest = root / manifest
@@ -216,14 +222,36 @@ def _read_manifest(path: str, root: Path) -> dict[str, str]:
         text = manifest.read_text(encoding="utf-8")
     except OSError as exc:
         raise DatasetError(f"{manifest}: cannot read the speaker manifest ({exc.strerror or exc})") from None
-    delimiter = "\t" if "\t" in text.splitlines()[0] else ","
-    reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
-    if not reader.fieldnames or "file" not in reader.fieldnames or "speaker" not in reader.fieldnames:
+    lines = text.splitlines()
+    delimiter = "\t" if lines and "\t" in lines[0] else ","
+    reader = csv.DictReader(lines, delimiter=delimiter)
+    columns = reader.fieldnames or []
+    if "file" not in columns or not {"speaker", "split"} & set(columns):
         raise DatasetError(
-            f"{manifest}: a speaker manifest needs 'file' and 'speaker' columns, got {reader.fieldnames}; "
-            "add a header line such as 'file<TAB>speaker'"
+            f"{manifest}: a speaker manifest needs a 'file' column and a 'speaker' or 'split' column, got "
+            f"{reader.fieldnames}; add a header line such as 'file<TAB>speaker<TAB>split'"
         )
-    return {row["file"].replace("\\", "/"): row["speaker"] for row in reader if row.get("file") and row.get("speaker")}
+    rows = {}
+    for line, row in enumerate(reader, start=2):
+        speaker, split = (row.get("speaker") or "").strip() or None, (row.get("split") or "").strip() or None
+        if split is not None and split not in SPLITS:
+            raise DatasetError(f"{manifest}: line {line}: split {split!r} is not one of {', '.join(SPLITS)}")
+        if row.get("file") and (speaker or split):
+            rows[row["file"].replace("\\", "/")] = (speaker, split)
+    return manifest, rows
+
+
+def _chosen_splits(manifest: Path, chosen: list[tuple[str, str, str]]) -> dict[str, str]:
+    """``{speaker: split}`` from the manifest's (file, speaker, split) rows; one split per speaker."""
+    first: dict[str, tuple[str, str]] = {}
+    for rel, speaker, split in chosen:
+        kept_split, kept_rel = first.setdefault(speaker, (split, rel))
+        if kept_split != split:
+            raise DatasetError(
+                f"{manifest}: speaker {speaker!r} is put in {kept_split!r} ({kept_rel}) and in {split!r} ({rel}); "
+                "a speaker's clips must share one split"
+            )
+    return {speaker: split for speaker, (split, _) in first.items()}
 
 
 def _label_of(folder: str, settings: DirectorySettings) -> str | None:
@@ -300,12 +328,12 @@ def load_directory_dataset(
             )
     if not folders:
         raise DatasetError(f"{root_path}: no class folders; a directory dataset holds one folder per word")
-    manifest = _read_manifest(settings.speaker_manifest, root_path) if settings.speaker_manifest else {}
+    manifest_path, manifest = (_read_manifest(settings.speaker_manifest, root_path) if settings.speaker_manifest
+                               else (None, {}))
     split_options = dict(
         validation_percentage=settings.validation_percentage, testing_percentage=settings.testing_percentage
     )
-    samples, noise, bad = [], [], []
-    split_cache: dict[str, str] = {}
+    listed, noise, bad, chosen = [], [], [], []
     for folder, rows in folders.items():
         label = _label_of(folder, settings)
         if label is None and folder != BACKGROUND_NOISE_FOLDER:
@@ -320,10 +348,16 @@ def load_directory_dataset(
                 rel = f"{folder}/{name}"
                 # Silence has no voice: each clip is its own "speaker", so the clips spread over splits.
                 own = os.path.splitext(name)[0] if label == SILENCE_CLASS else speaker_of(name)
-                speaker = manifest.get(rel) or own
-                if speaker not in split_cache:
-                    split_cache[speaker] = split_of_speaker(speaker, **split_options)
-                samples.append(Sample(path, label, speaker, split_cache[speaker]))
+                named, split = manifest.get(rel, (None, None))
+                listed.append((path, label, named or own))
+                if split is not None:
+                    chosen.append((rel, named or own, split))
+    split_cache = _chosen_splits(manifest_path, chosen) if chosen else {}
+    samples = []
+    for path, label, speaker in listed:
+        if speaker not in split_cache:
+            split_cache[speaker] = split_of_speaker(speaker, **split_options)
+        samples.append(Sample(path, label, speaker, split_cache[speaker]))
     if bad:
         for b in bad:
             log.warning("%s: left out: %s", b.path, b.reason)
