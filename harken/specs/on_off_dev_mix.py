@@ -8,7 +8,9 @@ with ``REAL_VALIDATION_PERCENTAGE`` = 10 and ``REAL_TESTING_PERCENTAGE`` = 5 the
 hash into [10, 15) % are held out for testing and every other speaker trains. For the project's
 dev set (Speech Commands *test* speakers, which all hash into [10, 20) %) that is half of the
 speakers each way: "what a few hundred real recordings of your own buy". For your own
-recordings, raise ``REAL_TESTING_PERCENTAGE`` (e.g. 20) to keep some speakers aside.
+recordings, raise ``REAL_TESTING_PERCENTAGE`` (e.g. 20) to keep some speakers aside, or choose
+them by hand: a spec that loads this one can set ``speaker_manifest`` on the real sources (a
+TSV/CSV with ``file`` and ``split`` columns; ``bench/dev_mix_folds.py`` swaps the dev halves so).
 
 Training fine-tunes the quickstart model: it starts from the weights of ``on_off_offline``
 (trained first when it has not been) and trains 20 more epochs on the real clips plus a third of
