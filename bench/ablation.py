@@ -17,7 +17,8 @@ those built on it) keep the 40 dB dynamic range they were measured with; ``range
 quickstart's recipe now. The dev_mix rows follow the quickstart as it is: those listed in
 docs/real_voice.md before the 60 dB change (real16, focal, ...) were measured on the 40 dB one.
 It is a benchmark, never a test. Results are appended to ``--out`` (JSON lines); ``--table``
-prints the table of every result found there (mean over seeds) to stderr and one JSON object to
+prints the table of every result found there (mean over seeds; "range" is the lowest and highest
+seed, or for a single seed its 95 % range over speakers) to stderr and one JSON object to
 stdout.
 
     python bench/ablation.py --rows baseline,cold_start --seeds 0,1
@@ -424,6 +425,19 @@ def run(name: str, seed: int, args) -> dict:
     return result
 
 
+def balanced_range(results: list[dict]) -> list[float] | None:
+    """What a row's balanced accuracy could be: the spread of its seeds, or one seed's 95 % range over speakers.
+
+    Several seeds: lowest and highest seed (the training's own spread, as large as the speakers').
+    One seed: the cluster-bootstrap range ``harken evaluate`` gives (older results lack it: None).
+    """
+    values = [r["dev"]["balanced"] for r in results]
+    if len(values) > 1:
+        return [min(values), max(values)]
+    interval = (results[0]["dev"].get("intervals") or {}).get("balanced_accuracy")
+    return list(interval) if interval else None
+
+
 def table(path: Path) -> dict:
     rows: dict[str, list[dict]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -431,7 +445,8 @@ def table(path: Path) -> dict:
             r = json.loads(line)
             rows.setdefault(r["row"], []).append(r)
     out = []
-    header = f"{'row':<16} {'seeds':<7} {'balanced':>8} {'on':>6} {'off':>6} {'reject':>6} {'FA':>6} {'heldout':>7} {'train':>6}"
+    header = (f"{'row':<16} {'seeds':<7} {'balanced':>8} {'range':>11} {'on':>6} {'off':>6} {'reject':>6} {'FA':>6} "
+              f"{'heldout':>7} {'train':>6}")
     print(header, file=sys.stderr)
 
     def mean(rs, *keys):
@@ -447,13 +462,16 @@ def table(path: Path) -> dict:
     for name, rs in rows.items():
         entry = {"row": name, "seeds": [r["seed"] for r in rs], "description": rs[0]["description"],
                  **{k: mean(rs, "dev", k) for k in ("balanced", "on", "off", "reject", "false_accepts")},
-                 "held_out_balanced": mean(rs, "held_out_voices", "balanced"), "train_s": mean(rs, "train_s")}  # fmt: skip
+                 "held_out_balanced": mean(rs, "held_out_voices", "balanced"), "train_s": mean(rs, "train_s"),
+                 "balanced_range": balanced_range(rs)}  # fmt: skip
         out.append(entry)
+        low_high = entry["balanced_range"]
+        shown = f"{100 * low_high[0]:4.1f}-{100 * low_high[1]:4.1f}" if low_high else "n/a"
 
         def pct(v):
             return "   n/a" if v is None else f"{100 * v:6.1f}"
 
-        print(f"{name:<16} {','.join(map(str, entry['seeds'])):<7} {pct(entry['balanced']):>8} {pct(entry['on'])} "
+        print(f"{name:<16} {','.join(map(str, entry['seeds'])):<7} {pct(entry['balanced']):>8} {shown:>11} {pct(entry['on'])} "
               f"{pct(entry['off'])} {pct(entry['reject'])} {pct(entry['false_accepts'])} {pct(entry['held_out_balanced']):>7} "
               f"{entry['train_s']:6.0f}", file=sys.stderr)  # fmt: skip
     return {"bench": "ablation", "unit": "balanced accuracy (dev, top class)", "rows": out,
