@@ -50,10 +50,10 @@ def write_fold_b_manifest(dev: str, path: Path) -> dict[str, int]:
     return counts
 
 
-def write_fold_b_spec(spec: str, manifest: Path, path: Path) -> str:
-    """A spec file: ``spec`` with every real-clip source split by the fold-B manifest."""
-    name = f"{spec}_fold_b"
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_fold_b_spec(spec: str, manifest: Path, path: Path, name: str = "") -> str:
+    """A spec file ``PATH/NAME.py``: ``spec`` with every real-clip source split by ``manifest`` (fold B's)."""
+    name = name or f"{spec}_fold_b"
+    path.mkdir(parents=True, exist_ok=True)
     path.joinpath(f"{name}.py").write_text(
         "import copy\n"
         "from harken.specfile import find_spec\n"

@@ -1,0 +1,145 @@
+"""How many real speakers does a dev_mix spec need? Fine-tunes on nested subsets of the training speakers.
+
+``on_off_dev_mix`` fine-tunes on the real clips of half the dev speakers (fold A: 61 speakers,
+407 word clips, plus real silence) and is scored on the other half. Here the same spec trains on
+the first K of those speakers only (a seeded shuffle, nested: the 15 include the 8), every
+other training speaker moved out by a speaker manifest, and each model is scored on the same
+unseen speakers, so the figures form a learning curve: what each added speaker buys, and how far
+the curve is from the 93 % of issue 6. ``--folds A,B`` repeats it with the halves swapped
+(``bench/dev_mix_folds.py``) and pools the two. Real silence clips stay in training at every K
+(they are background noise, not speakers). The base model is shared. A benchmark, never a test:
+
+    python bench/dev_mix_speakers.py --speakers 0,8,15,30,all --work /tmp/lc --dev ../shared/data/speech_commands_dev
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dev_mix_folds import TESTING, VALIDATION, train, write_fold_b_manifest, write_fold_b_spec  # noqa: E402
+
+if TYPE_CHECKING:
+    from harken.evaluate import ScoredClips
+
+
+def fold_rows(dev: str, fold: str, work: Path) -> tuple[list[list[str]], str | None]:
+    """Every dev clip as ``[file, speaker, split]`` for ``fold``, and the fold's manifest (None for A)."""
+    if fold == "A":
+        from harken.datasets import DirectorySettings, load_directory_dataset
+
+        root = Path(dev)
+        dataset = load_directory_dataset(root, DirectorySettings(validation_percentage=VALIDATION,
+                                                                 testing_percentage=TESTING))
+        rows = [[Path(s.path).relative_to(root).as_posix(), s.speaker, s.split] for s in dataset.samples]
+        return rows, None
+    manifest = work / "fold_b" / "dev_fold_b.csv"
+    write_fold_b_manifest(dev, manifest)
+    with manifest.open(encoding="utf-8") as f:
+        rows = list(csv.reader(f))[1:]
+    return rows, str(manifest)
+
+
+def training_speakers(rows: list[list[str]], seed: int) -> list[str]:
+    """The fold's training speakers (silence clips aside), in a seeded order."""
+    speakers = sorted({speaker for file, speaker, split in rows if split == "training" and not file.startswith("_silence_/")})
+    return [speakers[i] for i in np.random.default_rng(seed).permutation(len(speakers))]
+
+
+def write_subset_manifest(rows: list[list[str]], keep: set[str], path: Path) -> None:
+    """The fold's splits with every training speaker outside ``keep`` moved to testing (never trained on)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["file", "speaker", "split"])
+        for file, speaker, split in rows:
+            drop = split == "training" and not file.startswith("_silence_/") and speaker not in keep
+            writer.writerow([file, speaker, "testing" if drop else split])
+
+
+def pooled(parts: list[ScoredClips]) -> ScoredClips:
+    """The folds' scored clips as one set (each fold scores other speakers)."""
+    from harken.evaluate import ScoredClips
+
+    if len(parts) == 1:
+        return parts[0]
+
+    def joined(field: str) -> list:
+        return [x for p in parts for x in getattr(p, field)]
+
+    return ScoredClips(classes=parts[0].classes, paths=joined("paths"), labels=joined("labels"),
+                       true_labels=joined("true_labels"), speakers=joined("speakers"),
+                       probabilities=np.concatenate([p.probabilities for p in parts]),
+                       scores=np.concatenate([p.scores for p in parts]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", default="on_off_dev_mix")
+    parser.add_argument("--speakers", default="8,15,30,all", help="training-speaker counts; 'all' is the spec itself, 0 its base model")
+    parser.add_argument("--folds", default="A", help="A, B or A,B (pooled)")
+    parser.add_argument("--subset-seed", type=int, default=0, help="seed of the speaker order")
+    parser.add_argument("--work", required=True, help="HARKEN_HOME is WORK/home; specs and manifests go here")
+    parser.add_argument("--dev", default=os.environ.get("HARKEN_DEV", str(Path(__file__).resolve().parents[2] / "shared" / "data" / "speech_commands_dev")))
+    args = parser.parse_args()
+    work = Path(args.work).resolve()
+    dev = str(Path(args.dev).expanduser().resolve())
+    specs = work / "speaker_specs"
+    env = {**os.environ, "HARKEN_HOME": str(work / "home"), "HARKEN_REAL_CLIPS": dev, "HARKEN_MODEL_PATH": str(specs)}
+    os.environ.update(env)
+
+    from harken.evaluate import compare_scores, evaluate_scores, score_dataset
+    from harken.inference import load_clip_model
+
+    folds = [f.strip().upper() for f in args.folds.split(",")]
+    counts = [c.strip() for c in args.speakers.split(",")]
+    scored: dict[str, dict[str, ScoredClips]] = {c: {} for c in counts}
+    for fold in folds:
+        rows, fold_manifest = fold_rows(dev, fold, work)
+        order = training_speakers(rows, args.subset_seed)
+        for count in counts:
+            if count == "0":  # no real speakers: the base model the spec fine-tunes
+                from harken.specfile import find_spec
+
+                name = find_spec(args.spec).training.initial_weights
+            elif count == "all":
+                name = args.spec if fold == "A" else write_fold_b_spec(args.spec, Path(fold_manifest), specs)
+            else:
+                keep = set(order[: int(count)])
+                name = f"{args.spec}_{fold.lower()}_{count}spk" + (f"_order{args.subset_seed}" if args.subset_seed else "")
+                manifest = specs / f"{name}.csv"
+                write_subset_manifest(rows, keep, manifest)
+                write_fold_b_spec(args.spec, manifest, specs, name)
+            model = load_clip_model(train(name, env))
+            options = {"speaker_manifest": fold_manifest} if fold_manifest else {}
+            scored[count][fold] = score_dataset(model, dev, split="testing", split_percentages=(VALIDATION, TESTING), **options)
+
+    out = {"bench": "dev_mix_speakers", "spec": args.spec, "folds": folds, "subset_seed": args.subset_seed, "rows": {}}
+    sets = {count: pooled([scored[count][f] for f in folds]) for count in counts}
+    for count, s in sets.items():
+        ev = evaluate_scores(s)
+        rng = ev.intervals["balanced_accuracy"]
+        row = {"num_clips": ev.num_clips, "balanced": ev.balanced_accuracy, "balanced_range": rng,
+               "recall": ev.keyword_recall, "false_accepts": ev.false_accept_rate}
+        line = (f"{count:>4} training speakers: balanced {100 * ev.balanced_accuracy:.1f} [{100 * rng[0]:.1f}-{100 * rng[1]:.1f}], "
+                + ", ".join(f"{k} {100 * v:.1f}" for k, v in ev.keyword_recall.items())
+                + f", false accepts {100 * ev.false_accept_rate:.1f} ({ev.num_clips} clips)")
+        if "all" in sets and count != "all":  # paired: the same speakers drawn for both models
+            row["against_all"] = compare_scores(s, sets["all"])["balanced_accuracy"]
+            d = row["against_all"]
+            line += f"; against all: {100 * d['difference']:+.1f} [{100 * d['range'][0]:+.1f}, {100 * d['range'][1]:+.1f}]"
+        out["rows"][count] = row
+        print(line, file=sys.stderr)
+    print(json.dumps(out, default=float))
+
+
+if __name__ == "__main__":
+    main()
