@@ -11,7 +11,8 @@ compared with it on paired speaker draws (``harken evaluate --baseline``'s boots
 base model the spec fine-tunes. Real silence clips stay in training at every K (they are
 background noise, not speakers). The base model is shared. A benchmark, never a test:
 
-    python bench/dev_mix_speakers.py --speakers 0,8,15,30,all --folds A,B --work /tmp/lc --dev ../shared/data/speech_commands_dev
+    python bench/dev_mix_speakers.py --speakers 0,8,15,30,all --folds A,B --work /tmp/lc \
+        --dev ../shared/data/speech_commands_dev
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dev_mix_folds import TESTING, VALIDATION, train, write_fold_b_manifest, write_fold_b_spec  # noqa: E402
+from dev_mix_folds import REPO, TESTING, VALIDATION, train, write_fold_b_manifest, write_fold_b_spec  # noqa: E402
 
 if TYPE_CHECKING:
     from harken.evaluate import ScoredClips
@@ -52,7 +53,8 @@ def fold_rows(dev: str, fold: str, work: Path) -> tuple[list[list[str]], str | N
 
 def training_speakers(rows: list[list[str]], seed: int) -> list[str]:
     """The fold's training speakers (silence clips aside), in a seeded order."""
-    speakers = sorted({speaker for file, speaker, split in rows if split == "training" and not file.startswith("_silence_/")})
+    speakers = sorted({speaker for file, speaker, split in rows
+                       if split == "training" and not file.startswith("_silence_/")})
     return [speakers[i] for i in np.random.default_rng(seed).permutation(len(speakers))]
 
 
@@ -83,14 +85,51 @@ def pooled(parts: list[ScoredClips]) -> ScoredClips:
                        scores=np.concatenate([p.scores for p in parts]))
 
 
+def model_for(spec: str, fold: str, count: str, rows: list[list[str]], order: list[str], specs: Path,
+              fold_manifest: str | None, subset_seed: int) -> str:
+    """The spec name to train for one point of the curve (writing its spec file and manifest)."""
+    if count == "0":  # no real speakers: the base model the spec fine-tunes
+        from harken.specfile import find_spec
+
+        return find_spec(spec).training.initial_weights
+    if count == "all":
+        return spec if fold == "A" else write_fold_b_spec(spec, Path(fold_manifest), specs)
+    name = f"{spec}_{fold.lower()}_{count}spk" + (f"_order{subset_seed}" if subset_seed else "")
+    manifest = specs / f"{name}.csv"
+    write_subset_manifest(rows, set(order[: int(count)]), manifest)
+    return write_fold_b_spec(spec, manifest, specs, name)
+
+
+def report(sets: dict[str, ScoredClips]) -> dict:
+    """Each count's figures (stderr line, JSON row), and its paired difference to ``all`` when scored."""
+    from harken.evaluate import compare_scores, evaluate_scores
+
+    rows = {}
+    for count, s in sets.items():
+        ev = evaluate_scores(s)
+        low, high = ev.intervals["balanced_accuracy"]
+        row = {"num_clips": ev.num_clips, "balanced": ev.balanced_accuracy, "balanced_range": [low, high],
+               "recall": ev.keyword_recall, "false_accepts": ev.false_accept_rate}
+        line = (f"{count:>4} training speakers: balanced {100 * ev.balanced_accuracy:.1f} [{100 * low:.1f}-{100 * high:.1f}], "
+                + ", ".join(f"{k} {100 * v:.1f}" for k, v in ev.keyword_recall.items())
+                + f", false accepts {100 * ev.false_accept_rate:.1f} ({ev.num_clips} clips)")
+        if "all" in sets and count != "all":  # paired: the same speakers drawn for both models
+            d = row["against_all"] = compare_scores(s, sets["all"])["balanced_accuracy"]
+            line += f"; against all: {100 * d['difference']:+.1f} [{100 * d['range'][0]:+.1f}, {100 * d['range'][1]:+.1f}]"
+        rows[count] = row
+        print(line, file=sys.stderr)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", default="on_off_dev_mix")
-    parser.add_argument("--speakers", default="8,15,30,all", help="training-speaker counts; 'all' is the spec itself, 0 its base model")
+    parser.add_argument("--speakers", default="8,15,30,all",
+                        help="training-speaker counts; 'all' is the spec itself, 0 its base model")
     parser.add_argument("--folds", default="A", help="A, B or A,B (pooled)")
     parser.add_argument("--subset-seed", type=int, default=0, help="seed of the speaker order")
     parser.add_argument("--work", required=True, help="HARKEN_HOME is WORK/home; specs and manifests go here")
-    parser.add_argument("--dev", default=os.environ.get("HARKEN_DEV", str(Path(__file__).resolve().parents[2] / "shared" / "data" / "speech_commands_dev")))
+    parser.add_argument("--dev", default=os.environ.get("HARKEN_DEV", str(REPO.parent / "shared" / "data" / "speech_commands_dev")))
     args = parser.parse_args()
     work = Path(args.work).resolve()
     dev = str(Path(args.dev).expanduser().resolve())
@@ -98,7 +137,7 @@ def main() -> None:
     env = {**os.environ, "HARKEN_HOME": str(work / "home"), "HARKEN_REAL_CLIPS": dev, "HARKEN_MODEL_PATH": str(specs)}
     os.environ.update(env)
 
-    from harken.evaluate import compare_scores, evaluate_scores, score_dataset
+    from harken.evaluate import score_dataset
     from harken.inference import load_clip_model
 
     folds = [f.strip().upper() for f in args.folds.split(",")]
@@ -107,39 +146,15 @@ def main() -> None:
     for fold in folds:
         rows, fold_manifest = fold_rows(dev, fold, work)
         order = training_speakers(rows, args.subset_seed)
+        options = {"speaker_manifest": fold_manifest} if fold_manifest else {}
         for count in counts:
-            if count == "0":  # no real speakers: the base model the spec fine-tunes
-                from harken.specfile import find_spec
-
-                name = find_spec(args.spec).training.initial_weights
-            elif count == "all":
-                name = args.spec if fold == "A" else write_fold_b_spec(args.spec, Path(fold_manifest), specs)
-            else:
-                keep = set(order[: int(count)])
-                name = f"{args.spec}_{fold.lower()}_{count}spk" + (f"_order{args.subset_seed}" if args.subset_seed else "")
-                manifest = specs / f"{name}.csv"
-                write_subset_manifest(rows, keep, manifest)
-                write_fold_b_spec(args.spec, manifest, specs, name)
+            name = model_for(args.spec, fold, count, rows, order, specs, fold_manifest, args.subset_seed)
             model = load_clip_model(train(name, env))
-            options = {"speaker_manifest": fold_manifest} if fold_manifest else {}
-            scored[count][fold] = score_dataset(model, dev, split="testing", split_percentages=(VALIDATION, TESTING), **options)
-
-    out = {"bench": "dev_mix_speakers", "spec": args.spec, "folds": folds, "subset_seed": args.subset_seed, "rows": {}}
+            scored[count][fold] = score_dataset(model, dev, split="testing", split_percentages=(VALIDATION, TESTING),
+                                                **options)
     sets = {count: pooled([scored[count][f] for f in folds]) for count in counts}
-    for count, s in sets.items():
-        ev = evaluate_scores(s)
-        rng = ev.intervals["balanced_accuracy"]
-        row = {"num_clips": ev.num_clips, "balanced": ev.balanced_accuracy, "balanced_range": rng,
-               "recall": ev.keyword_recall, "false_accepts": ev.false_accept_rate}
-        line = (f"{count:>4} training speakers: balanced {100 * ev.balanced_accuracy:.1f} [{100 * rng[0]:.1f}-{100 * rng[1]:.1f}], "
-                + ", ".join(f"{k} {100 * v:.1f}" for k, v in ev.keyword_recall.items())
-                + f", false accepts {100 * ev.false_accept_rate:.1f} ({ev.num_clips} clips)")
-        if "all" in sets and count != "all":  # paired: the same speakers drawn for both models
-            row["against_all"] = compare_scores(s, sets["all"])["balanced_accuracy"]
-            d = row["against_all"]
-            line += f"; against all: {100 * d['difference']:+.1f} [{100 * d['range'][0]:+.1f}, {100 * d['range'][1]:+.1f}]"
-        out["rows"][count] = row
-        print(line, file=sys.stderr)
+    out = {"bench": "dev_mix_speakers", "spec": args.spec, "folds": folds, "subset_seed": args.subset_seed,
+           "rows": report(sets)}
     print(json.dumps(out, default=float))
 
 
