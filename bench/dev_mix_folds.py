@@ -6,7 +6,8 @@ spec with the halves swapped by a speaker manifest (its ``split`` column): it tr
 and is scored on [15, 20). Pooled, the two folds score every dev speaker once, each by a model
 that never heard them, so the figure carries about half the sampling error of one half (the 95 %
 range is a cluster bootstrap over all the speakers). Real clips outside [10, 20) (generated
-silence names) keep fold A's split in both folds. Fold A is trained first when missing; both use
+silence names, and the two TFLM example clips of speaker ``tflm``) keep fold A's split in both
+folds: the silence ones are scored by fold A only, the tflm ones train in both. Fold A is trained first when missing; both use
 the same base model. A benchmark, never a test:
 
     python bench/dev_mix_folds.py --spec on_off_dev_mix_large --work /tmp/ens --dev ../shared/data/speech_commands_dev

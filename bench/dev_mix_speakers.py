@@ -58,15 +58,34 @@ def training_speakers(rows: list[list[str]], seed: int) -> list[str]:
     return [speakers[i] for i in np.random.default_rng(seed).permutation(len(speakers))]
 
 
-def write_subset_manifest(rows: list[list[str]], keep: set[str], path: Path) -> None:
-    """The fold's splits with every training speaker outside ``keep`` moved to testing (never trained on)."""
+def write_subset_manifest(rows: list[list[str]], keep: set[str], path: Path, fraction: float = 1.0,
+                          seed: int = 0) -> None:
+    """The fold's splits with every training speaker outside ``keep`` moved to testing (never trained on).
+
+    ``fraction`` < 1 keeps that share of each kept speaker's word clips (a seeded draw, at least one).
+    """
+    kept_clips = None
+    if fraction < 1.0:
+        rng = np.random.default_rng(seed)
+        by_speaker: dict[str, list[str]] = {}
+        for file, speaker, split in rows:
+            if split == "training" and not file.startswith("_silence_/") and speaker in keep:
+                by_speaker.setdefault(speaker, []).append(file)
+        kept_clips = {file for speaker in sorted(by_speaker) for file in
+                      rng.permutation(sorted(by_speaker[speaker]))[: max(1, round(fraction * len(by_speaker[speaker])))]}
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["file", "speaker", "split"])
         for file, speaker, split in rows:
-            drop = split == "training" and not file.startswith("_silence_/") and speaker not in keep
-            writer.writerow([file, speaker, "testing" if drop else split])
+            word = split == "training" and not file.startswith("_silence_/")
+            if word and speaker not in keep:
+                writer.writerow([file, speaker, "testing"])
+            elif word and kept_clips is not None and file not in kept_clips:
+                # A speaker's clips share one split: a left-out clip of a kept speaker gets a speaker of its own.
+                writer.writerow([file, f"{speaker}-left-out", "testing"])
+            else:
+                writer.writerow([file, speaker, split])
 
 
 def pooled(parts: list[ScoredClips]) -> ScoredClips:
@@ -87,16 +106,24 @@ def pooled(parts: list[ScoredClips]) -> ScoredClips:
 
 def model_for(spec: str, fold: str, count: str, rows: list[list[str]], order: list[str], specs: Path,
               fold_manifest: str | None, subset_seed: int) -> str:
-    """The spec name to train for one point of the curve (writing its spec file and manifest)."""
-    if count == "0":  # no real speakers: the base model the spec fine-tunes
+    """The spec name to train for one point of the curve (writing its spec file and manifest).
+
+    ``count`` is a number of speakers, ``all`` or ``0`` (the base model), optionally ``@FRACTION``
+    of each speaker's clips (``all@0.5``: every speaker, half of their clips).
+    """
+    speakers, _, share = count.partition("@")
+    fraction = float(share) if share else 1.0
+    if speakers == "0":  # no real speakers: the base model the spec fine-tunes
         from harken.specfile import find_spec
 
         return find_spec(spec).training.initial_weights
-    if count == "all":
+    if speakers == "all" and fraction == 1.0:
         return spec if fold == "A" else write_fold_b_spec(spec, Path(fold_manifest), specs)
-    name = f"{spec}_{fold.lower()}_{count}spk" + (f"_order{subset_seed}" if subset_seed else "")
+    name = (f"{spec}_{fold.lower()}_{speakers}spk" + (f"_clips{round(100 * fraction)}" if fraction < 1.0 else "")
+            + (f"_order{subset_seed}" if subset_seed else ""))
+    keep = set(order) if speakers == "all" else set(order[: int(speakers)])
     manifest = specs / f"{name}.csv"
-    write_subset_manifest(rows, set(order[: int(count)]), manifest)
+    write_subset_manifest(rows, keep, manifest, fraction, subset_seed)
     return write_fold_b_spec(spec, manifest, specs, name)
 
 
@@ -125,7 +152,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", default="on_off_dev_mix")
     parser.add_argument("--speakers", default="8,15,30,all",
-                        help="training-speaker counts; 'all' is the spec itself, 0 its base model")
+                        help="training-speaker counts; 'all' is the spec itself, 0 its base model; "
+                             "COUNT@F keeps a share F of each speaker's clips")
     parser.add_argument("--folds", default="A", help="A, B or A,B (pooled)")
     parser.add_argument("--subset-seed", type=int, default=0, help="seed of the speaker order")
     parser.add_argument("--work", required=True, help="HARKEN_HOME is WORK/home; specs and manifests go here")
