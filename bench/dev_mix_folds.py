@@ -22,8 +22,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from harken.evaluate import ScoredClips
 
 REPO = Path(__file__).resolve().parent.parent
 VALIDATION, TESTING = 10.0, 5.0  # on_off_dev_mix's REAL_VALIDATION_PERCENTAGE and REAL_TESTING_PERCENTAGE
@@ -68,6 +72,22 @@ def write_fold_b_spec(spec: str, manifest: Path, path: Path, name: str = "") -> 
     return name
 
 
+def pooled(parts: list[ScoredClips]) -> ScoredClips:
+    """The folds' scored clips as one set (each fold scores other speakers)."""
+    from harken.evaluate import ScoredClips
+
+    if len(parts) == 1:
+        return parts[0]
+
+    def joined(field: str) -> list:
+        return [x for p in parts for x in getattr(p, field)]
+
+    return ScoredClips(classes=parts[0].classes, paths=joined("paths"), labels=joined("labels"),
+                       true_labels=joined("true_labels"), speakers=joined("speakers"),
+                       probabilities=np.concatenate([p.probabilities for p in parts]),
+                       scores=np.concatenate([p.scores for p in parts]))
+
+
 def train(name: str, env: dict) -> Path:
     """``harken train NAME`` (skipped when its .tflite exists); the int8 model's path."""
     home = Path(env["HARKEN_HOME"])
@@ -93,7 +113,7 @@ def main() -> None:
            "HARKEN_MODEL_PATH": str(work / "fold_b")}
     os.environ.update(env)
 
-    from harken.evaluate import ScoredClips, evaluate_scores, score_dataset
+    from harken.evaluate import evaluate_scores, score_dataset
     from harken.inference import load_clip_model
 
     scored = {}
@@ -102,12 +122,8 @@ def main() -> None:
         scored[fold] = score_dataset(model, dev, split="testing", split_percentages=(VALIDATION, TESTING), **options)
     a, b = scored["A"], scored["B"]
     assert not set(a.paths) & set(b.paths), "the two folds' test clips overlap"
-    pooled = ScoredClips(classes=a.classes, paths=a.paths + b.paths, labels=a.labels + b.labels,
-                         true_labels=a.true_labels + b.true_labels, speakers=a.speakers + b.speakers,
-                         probabilities=np.concatenate([a.probabilities, b.probabilities]),
-                         scores=np.concatenate([a.scores, b.scores]))  # fmt: skip
     out = {"bench": "dev_mix_folds", "spec": args.spec, "fold_b_manifest_splits": counts}
-    for fold, s in (("A", a), ("B", b), ("pooled", pooled)):
+    for fold, s in (("A", a), ("B", b), ("pooled", pooled([a, b]))):
         ev = evaluate_scores(s)
         ci = ev.intervals
         out[fold] = {"num_clips": ev.num_clips, "num_speakers": ci["num_speakers"], "balanced": ev.balanced_accuracy,

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dev_mix_folds import REPO, TESTING, VALIDATION, train, write_fold_b_manifest, write_fold_b_spec  # noqa: E402
+from dev_mix_folds import (REPO, TESTING, VALIDATION, pooled, train, write_fold_b_manifest,  # noqa: E402
+                           write_fold_b_spec)
 
 if TYPE_CHECKING:
     from harken.evaluate import ScoredClips
@@ -86,22 +87,6 @@ def write_subset_manifest(rows: list[list[str]], keep: set[str], path: Path, fra
                 writer.writerow([file, f"{speaker}-left-out", "testing"])
             else:
                 writer.writerow([file, speaker, split])
-
-
-def pooled(parts: list[ScoredClips]) -> ScoredClips:
-    """The folds' scored clips as one set (each fold scores other speakers)."""
-    from harken.evaluate import ScoredClips
-
-    if len(parts) == 1:
-        return parts[0]
-
-    def joined(field: str) -> list:
-        return [x for p in parts for x in getattr(p, field)]
-
-    return ScoredClips(classes=parts[0].classes, paths=joined("paths"), labels=joined("labels"),
-                       true_labels=joined("true_labels"), speakers=joined("speakers"),
-                       probabilities=np.concatenate([p.probabilities for p in parts]),
-                       scores=np.concatenate([p.scores for p in parts]))
 
 
 def model_for(spec: str, fold: str, count: str, rows: list[list[str]], order: list[str], specs: Path,
