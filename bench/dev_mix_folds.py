@@ -7,8 +7,8 @@ and is scored on [15, 20). Pooled, the two folds score every dev speaker once, e
 that never heard them, so the figure carries about half the sampling error of one half (the 95 %
 range is a cluster bootstrap over all the speakers). Real clips outside [10, 20) (generated
 silence names, and the two TFLM example clips of speaker ``tflm``) keep fold A's split in both
-folds: the silence ones are scored by fold A only, the tflm ones train in both. Fold A is trained first when missing; both use
-the same base model. A benchmark, never a test:
+folds: the silence ones are scored by fold A only, the tflm ones train in both. Fold A is trained
+first when missing; both use the same base model. A benchmark, never a test:
 
     python bench/dev_mix_folds.py --spec on_off_dev_mix_large --work /tmp/ens --dev ../shared/data/speech_commands_dev
 """
@@ -33,31 +33,41 @@ REPO = Path(__file__).resolve().parent.parent
 VALIDATION, TESTING = 10.0, 5.0  # on_off_dev_mix's REAL_VALIDATION_PERCENTAGE and REAL_TESTING_PERCENTAGE
 
 
-def write_fold_b_manifest(dev: str, path: Path) -> dict[str, int]:
-    """Every dev clip with its fold-B split: [10, 15) trains, [15, 20) is tested, the rest as fold A."""
+def fold_rows(dev: str, fold: str) -> list[list[str]]:
+    """Every dev clip as ``[file, speaker, split]`` in ``fold``: A as the spec splits it; B with
+    [10, 15) training and [15, 20) tested, the rest as in A."""
     from harken.datasets import DirectorySettings, load_directory_dataset
     from harken.datasets.splits import percentage_hash
 
     root = Path(dev).expanduser().resolve()
     dataset = load_directory_dataset(root, DirectorySettings(validation_percentage=VALIDATION,
                                                              testing_percentage=TESTING))
+    rows = []
+    for s in dataset.samples:
+        split = s.split
+        if fold == "B":
+            position = percentage_hash(s.speaker)
+            split = ("training" if VALIDATION <= position < VALIDATION + TESTING
+                     else "testing" if VALIDATION + TESTING <= position < VALIDATION + 2 * TESTING else s.split)
+        rows.append([Path(s.path).relative_to(root).as_posix(), s.speaker, split])
+    return rows
+
+
+def write_manifest(rows: list[list[str]], path: Path) -> dict[str, int]:
+    """A speaker manifest (``file, speaker, split``) of ``rows``; the number of clips per split."""
     counts: dict[str, int] = {}
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["file", "speaker", "split"])
-        for s in dataset.samples:
-            position = percentage_hash(s.speaker)
-            split = ("training" if VALIDATION <= position < VALIDATION + TESTING
-                     else "testing" if VALIDATION + TESTING <= position < VALIDATION + 2 * TESTING else s.split)
-            writer.writerow([Path(s.path).relative_to(root).as_posix(), s.speaker, split])
-            counts[split] = counts.get(split, 0) + 1
+        for row in rows:
+            writer.writerow(row)
+            counts[row[2]] = counts.get(row[2], 0) + 1
     return counts
 
 
-def write_fold_b_spec(spec: str, manifest: Path, path: Path, name: str = "") -> str:
-    """A spec file ``PATH/NAME.py``: ``spec`` with every real-clip source split by ``manifest`` (fold B's)."""
-    name = name or f"{spec}_fold_b"
+def write_manifest_spec(spec: str, manifest: Path, path: Path, name: str) -> str:
+    """A spec file ``PATH/NAME.py``: ``spec`` with every real-clip source split by ``manifest``; its name."""
     path.mkdir(parents=True, exist_ok=True)
     path.joinpath(f"{name}.py").write_text(
         "import copy\n"
@@ -107,8 +117,8 @@ def main() -> None:
     work = Path(args.work).resolve()
     dev = str(Path(args.dev).expanduser().resolve())
     manifest = work / "fold_b" / "dev_fold_b.csv"
-    counts = write_fold_b_manifest(dev, manifest)
-    fold_b = write_fold_b_spec(args.spec, manifest, work / "fold_b")
+    counts = write_manifest(fold_rows(dev, "B"), manifest)
+    fold_b = write_manifest_spec(args.spec, manifest, work / "fold_b", f"{args.spec}_fold_b")
     env = {**os.environ, "HARKEN_HOME": str(work / "home"), "HARKEN_REAL_CLIPS": dev,
            "HARKEN_MODEL_PATH": str(work / "fold_b")}
     os.environ.update(env)

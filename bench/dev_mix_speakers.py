@@ -18,7 +18,6 @@ background noise, not speakers). The base model is shared. A benchmark, never a 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -28,65 +27,46 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dev_mix_folds import (REPO, TESTING, VALIDATION, pooled, train, write_fold_b_manifest,  # noqa: E402
-                           write_fold_b_spec)
+from dev_mix_folds import (REPO, TESTING, VALIDATION, fold_rows, pooled, train, write_manifest,  # noqa: E402
+                           write_manifest_spec)
 
 if TYPE_CHECKING:
     from harken.evaluate import ScoredClips
 
 
-def fold_rows(dev: str, fold: str, work: Path) -> tuple[list[list[str]], str | None]:
-    """Every dev clip as ``[file, speaker, split]`` for ``fold``, and the fold's manifest (None for A)."""
-    if fold == "A":
-        from harken.datasets import DirectorySettings, load_directory_dataset
-
-        root = Path(dev)
-        dataset = load_directory_dataset(root, DirectorySettings(validation_percentage=VALIDATION,
-                                                                 testing_percentage=TESTING))
-        rows = [[Path(s.path).relative_to(root).as_posix(), s.speaker, s.split] for s in dataset.samples]
-        return rows, None
-    manifest = work / "fold_b" / "dev_fold_b.csv"
-    write_fold_b_manifest(dev, manifest)
-    with manifest.open(encoding="utf-8") as f:
-        rows = list(csv.reader(f))[1:]
-    return rows, str(manifest)
+def is_training_word(file: str, split: str) -> bool:
+    """A spoken clip of the fold's training speakers (real silence clips are not speakers)."""
+    return split == "training" and not file.startswith("_silence_/")
 
 
 def training_speakers(rows: list[list[str]], seed: int) -> list[str]:
-    """The fold's training speakers (silence clips aside), in a seeded order."""
-    speakers = sorted({speaker for file, speaker, split in rows
-                       if split == "training" and not file.startswith("_silence_/")})
+    """The fold's training speakers, in a seeded order."""
+    speakers = sorted({speaker for file, speaker, split in rows if is_training_word(file, split)})
     return [speakers[i] for i in np.random.default_rng(seed).permutation(len(speakers))]
 
 
-def write_subset_manifest(rows: list[list[str]], keep: set[str], path: Path, fraction: float = 1.0,
-                          seed: int = 0) -> None:
-    """The fold's splits with every training speaker outside ``keep`` moved to testing (never trained on).
+def subset_rows(rows: list[list[str]], keep: set[str], fraction: float = 1.0, seed: int = 0) -> list[list[str]]:
+    """The fold's rows with every training speaker outside ``keep`` moved to testing (never trained on).
 
-    ``fraction`` < 1 keeps that share of each kept speaker's word clips (a seeded draw, at least one).
+    ``fraction`` < 1 keeps that share of each kept speaker's word clips (a seeded draw, at least one);
+    a speaker's clips share one split, so a left-out clip gets a speaker of its own.
     """
-    kept_clips = None
-    if fraction < 1.0:
-        rng = np.random.default_rng(seed)
-        by_speaker: dict[str, list[str]] = {}
-        for file, speaker, split in rows:
-            if split == "training" and not file.startswith("_silence_/") and speaker in keep:
-                by_speaker.setdefault(speaker, []).append(file)
-        kept_clips = {file for speaker in sorted(by_speaker) for file in
-                      rng.permutation(sorted(by_speaker[speaker]))[: max(1, round(fraction * len(by_speaker[speaker])))]}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["file", "speaker", "split"])
-        for file, speaker, split in rows:
-            word = split == "training" and not file.startswith("_silence_/")
-            if word and speaker not in keep:
-                writer.writerow([file, speaker, "testing"])
-            elif word and kept_clips is not None and file not in kept_clips:
-                # A speaker's clips share one split: a left-out clip of a kept speaker gets a speaker of its own.
-                writer.writerow([file, f"{speaker}-left-out", "testing"])
-            else:
-                writer.writerow([file, speaker, split])
+    by_speaker: dict[str, list[str]] = {}
+    for file, speaker, split in rows:
+        if is_training_word(file, split) and speaker in keep:
+            by_speaker.setdefault(speaker, []).append(file)
+    rng = np.random.default_rng(seed)
+    kept_clips = {file for speaker in sorted(by_speaker) for file in
+                  rng.permutation(sorted(by_speaker[speaker]))[: max(1, round(fraction * len(by_speaker[speaker])))]}
+    subset = []
+    for file, speaker, split in rows:
+        if is_training_word(file, split) and speaker not in keep:
+            subset.append([file, speaker, "testing"])
+        elif is_training_word(file, split) and file not in kept_clips:
+            subset.append([file, f"{speaker}-left-out", "testing"])
+        else:
+            subset.append([file, speaker, split])
+    return subset
 
 
 def model_for(spec: str, fold: str, count: str, rows: list[list[str]], order: list[str], specs: Path,
@@ -103,13 +83,13 @@ def model_for(spec: str, fold: str, count: str, rows: list[list[str]], order: li
 
         return find_spec(spec).training.initial_weights
     if speakers == "all" and fraction == 1.0:
-        return spec if fold == "A" else write_fold_b_spec(spec, Path(fold_manifest), specs)
+        return spec if fold == "A" else write_manifest_spec(spec, Path(fold_manifest), specs, f"{spec}_fold_b")
     name = (f"{spec}_{fold.lower()}_{speakers}spk" + (f"_clips{round(100 * fraction)}" if fraction < 1.0 else "")
             + (f"_order{subset_seed}" if subset_seed else ""))
     keep = set(order) if speakers == "all" else set(order[: int(speakers)])
     manifest = specs / f"{name}.csv"
-    write_subset_manifest(rows, keep, manifest, fraction, subset_seed)
-    return write_fold_b_spec(spec, manifest, specs, name)
+    write_manifest(subset_rows(rows, keep, fraction, subset_seed), manifest)
+    return write_manifest_spec(spec, manifest, specs, name)
 
 
 def report(sets: dict[str, ScoredClips]) -> dict:
@@ -157,7 +137,11 @@ def main() -> None:
     counts = [c.strip() for c in args.speakers.split(",")]
     scored: dict[str, dict[str, ScoredClips]] = {c: {} for c in counts}
     for fold in folds:
-        rows, fold_manifest = fold_rows(dev, fold, work)
+        rows = fold_rows(dev, fold)
+        fold_manifest = None
+        if fold == "B":
+            fold_manifest = str(work / "fold_b" / "dev_fold_b.csv")
+            write_manifest(rows, Path(fold_manifest))
         order = training_speakers(rows, args.subset_seed)
         options = {"speaker_manifest": fold_manifest} if fold_manifest else {}
         for count in counts:
