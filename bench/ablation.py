@@ -276,6 +276,12 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "specaug_strong": ("range60", ("stronger SpecAugment: masks on 80 % of samples (was 50 %), frequency masks up to 20 "
                                    "channels (was 8), time masks up to 10 frames as before: fewer fine spectral cues to learn espeak by"), {
         "aug.p_time_mask": 0.8, "aug.p_freq_mask": 0.8, "aug.max_freq_mask_channels": 20}),
+    "mixup": ("range60", ("mixup (training.mixup_alpha = 0.2): each training spectrogram blended with another of its batch, "
+                          "targets alike, so scores change smoothly between the synthetic examples where real voices fall"), {
+        "train.mixup_alpha": 0.2}),
+    "label_smoothing": ("range60", ("label smoothing 0.1 (training.label_smoothing): no synthetic clip learned with full "
+                                    "confidence, so real ones need more evidence to reach a keyword"), {
+        "train.label_smoothing": 0.1}),
     "pcan": ("range60", ("per-channel amplitude normalisation on (the TFLM front end's PCAN, strength 0.95, offset 80, as "
                          "micro_speech): each channel divided by its own running noise estimate, so a weak ending in "
                          "channels the vowel left quiet (the /f/ of 'off') counts as much as the vowel"), {

@@ -235,6 +235,12 @@ class TrainingSettings:
     merges the members into one model that averages their probabilities (``harken.ensemble``):
     ``ensemble_size`` times the MACs, weights and training time of one model. With
     ``initial_weights`` naming an ensemble, member ``i`` fine-tunes its member ``i``.
+
+    ``mixup_alpha`` > 0 trains on mixed samples (mixup, ``harken.mixup``): each spectrogram of a
+    batch is blended with another one of the batch, and their targets alike, with a weight drawn from
+    Beta(alpha, alpha) (0.2 is usual). ``label_smoothing`` > 0 moves that share of each target to
+    an even spread over the classes. Both train on soft targets, so neither goes with
+    ``focal_gamma`` or ``teachers``.
     """
 
     epochs: int = 80
@@ -254,6 +260,8 @@ class TrainingSettings:
     distillation_weight: float = 0.5
     soup_size: int = 1
     ensemble_size: int = 1
+    mixup_alpha: float = 0.0
+    label_smoothing: float = 0.0
 
     def __post_init__(self) -> None:
         if isinstance(self.teachers, list):
@@ -314,6 +322,19 @@ class TrainingSettings:
         if self.ensemble_size > 1 and self.soup_size > 1:
             raise SpecProblem("training: give soup_size (weights averaged into one model) or ensemble_size (models "
                               "merged, their probabilities averaged), not both", token="ensemble_size")
+        if isinstance(self.mixup_alpha, bool) or not isinstance(self.mixup_alpha, (int, float)) or not (
+                0 <= self.mixup_alpha <= 10):
+            raise SpecProblem(f"training mixup_alpha={self.mixup_alpha!r}: use a number from 0 (no mixup) to 10 "
+                              "(0.2 is usual)", token="mixup_alpha")
+        if isinstance(self.label_smoothing, bool) or not isinstance(self.label_smoothing, (int, float)) or not (
+                0 <= self.label_smoothing < 1):
+            raise SpecProblem(f"training label_smoothing={self.label_smoothing!r}: use a number in [0, 1) "
+                              "(0.1 is usual)", token="label_smoothing")
+        soft = [name for name in ("mixup_alpha", "label_smoothing") if getattr(self, name) > 0]
+        if soft and (self.teachers or self.focal_gamma > 0):
+            other = "teachers" if self.teachers else "focal_gamma"
+            raise SpecProblem(f"training: {soft[0]} makes soft targets, which {other} does not work with; "
+                              "set one of them", token=soft[0])
         if isinstance(self.class_weights, str) and self.class_weights != "balanced":
             raise SpecProblem(f"training class_weights={self.class_weights!r}: use 'balanced', a dict or None",
                               token="class_weights")

@@ -32,7 +32,7 @@ import numpy as np
 
 from harken.atomic import atomic_path, write_json_atomic, write_text_atomic
 from harken.errors import HarkenError, SettingsError
-from harken.spec import ModelSpec
+from harken.spec import ModelSpec, TrainingSettings
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,8 @@ def build_model_for_spec(spec: ModelSpec, *, seed: int | None = None):
 
 def compile_for_spec(model, spec: ModelSpec, *, soft_targets: bool = False) -> None:
     """Compile with the spec's optimizer, sparse categorical cross-entropy (focal when
-    ``training.focal_gamma`` > 0; plain categorical for ``soft_targets``, the teachers' mixed targets)
+    ``training.focal_gamma`` > 0; plain categorical for ``soft_targets``: the teachers' mixed targets,
+    mixup or label smoothing)
     and accuracy."""
     import keras
 
@@ -281,7 +282,8 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
                             f"{len(teachers or [])} teacher models; load them with harken.distill.load_teachers")
     if model is None:
         model = build_model_for_spec(spec)
-    compile_for_spec(model, spec, soft_targets=bool(teachers))
+    soft = bool(teachers) or spec.training.mixup_alpha > 0 or spec.training.label_smoothing > 0
+    compile_for_spec(model, spec, soft_targets=soft)
     saved = load_state(folder, model) if resume else None
     if resume and saved is None:
         log.warning("%s: nothing to resume; starting from epoch 1", folder)
@@ -318,12 +320,14 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
     interrupted = False
     if not finished:
         workers = getattr(data.train, "worker_processes", contextlib.nullcontext)
-        train_input, next_epoch = _training_input(data.train, spec.input_shape, _class_weights(spec, data))
+        train_input, next_epoch = _training_input(data.train, spec.input_shape, _class_weights(spec, data),
+                                                  t, spec.num_classes)
         validation = data.validation
         if teachers:
             from harken.distill import soft_targets
 
             train_input = train_input.map(soft_targets(teachers, spec.num_classes, t.distillation_weight))
+        if soft:
             x_val, y_val = validation
             validation = (x_val, np.eye(spec.num_classes, dtype=np.float32)[np.asarray(y_val, np.int64)])
         try:
@@ -356,8 +360,12 @@ def _class_weights(spec: ModelSpec, data) -> dict[int, float] | None:
     return {spec.classes.index(name): float(w) for name, w in weights.items()}
 
 
-def _training_input(batches, input_shape: tuple[int, ...], class_weight: dict[int, float] | None):
+def _training_input(batches, input_shape: tuple[int, ...], class_weight: dict[int, float] | None,
+                    training: TrainingSettings | None = None, num_classes: int = 0):
     """``batches`` (a PyDataset) as a tf.data pass per epoch, and the callback that moves it to the next epoch.
+
+    When ``training`` asks for mixup or label smoothing (``harken.mixup``) the labels become soft
+    targets ``[B, num_classes]``, drawn per batch from ``[seed, epoch, batch]``.
 
     Given the PyDataset itself, Keras (running no enqueuer: harken's workers prefetch) adds
     ``prefetch(AUTOTUNE)``, whose autotuning threads cost the 2-core quickstart about a minute in
@@ -372,13 +380,23 @@ def _training_input(batches, input_shape: tuple[int, ...], class_weight: dict[in
         for index, weight in class_weight.items():
             weights[index] = weight
 
+    soft = training is not None and (training.mixup_alpha > 0 or training.label_smoothing > 0)
+
     def one_pass():
         for i in range(len(batches)):
             x, y = batches[i]
             x, y = np.asarray(x, np.float32), np.asarray(y, np.int32)
-            yield (x, y) if weights is None else (x, y, weights[y])
+            w = None if weights is None else weights[y]
+            if soft:
+                from harken.mixup import soft_batch
 
-    signature = (tf.TensorSpec((None, *input_shape), tf.float32), tf.TensorSpec((None,), tf.int32))
+                rng = np.random.default_rng([getattr(batches, "seed", 0), getattr(batches, "epoch", 0), i, 0x313C])
+                x, y, w = soft_batch(x, y, num_classes, rng=rng, mixup_alpha=training.mixup_alpha,
+                                     label_smoothing=training.label_smoothing, sample_weights=w)
+            yield (x, y) if w is None else (x, y, w)
+
+    labels = tf.TensorSpec((None, num_classes), tf.float32) if soft else tf.TensorSpec((None,), tf.int32)
+    signature = (tf.TensorSpec((None, *input_shape), tf.float32), labels)
     if weights is not None:
         signature += (tf.TensorSpec((None,), tf.float32),)
     options = tf.data.Options()
