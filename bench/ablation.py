@@ -282,6 +282,7 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "label_smoothing": ("range60", ("label smoothing 0.1 (training.label_smoothing): no synthetic clip learned with full "
                                     "confidence, so real ones need more evidence to reach a keyword"), {
         "train.label_smoothing": 0.1}),
+    "mixup_smoothing": ("mixup", "mixup and label smoothing 0.1 together", {"train.label_smoothing": 0.1}),
     "pcan": ("range60", ("per-channel amplitude normalisation on (the TFLM front end's PCAN, strength 0.95, offset 80, as "
                          "micro_speech): each channel divided by its own running noise estimate, so a weak ending in "
                          "channels the vowel left quiet (the /f/ of 'off') counts as much as the vowel"), {
