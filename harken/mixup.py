@@ -4,7 +4,9 @@ Mixup (Zhang et al., 2018) trains on blends of two samples: ``lam * x_i + (1 - l
 the same blend of their one-hot targets, ``lam ~ Beta(alpha, alpha)``. It keeps a classifier's
 scores from jumping between classes on inputs between the training examples, which is where real
 voices fall for a model trained on synthetic ones. Label smoothing moves a share of each target to
-an even spread over the classes, so no clip is learned with full confidence.
+an even spread over the classes, so no clip is learned with full confidence. For the on/off
+recipe neither moved the real-speech curve over five seeds (docs/real_voice.md, "Softer
+targets"): no built-in spec uses them.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def soft_batch(
         x = _blend(x, x[partner], lam)
         targets = _blend(targets, targets[partner], lam)
         if sample_weights is not None:
-            sample_weights = _blend(np.asarray(sample_weights, np.float32), np.asarray(sample_weights, np.float32)[partner], lam)
+            weights = np.asarray(sample_weights, np.float32)
+            sample_weights = _blend(weights, weights[partner], lam)
     if label_smoothing > 0:
         targets = (1.0 - label_smoothing) * targets + label_smoothing / num_classes
     return x, targets.astype(np.float32), sample_weights

@@ -240,7 +240,8 @@ class TrainingSettings:
     batch is blended with another one of the batch, and their targets alike, with a weight drawn from
     Beta(alpha, alpha) (0.2 is usual). ``label_smoothing`` > 0 moves that share of each target to
     an even spread over the classes. Both train on soft targets, so neither goes with
-    ``focal_gamma`` or ``teachers``.
+    ``focal_gamma`` or ``teachers``. For the on/off recipe neither gained anything resolved on real
+    speech over five seeds (docs/real_voice.md): no built-in spec uses them.
     """
 
     epochs: int = 80
