@@ -331,14 +331,19 @@ class TrainingSettings:
                 0 <= self.label_smoothing < 1):
             raise SpecProblem(f"training label_smoothing={self.label_smoothing!r}: use a number in [0, 1) "
                               "(0.1 is usual)", token="label_smoothing")
-        soft = [name for name in ("mixup_alpha", "label_smoothing") if getattr(self, name) > 0]
-        if soft and (self.teachers or self.focal_gamma > 0):
+        if self.mixes_labels and (self.teachers or self.focal_gamma > 0):
+            setting = "mixup_alpha" if self.mixup_alpha > 0 else "label_smoothing"
             other = "teachers" if self.teachers else "focal_gamma"
-            raise SpecProblem(f"training: {soft[0]} makes soft targets, which {other} does not work with; "
-                              "set one of them", token=soft[0])
+            raise SpecProblem(f"training: {setting} makes soft targets, which {other} does not work with; "
+                              "set one of them", token=setting)
         if isinstance(self.class_weights, str) and self.class_weights != "balanced":
             raise SpecProblem(f"training class_weights={self.class_weights!r}: use 'balanced', a dict or None",
                               token="class_weights")
+
+    @property
+    def mixes_labels(self) -> bool:
+        """Whether mixup or label smoothing turns the labels into soft targets (``harken.mixup``)."""
+        return self.mixup_alpha > 0 or self.label_smoothing > 0
 
     @property
     def total_lr_step_batches(self) -> int | None:

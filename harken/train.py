@@ -282,7 +282,7 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
                             f"{len(teachers or [])} teacher models; load them with harken.distill.load_teachers")
     if model is None:
         model = build_model_for_spec(spec)
-    soft = bool(teachers) or spec.training.mixup_alpha > 0 or spec.training.label_smoothing > 0
+    soft = bool(teachers) or spec.training.mixes_labels
     compile_for_spec(model, spec, soft_targets=soft)
     saved = load_state(folder, model) if resume else None
     if resume and saved is None:
@@ -380,7 +380,9 @@ def _training_input(batches, input_shape: tuple[int, ...], class_weight: dict[in
         for index, weight in class_weight.items():
             weights[index] = weight
 
-    soft = training is not None and (training.mixup_alpha > 0 or training.label_smoothing > 0)
+    soft = training is not None and training.mixes_labels
+    if soft:
+        from harken.mixup import soft_batch
 
     def one_pass():
         for i in range(len(batches)):
@@ -388,8 +390,6 @@ def _training_input(batches, input_shape: tuple[int, ...], class_weight: dict[in
             x, y = np.asarray(x, np.float32), np.asarray(y, np.int32)
             w = None if weights is None else weights[y]
             if soft:
-                from harken.mixup import soft_batch
-
                 rng = np.random.default_rng([getattr(batches, "seed", 0), getattr(batches, "epoch", 0), i, 0x313C])
                 x, y, w = soft_batch(x, y, num_classes, rng=rng, mixup_alpha=training.mixup_alpha,
                                      label_smoothing=training.label_smoothing, sample_weights=w)
