@@ -226,6 +226,11 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "max_pool": ("range60", "the TENet's last frames max-pooled over time (was averaged): a short cue is not averaged away", {
         "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,), "pooling": "max"},
     }),
+    "channel_mean": ("range60", ("each filterbank channel's mean over the window subtracted first (model.options "
+                                 "subtract_channel_mean): a fixed microphone or voice colouring no longer reaches the model"), {
+        "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,),
+                          "subtract_channel_mean": True},
+    }),
     "range60_wide": ("range60", ("the wide row's larger TENet (48 channels, 3 blocks per stage, kernels 9/5/3: 6.6 M MACs as int8) on "
                                  "the recipe: one model at about the cost of on_off_offline_large's three merged (8.0 M)"), {
         "model.options": _WIDE,

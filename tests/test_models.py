@@ -132,6 +132,22 @@ def test_tenet_max_pooling_takes_the_largest_frame_instead_of_the_mean():
         build_tenet((21, 1, 8), 3, pooling="median", **kwargs)
 
 
+def test_tenet_subtracting_channel_means_ignores_a_fixed_colouring_of_the_input(tmp_path):
+    kwargs = dict(channels=4, num_stages=1, blocks_per_stage=1, kernel_sizes=(3,), subtract_channel_mean=True)
+    model = build_tenet((21, 1, 8), 3, **kwargs)
+    assert "channel_mean_subtraction" in [layer.name for layer in model.layers]
+    assert model.count_params() == build_tenet((21, 1, 8), 3, **{**kwargs, "subtract_channel_mean": False}).count_params()
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, 21, 1, 8)).astype(np.float32)
+    colouring = rng.normal(scale=20.0, size=(1, 1, 1, 8)).astype(np.float32)  # a per-channel gain in dB
+    np.testing.assert_allclose(model(x + colouring), model(x), atol=1e-5)
+    plain = build_tenet((21, 1, 8), 3, **{**kwargs, "subtract_channel_mean": False})
+    assert not np.allclose(plain(x + colouring), plain(x), atol=1e-3)
+    path = tmp_path / "tenet.keras"
+    model.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path)(x), model(x), atol=1e-6)
+
+
 def test_tenet_rejects_even_kernel_size():
     with pytest.raises(SettingsError, match=r"kernel_sizes=\(9, 4\)"):
         build_tenet((98, 1, 104), 3, kernel_sizes=(9, 4))

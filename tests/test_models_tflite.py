@@ -39,3 +39,23 @@ def test_merged_tenet_converts_to_full_int8_tflite_that_runs():
     interpreter.invoke()
     scores = interpreter.get_tensor(out["index"])
     assert scores.shape == (1, 3)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TF converter internals
+@pytest.mark.filterwarnings("ignore:Statistics for quantized inputs:UserWarning")
+def test_tenet_subtracting_channel_means_runs_as_int8_in_tflm_as_in_keras():
+    import keras
+
+    from harken.quantize import convert_int8, dequantize_output, quantize_input, run_tflm
+
+    keras.utils.set_random_seed(0)
+    model = build_tenet((21, 1, 8), 3, channels=4, num_stages=1, blocks_per_stage=1, kernel_sizes=(3,),
+                        subtract_channel_mean=True)  # fmt: skip
+    rng = np.random.default_rng(1)
+    x = np.clip(rng.normal(scale=40.0, size=(16, 21, 1, 8)) + rng.normal(scale=30.0, size=(16, 1, 1, 8)), -128, 127)
+    x = np.round(x).astype(np.float32)
+    tflite_bytes = convert_int8(model, x)
+    scores = dequantize_output(run_tflm(tflite_bytes, quantize_input(x, tflite_bytes)), tflite_bytes)
+    expected = model(x).numpy()
+    assert np.abs(scores - expected).mean() < 0.02 and np.abs(scores - expected).max() < 0.15

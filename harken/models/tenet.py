@@ -115,6 +115,23 @@ class MultiScaleTemporalConv(layers.Layer):
         return kernel.astype(np.float32), bias.astype(np.float32)
 
 
+@keras.saving.register_keras_serializable(package="harken")
+class ChannelMeanSubtraction(layers.Layer):
+    """Subtract each feature channel's mean over time (cepstral mean normalisation of a log spectrogram).
+
+    A fixed colouring of the sound (microphone, room, a voice's long-term spectrum) adds a
+    constant to each channel of a log spectrogram; removing every channel's mean over the window
+    removes that constant, so the layers after it see the same input under any such colouring.
+    Input and output are ``(batch, time, 1, channels)``; no weights (a MEAN and a SUB on the device).
+    """
+
+    def call(self, inputs):
+        return inputs - keras.ops.mean(inputs, axis=1, keepdims=True)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
 def _total_pad(time: int, kernel: int, strides: int) -> int:
     """Total 'same' padding along time, as TensorFlow computes it."""
     out = -(-time // strides)
@@ -132,6 +149,7 @@ def build_tenet(
     kernel_sizes=(9, 5, 3, 1),
     dropout_rate: float = 0.1,
     pooling: str = "average",
+    subtract_channel_mean: bool = False,
 ) -> keras.Model:
     """Build a TENet keyword-spotting model (v3 tutorial values as defaults).
 
@@ -153,6 +171,9 @@ def build_tenet(
     pooling : {"average", "max"}
         How the last stage's frames become one vector: their mean (v3), or their maximum, which
         keeps a short cue (a word-final consonant) from being averaged away by the silence around the word.
+    subtract_channel_mean : bool
+        Start with :class:`ChannelMeanSubtraction`: the model no longer sees a fixed per-channel
+        colouring of the input (microphone, voice timbre), only how each channel changes over time.
 
     Examples
     --------
@@ -178,6 +199,8 @@ def build_tenet(
     x = inputs
     if tuple(input_shape) != (time, 1, features):
         x = layers.Reshape((time, 1, features), name="to_time_1_features")(x)
+    if subtract_channel_mean:
+        x = ChannelMeanSubtraction(name="channel_mean_subtraction")(x)
     x = layers.Conv2D(channels, (3, 1), padding="same", name="temporal_conv")(x)
     index = 0
     for _ in range(num_stages):
