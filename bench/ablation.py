@@ -227,9 +227,15 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,), "pooling": "max"},
     }),
     "channel_mean": ("range60", ("each filterbank channel's mean over the window subtracted first (model.options "
-                                 "subtract_channel_mean): a fixed microphone or voice colouring no longer reaches the model"), {
+                                 "channel_mean='subtract'): a fixed microphone or voice colouring no longer reaches the model"), {
         "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,),
-                          "subtract_channel_mean": True},
+                          "channel_mean": "subtract"},
+    }),
+    "channel_mean_append": ("range60", ("the spectrogram and its copy with each channel's mean over the window removed, side "
+                                        "by side (model.options channel_mean='append'): the colouring-free view without "
+                                        "losing the spectral shape that tells real noise from speech"), {
+        "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,),
+                          "channel_mean": "append"},
     }),
     "range60_wide": ("range60", ("the wide row's larger TENet (48 channels, 3 blocks per stage, kernels 9/5/3: 6.6 M MACs as int8) on "
                                  "the recipe: one model at about the cost of on_off_offline_large's three merged (8.0 M)"), {

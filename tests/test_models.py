@@ -133,19 +133,32 @@ def test_tenet_max_pooling_takes_the_largest_frame_instead_of_the_mean():
 
 
 def test_tenet_subtracting_channel_means_ignores_a_fixed_colouring_of_the_input(tmp_path):
-    kwargs = dict(channels=4, num_stages=1, blocks_per_stage=1, kernel_sizes=(3,), subtract_channel_mean=True)
-    model = build_tenet((21, 1, 8), 3, **kwargs)
+    kwargs = dict(channels=4, num_stages=1, blocks_per_stage=1, kernel_sizes=(3,))
+    model = build_tenet((21, 1, 8), 3, channel_mean="subtract", **kwargs)
     assert "channel_mean_subtraction" in [layer.name for layer in model.layers]
-    assert model.count_params() == build_tenet((21, 1, 8), 3, **{**kwargs, "subtract_channel_mean": False}).count_params()
+    assert model.count_params() == build_tenet((21, 1, 8), 3, **kwargs).count_params()
     rng = np.random.default_rng(5)
     x = rng.normal(size=(2, 21, 1, 8)).astype(np.float32)
     colouring = rng.normal(scale=20.0, size=(1, 1, 1, 8)).astype(np.float32)  # a per-channel gain in dB
     np.testing.assert_allclose(model(x + colouring), model(x), atol=1e-5)
-    plain = build_tenet((21, 1, 8), 3, **{**kwargs, "subtract_channel_mean": False})
-    assert not np.allclose(plain(x + colouring), plain(x), atol=1e-3)
+    for channel_mean in ("keep", "append"):  # both still see the colouring
+        other = build_tenet((21, 1, 8), 3, channel_mean=channel_mean, **kwargs)
+        assert not np.allclose(other(x + colouring), other(x), atol=1e-3)
     path = tmp_path / "tenet.keras"
     model.save(path)
     np.testing.assert_allclose(keras.models.load_model(path)(x), model(x), atol=1e-6)
+
+
+def test_tenet_appending_channel_means_removed_doubles_the_first_convolution_input():
+    kwargs = dict(channels=4, num_stages=1, blocks_per_stage=1, kernel_sizes=(3,))
+    both = build_tenet((21, 1, 8), 3, channel_mean="append", **kwargs)
+    assert both.get_layer("temporal_conv").input.shape[-1] == 16
+    x = np.random.default_rng(6).normal(size=(1, 21, 1, 8)).astype(np.float32)
+    joined = keras.Model(both.inputs[0], both.get_layer("with_channel_means_removed").output)(x).numpy()
+    np.testing.assert_allclose(joined[..., :8], x, atol=1e-6)
+    np.testing.assert_allclose(joined[..., 8:], x - x.mean(axis=1, keepdims=True), atol=1e-5)
+    with pytest.raises(SettingsError, match="channel_mean='median'"):
+        build_tenet((21, 1, 8), 3, channel_mean="median", **kwargs)
 
 
 def test_tenet_rejects_even_kernel_size():

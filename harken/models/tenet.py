@@ -149,7 +149,7 @@ def build_tenet(
     kernel_sizes=(9, 5, 3, 1),
     dropout_rate: float = 0.1,
     pooling: str = "average",
-    subtract_channel_mean: bool = False,
+    channel_mean: str = "keep",
 ) -> keras.Model:
     """Build a TENet keyword-spotting model (v3 tutorial values as defaults).
 
@@ -171,9 +171,11 @@ def build_tenet(
     pooling : {"average", "max"}
         How the last stage's frames become one vector: their mean (v3), or their maximum, which
         keeps a short cue (a word-final consonant) from being averaged away by the silence around the word.
-    subtract_channel_mean : bool
-        Start with :class:`ChannelMeanSubtraction`: the model no longer sees a fixed per-channel
-        colouring of the input (microphone, voice timbre), only how each channel changes over time.
+    channel_mean : {"keep", "subtract", "append"}
+        What the first convolution sees: the spectrogram as it is (v3); each channel's mean over
+        time subtracted (:class:`ChannelMeanSubtraction`: a fixed per-channel colouring such as a
+        microphone or a voice's timbre no longer reaches the model, but neither does the overall
+        spectral shape that tells noise from speech); or both side by side (twice the input channels).
 
     Examples
     --------
@@ -194,13 +196,16 @@ def build_tenet(
         raise SettingsError(f"TENet dropout_rate={dropout_rate} must be in [0, 1)")
     if pooling not in ("average", "max"):
         raise SettingsError(f"TENet pooling={pooling!r}: use 'average' (the v3 model's) or 'max'")
+    if channel_mean not in ("keep", "subtract", "append"):
+        raise SettingsError(f"TENet channel_mean={channel_mean!r}: use 'keep' (the v3 model's), 'subtract' or 'append'")
 
     inputs = keras.Input(shape=tuple(input_shape), name="spectrogram")
     x = inputs
     if tuple(input_shape) != (time, 1, features):
         x = layers.Reshape((time, 1, features), name="to_time_1_features")(x)
-    if subtract_channel_mean:
-        x = ChannelMeanSubtraction(name="channel_mean_subtraction")(x)
+    if channel_mean != "keep":
+        normalised = ChannelMeanSubtraction(name="channel_mean_subtraction")(x)
+        x = normalised if channel_mean == "subtract" else layers.Concatenate(name="with_channel_means_removed")([x, normalised])
     x = layers.Conv2D(channels, (3, 1), padding="same", name="temporal_conv")(x)
     index = 0
     for _ in range(num_stages):
