@@ -231,11 +231,11 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,),
                           "channel_mean": "subtract"},
     }),
-    "channel_mean_append": ("range60", ("the spectrogram and its copy with each channel's mean over the window removed, side "
-                                        "by side (model.options channel_mean='append'): the colouring-free view without "
-                                        "losing the spectral shape that tells real noise from speech"), {
+    "channel_mean_both": ("range60", ("the spectrogram and its copy with each channel's mean over the window removed, each "
+                                      "through its own first convolution, summed (model.options channel_mean='both'): the "
+                                      "colouring-free view without losing the spectral shape that tells real noise from speech"), {
         "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,),
-                          "channel_mean": "append"},
+                          "channel_mean": "both"},
     }),
     "range60_wide": ("range60", ("the wide row's larger TENet (48 channels, 3 blocks per stage, kernels 9/5/3: 6.6 M MACs as int8) on "
                                  "the recipe: one model at about the cost of on_off_offline_large's three merged (8.0 M)"), {

@@ -141,7 +141,7 @@ def test_tenet_subtracting_channel_means_ignores_a_fixed_colouring_of_the_input(
     x = rng.normal(size=(2, 21, 1, 8)).astype(np.float32)
     colouring = rng.normal(scale=20.0, size=(1, 1, 1, 8)).astype(np.float32)  # a per-channel gain in dB
     np.testing.assert_allclose(model(x + colouring), model(x), atol=1e-5)
-    for channel_mean in ("keep", "append"):  # both still see the colouring
+    for channel_mean in ("keep", "both"):  # these still see the colouring
         other = build_tenet((21, 1, 8), 3, channel_mean=channel_mean, **kwargs)
         assert not np.allclose(other(x + colouring), other(x), atol=1e-3)
     path = tmp_path / "tenet.keras"
@@ -149,14 +149,17 @@ def test_tenet_subtracting_channel_means_ignores_a_fixed_colouring_of_the_input(
     np.testing.assert_allclose(keras.models.load_model(path)(x), model(x), atol=1e-6)
 
 
-def test_tenet_appending_channel_means_removed_doubles_the_first_convolution_input():
+def test_tenet_with_both_views_sums_a_convolution_of_each():
     kwargs = dict(channels=4, num_stages=1, blocks_per_stage=1, kernel_sizes=(3,))
-    both = build_tenet((21, 1, 8), 3, channel_mean="append", **kwargs)
-    assert both.get_layer("temporal_conv").input.shape[-1] == 16
+    both = build_tenet((21, 1, 8), 3, channel_mean="both", **kwargs)
     x = np.random.default_rng(6).normal(size=(1, 21, 1, 8)).astype(np.float32)
-    joined = keras.Model(both.inputs[0], both.get_layer("with_channel_means_removed").output)(x).numpy()
-    np.testing.assert_allclose(joined[..., :8], x, atol=1e-6)
-    np.testing.assert_allclose(joined[..., 8:], x - x.mean(axis=1, keepdims=True), atol=1e-5)
+    first = both.get_layer("temporal_conv")
+    assert first.input.shape[-1] == both.get_layer("temporal_conv_raw").input.shape[-1] == 8
+    summed = keras.Model(both.inputs[0], both.get_layer("temporal_conv_sum").output)(x).numpy()
+    raw = keras.Model(both.inputs[0], both.get_layer("temporal_conv_raw").output)(x).numpy()
+    normalised = keras.Model(both.inputs[0], first.output)(x).numpy()
+    np.testing.assert_allclose(summed, raw + normalised, atol=1e-5)
+    np.testing.assert_allclose(first(x - x.mean(axis=1, keepdims=True)).numpy(), normalised, atol=1e-5)
     with pytest.raises(SettingsError, match="channel_mean='median'"):
         build_tenet((21, 1, 8), 3, channel_mean="median", **kwargs)
 

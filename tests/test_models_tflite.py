@@ -64,16 +64,16 @@ def test_channel_mean_subtraction_runs_as_int8_in_tflm_within_a_quantisation_ste
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # TF converter internals
 @pytest.mark.filterwarnings("ignore:Statistics for quantized inputs:UserWarning")
-def test_tenet_with_channel_means_appended_converts_to_full_int8():
+def test_tenet_with_both_views_converts_to_full_int8_keeping_the_front_end_values_as_input():
     from ai_edge_litert.interpreter import Interpreter
 
     from harken.quantize import convert_int8
 
     model = build_tenet((21, 1, 8), 3, channels=4, num_stages=1, blocks_per_stage=1, kernel_sizes=(3,),
-                        channel_mean="append")  # fmt: skip
+                        channel_mean="both")  # fmt: skip
     x = np.random.default_rng(1).integers(-128, 128, size=(16, 21, 1, 8)).astype(np.float32)
     interpreter = Interpreter(model_content=convert_int8(model, x))
     interpreter.allocate_tensors()
     assert all(d["dtype"] in (np.int8, np.int32) for d in interpreter.get_tensor_details())
-    ops = {op["op_name"] for op in interpreter._get_ops_details()}
-    assert {"MEAN", "SUB", "CONCATENATION"} <= ops
+    assert {"MEAN", "SUB", "ADD"} <= {op["op_name"] for op in interpreter._get_ops_details()}
+    assert interpreter.get_input_details()[0]["quantization"] == (1.0, 0)  # firmware feeds the int8 spectrogram as it is

@@ -171,11 +171,13 @@ def build_tenet(
     pooling : {"average", "max"}
         How the last stage's frames become one vector: their mean (v3), or their maximum, which
         keeps a short cue (a word-final consonant) from being averaged away by the silence around the word.
-    channel_mean : {"keep", "subtract", "append"}
+    channel_mean : {"keep", "subtract", "both"}
         What the first convolution sees: the spectrogram as it is (v3); each channel's mean over
         time subtracted (:class:`ChannelMeanSubtraction`: a fixed per-channel colouring such as a
         microphone or a voice's timbre no longer reaches the model, but neither does the overall
-        spectral shape that tells noise from speech); or both side by side (twice the input channels).
+        spectral shape that tells noise from speech); or both, each through its own first
+        convolution and summed (a convolution of the two side by side, without a concatenation,
+        which would make the converter rescale the int8 input away from the front end's values).
 
     Examples
     --------
@@ -196,17 +198,22 @@ def build_tenet(
         raise SettingsError(f"TENet dropout_rate={dropout_rate} must be in [0, 1)")
     if pooling not in ("average", "max"):
         raise SettingsError(f"TENet pooling={pooling!r}: use 'average' (the v3 model's) or 'max'")
-    if channel_mean not in ("keep", "subtract", "append"):
-        raise SettingsError(f"TENet channel_mean={channel_mean!r}: use 'keep' (the v3 model's), 'subtract' or 'append'")
+    if channel_mean not in ("keep", "subtract", "both"):
+        raise SettingsError(f"TENet channel_mean={channel_mean!r}: use 'keep' (the v3 model's), 'subtract' or 'both'")
 
     inputs = keras.Input(shape=tuple(input_shape), name="spectrogram")
     x = inputs
     if tuple(input_shape) != (time, 1, features):
         x = layers.Reshape((time, 1, features), name="to_time_1_features")(x)
-    if channel_mean != "keep":
+    if channel_mean == "keep":
+        x = layers.Conv2D(channels, (3, 1), padding="same", name="temporal_conv")(x)
+    else:
         normalised = ChannelMeanSubtraction(name="channel_mean_subtraction")(x)
-        x = normalised if channel_mean == "subtract" else layers.Concatenate(name="with_channel_means_removed")([x, normalised])
-    x = layers.Conv2D(channels, (3, 1), padding="same", name="temporal_conv")(x)
+        y = layers.Conv2D(channels, (3, 1), padding="same", name="temporal_conv")(normalised)
+        if channel_mean == "both":
+            raw = layers.Conv2D(channels, (3, 1), padding="same", use_bias=False, name="temporal_conv_raw")(x)
+            y = layers.Add(name="temporal_conv_sum")([y, raw])
+        x = y
     index = 0
     for _ in range(num_stages):
         for block in range(blocks_per_stage):
