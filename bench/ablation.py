@@ -237,6 +237,10 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,),
                           "channel_mean": "both"},
     }),
+    "range60_c39": ("range60", ("the recipe's TENet widened to 39 channels (was 32): 3.66 M MACs, the cost of channel_mean_both "
+                                "(3.65 M), its same-cost control"), {
+        "model.options": {"channels": 39, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,)},
+    }),
     "range60_wide": ("range60", ("the wide row's larger TENet (48 channels, 3 blocks per stage, kernels 9/5/3: 6.6 M MACs as int8) on "
                                  "the recipe: one model at about the cost of on_off_offline_large's three merged (8.0 M)"), {
         "model.options": _WIDE,

@@ -178,6 +178,7 @@ def build_tenet(
         spectral shape that tells noise from speech); or both, each through its own first
         convolution and summed (a convolution of the two side by side, without a concatenation,
         which would make the converter rescale the int8 input away from the front end's values).
+        Measured on real voices in docs/real_voice.md; no built-in spec uses it yet.
 
     Examples
     --------
