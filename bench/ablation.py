@@ -50,6 +50,8 @@ _HELD_OUT_VALIDATION = {**_OLD_SYNTH, "num_clips_per_keyword": 200, "num_unknown
 _FROM_SCRATCH = ["spec.training.initial_weights = None", "spec.training.checkpoint_monitor = 'val_accuracy'",
                  "spec.training.lr_schedule = lambda epoch: 0.003 * 0.5 ** (epoch // 6)"]
 
+#: The recipe's TENet (on_off_offline's model.options), for rows that change one of its options.
+_RECIPE_TENET = {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,)}
 _WIDE = {"channels": 48, "num_stages": 4, "blocks_per_stage": 3, "kernel_sizes": (9, 5, 3)}
 
 def _dynamic_range(db: float) -> list[str]:
@@ -224,22 +226,20 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         "datasets": _offline_datasets(num_unknown=5000),
     }),
     "max_pool": ("range60", "the TENet's last frames max-pooled over time (was averaged): a short cue is not averaged away", {
-        "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,), "pooling": "max"},
+        "model.options": {**_RECIPE_TENET, "pooling": "max"},
     }),
     "channel_mean": ("range60", ("each filterbank channel's mean over the window subtracted first (model.options "
                                  "channel_mean='subtract'): a fixed microphone or voice colouring no longer reaches the model"), {
-        "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,),
-                          "channel_mean": "subtract"},
+        "model.options": {**_RECIPE_TENET, "channel_mean": "subtract"},
     }),
     "channel_mean_both": ("range60", ("the spectrogram and its copy with each channel's mean over the window removed, each "
                                       "through its own first convolution, summed (model.options channel_mean='both'): the "
                                       "colouring-free view without losing the spectral shape that tells real noise from speech"), {
-        "model.options": {"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,),
-                          "channel_mean": "both"},
+        "model.options": {**_RECIPE_TENET, "channel_mean": "both"},
     }),
     "range60_c39": ("range60", ("the recipe's TENet widened to 39 channels (was 32): 3.66 M MACs, the cost of channel_mean_both "
                                 "(3.65 M), its same-cost control"), {
-        "model.options": {"channels": 39, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,)},
+        "model.options": {**_RECIPE_TENET, "channels": 39},
     }),
     "range60_wide": ("range60", ("the wide row's larger TENet (48 channels, 3 blocks per stage, kernels 9/5/3: 6.6 M MACs as int8) on "
                                  "the recipe: one model at about the cost of on_off_offline_large's three merged (8.0 M)"), {

@@ -206,15 +206,12 @@ def build_tenet(
     x = inputs
     if tuple(input_shape) != (time, 1, features):
         x = layers.Reshape((time, 1, features), name="to_time_1_features")(x)
-    if channel_mean == "keep":
-        x = layers.Conv2D(channels, (3, 1), padding="same", name="temporal_conv")(x)
-    else:
-        normalised = ChannelMeanSubtraction(name="channel_mean_subtraction")(x)
-        y = layers.Conv2D(channels, (3, 1), padding="same", name="temporal_conv")(normalised)
-        if channel_mean == "both":
-            raw = layers.Conv2D(channels, (3, 1), padding="same", use_bias=False, name="temporal_conv_raw")(x)
-            y = layers.Add(name="temporal_conv_sum")([y, raw])
-        x = y
+    first = x if channel_mean == "keep" else ChannelMeanSubtraction(name="channel_mean_subtraction")(x)
+    first = layers.Conv2D(channels, (3, 1), padding="same", name="temporal_conv")(first)
+    if channel_mean == "both":
+        raw = layers.Conv2D(channels, (3, 1), padding="same", use_bias=False, name="temporal_conv_raw")(x)
+        first = layers.Add(name="temporal_conv_sum")([first, raw])
+    x = first
     index = 0
     for _ in range(num_stages):
         for block in range(blocks_per_stage):
