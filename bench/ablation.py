@@ -237,6 +237,11 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
                                       "colouring-free view without losing the spectral shape that tells real noise from speech"), {
         "model.options": {**_RECIPE_TENET, "channel_mean": "both"},
     }),
+    "channel_mean_bias": ("range60", ("the window's per-channel means through a 1x1 convolution, added to every frame of the "
+                                      "first convolution's output (model.options channel_mean='bias'): the function of "
+                                      "channel_mean_both but at the two edge frames, at 1 % of its extra cost"), {
+        "model.options": {**_RECIPE_TENET, "channel_mean": "bias"},
+    }),
     "range60_c39": ("range60", ("the recipe's TENet widened to 39 channels (was 32): 3.66 M MACs, the cost of channel_mean_both "
                                 "(3.65 M), its same-cost control"), {
         "model.options": {**_RECIPE_TENET, "channels": 39},

@@ -164,6 +164,35 @@ def test_tenet_with_both_views_sums_a_convolution_of_each():
         build_tenet((21, 1, 8), 3, channel_mean="median", **kwargs)
 
 
+def test_tenet_with_a_channel_mean_bias_adds_the_projected_window_means_to_every_frame(tmp_path):
+    kwargs = dict(channels=4, num_stages=1, blocks_per_stage=1, kernel_sizes=(3,))
+    model = build_tenet((21, 1, 8), 3, channel_mean="bias", **kwargs)
+    assert model.count_params() == build_tenet((21, 1, 8), 3, **kwargs).count_params() + 8 * 4  # one 8 -> 4 projection
+    x = np.random.default_rng(7).normal(size=(2, 21, 1, 8)).astype(np.float32)
+    summed = keras.Model(model.inputs[0], model.get_layer("temporal_conv_sum").output)(x).numpy()
+    conv = keras.Model(model.inputs[0], model.get_layer("temporal_conv").output)(x).numpy()
+    projection = model.get_layer("channel_mean_bias").get_weights()[0][0, 0]  # (8, 4)
+    np.testing.assert_allclose(summed, conv + x.mean(axis=1, keepdims=True) @ projection, atol=1e-5)
+    path = tmp_path / "tenet.keras"
+    model.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path)(x), model(x), atol=1e-6)
+
+
+def test_tenet_channel_mean_bias_equals_both_views_away_from_the_edges():
+    """conv_a(x - m) + conv_b(x) = (conv_a + conv_b)(x) - conv_a(m), and conv_a of a constant is a constant."""
+    kwargs = dict(channels=4, num_stages=1, blocks_per_stage=1, kernel_sizes=(3,))
+    both = build_tenet((21, 1, 8), 3, channel_mean="both", **kwargs)
+    bias = build_tenet((21, 1, 8), 3, channel_mean="bias", **kwargs)
+    kernel_a, offset = both.get_layer("temporal_conv").get_weights()  # (3, 1, 8, 4): sees x - m
+    kernel_b = both.get_layer("temporal_conv_raw").get_weights()[0]  # sees x
+    bias.get_layer("temporal_conv").set_weights([kernel_a + kernel_b, offset])
+    bias.get_layer("channel_mean_bias").set_weights([-kernel_a.sum(axis=0, keepdims=True)])
+    x = np.random.default_rng(8).normal(size=(2, 21, 1, 8)).astype(np.float32)
+    first = [keras.Model(m.inputs[0], m.get_layer("temporal_conv_sum").output)(x).numpy() for m in (both, bias)]
+    np.testing.assert_allclose(first[0][:, 1:-1], first[1][:, 1:-1], atol=1e-4)
+    assert not np.allclose(first[0][:, 0], first[1][:, 0], atol=1e-3)  # 'same' padding: one tap of the edge frames is zero
+
+
 def test_tenet_rejects_even_kernel_size():
     with pytest.raises(SettingsError, match=r"kernel_sizes=\(9, 4\)"):
         build_tenet((98, 1, 104), 3, kernel_sizes=(9, 4))
