@@ -118,6 +118,11 @@ def test_tenet_with_multiscale_layer_survives_keras_save_and_load(tmp_path):
     np.testing.assert_allclose(loaded(x), model(x), atol=1e-6)
 
 
+def _layer_output(model, name: str, x: np.ndarray) -> np.ndarray:
+    """What layer ``name`` of ``model`` outputs for ``x``."""
+    return keras.Model(model.inputs[0], model.get_layer(name).output)(x).numpy()
+
+
 def test_tenet_max_pooling_takes_the_largest_frame_instead_of_the_mean():
     kwargs = dict(channels=4, num_stages=1, blocks_per_stage=1, kernel_sizes=(3,))
     average, largest = build_tenet((21, 1, 8), 3, **kwargs), build_tenet((21, 1, 8), 3, pooling="max", **kwargs)
@@ -126,7 +131,7 @@ def test_tenet_max_pooling_takes_the_largest_frame_instead_of_the_mean():
     largest.set_weights(average.get_weights())
     x = np.random.default_rng(4).normal(size=(2, 21, 1, 8)).astype(np.float32)
     frames = keras.Model(average.inputs[0], average.get_layer("average_pool").input)(x).numpy()
-    pooled = keras.Model(largest.inputs[0], largest.get_layer("max_pool").output)(x).numpy()
+    pooled = _layer_output(largest, "max_pool", x)
     np.testing.assert_allclose(pooled[:, 0], frames.max(axis=1), atol=1e-6)
     with pytest.raises(SettingsError, match="pooling='median'"):
         build_tenet((21, 1, 8), 3, pooling="median", **kwargs)
@@ -155,8 +160,8 @@ def test_tenet_with_both_views_sums_a_convolution_of_each():
     x = np.random.default_rng(6).normal(size=(1, 21, 1, 8)).astype(np.float32)
     first = both.get_layer("temporal_conv")
     assert first.input.shape[-1] == both.get_layer("temporal_conv_raw").input.shape[-1] == 8
-    summed = keras.Model(both.inputs[0], both.get_layer("temporal_conv_sum").output)(x).numpy()
-    raw = keras.Model(both.inputs[0], both.get_layer("temporal_conv_raw").output)(x).numpy()
+    summed = _layer_output(both, "temporal_conv_sum", x)
+    raw = _layer_output(both, "temporal_conv_raw", x)
     normalised = keras.Model(both.inputs[0], first.output)(x).numpy()
     np.testing.assert_allclose(summed, raw + normalised, atol=1e-5)
     np.testing.assert_allclose(first(x - x.mean(axis=1, keepdims=True)).numpy(), normalised, atol=1e-5)
@@ -169,8 +174,8 @@ def test_tenet_with_a_channel_mean_bias_adds_the_projected_window_means_to_every
     model = build_tenet((21, 1, 8), 3, channel_mean="bias", **kwargs)
     assert model.count_params() == build_tenet((21, 1, 8), 3, **kwargs).count_params() + 8 * 4  # one 8 -> 4 projection
     x = np.random.default_rng(7).normal(size=(2, 21, 1, 8)).astype(np.float32)
-    summed = keras.Model(model.inputs[0], model.get_layer("temporal_conv_sum").output)(x).numpy()
-    conv = keras.Model(model.inputs[0], model.get_layer("temporal_conv").output)(x).numpy()
+    summed = _layer_output(model, "temporal_conv_sum", x)
+    conv = _layer_output(model, "temporal_conv", x)
     projection = model.get_layer("channel_mean_bias").get_weights()[0][0, 0]  # (8, 4)
     np.testing.assert_allclose(summed, conv + x.mean(axis=1, keepdims=True) @ projection, atol=1e-5)
     path = tmp_path / "tenet.keras"
@@ -188,7 +193,7 @@ def test_tenet_channel_mean_bias_equals_both_views_away_from_the_edges():
     bias.get_layer("temporal_conv").set_weights([kernel_a + kernel_b, offset])
     bias.get_layer("channel_mean_bias").set_weights([-kernel_a.sum(axis=0, keepdims=True)])
     x = np.random.default_rng(8).normal(size=(2, 21, 1, 8)).astype(np.float32)
-    first = [keras.Model(m.inputs[0], m.get_layer("temporal_conv_sum").output)(x).numpy() for m in (both, bias)]
+    first = [_layer_output(m, "temporal_conv_sum", x) for m in (both, bias)]
     np.testing.assert_allclose(first[0][:, 1:-1], first[1][:, 1:-1], atol=1e-4)
     assert not np.allclose(first[0][:, 0], first[1][:, 0], atol=1e-3)  # 'same' padding: one tap of the edge frames is zero
 
