@@ -21,8 +21,15 @@ prints the table of every result found there (mean over seeds; "range" is the lo
 seed, or for a single seed its 95 % range over speakers) to stderr and one JSON object to
 stdout.
 
+``--compare A,B`` pairs two rows by seed (their seeds in common) and prints B - A per figure: the
+mean of the per-seed differences and its 95 % t-range over the seeds (a range that excludes 0 is
+a difference these seeds resolve), plus the best balanced accuracy at <= 5 % false accepts over
+every pair of uint8 keyword thresholds, scored again from the models in the work folder (an
+oracle on dev: it shows the curve, it is not a way to choose thresholds).
+
     python bench/ablation.py --rows baseline,cold_start --seeds 0,1
     python bench/ablation.py --table
+    python bench/ablation.py --compare range60,channel_mean_bias --work DIR
 """
 
 from __future__ import annotations
@@ -394,18 +401,23 @@ def dev_half_samples(root: str, part: str) -> list:
     return [s for s in dataset.split(part) if s.path is not None]
 
 
+def scored_clips(model, root: str, *, part: str | None = None):
+    """A loaded model's scores of every clip of a folder, or of one half of the dev speakers."""
+    from harken.evaluate import score_clips, score_dataset
+
+    if part is None:
+        return score_dataset(model, root)
+    samples = dev_half_samples(root, part)
+    return score_clips(model, [s.path for s in samples], [s.label for s in samples], speakers=[s.speaker for s in samples])
+
+
 def score(model_path: Path, root: str, *, part: str | None = None) -> dict:
     """Top-class figures (and those at the embedded thresholds) of a model on a folder (or half)."""
-    from harken.evaluate import evaluate_scores, score_clips, score_dataset
+    from harken.evaluate import evaluate_scores
     from harken.inference import load_clip_model
 
     model = load_clip_model(model_path)
-    if part is None:
-        scored = score_dataset(model, root)
-    else:
-        samples = dev_half_samples(root, part)
-        scored = score_clips(model, [s.path for s in samples], [s.label for s in samples],
-                             speakers=[s.speaker for s in samples])
+    scored = scored_clips(model, root, part=part)
     ev = evaluate_scores(scored, thresholds=model.detection_thresholds())
     return {"num_clips": ev.num_clips, "balanced": ev.balanced_accuracy, "on": ev.keyword_recall.get("on"),
             "off": ev.keyword_recall.get("off"), "reject": ev.keyword_recall.get("reject"),
@@ -505,6 +517,80 @@ def table(path: Path) -> dict:
             "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count()}}  # fmt: skip
 
 
+def best_balanced_at(scores, true_labels, classes, max_false_accepts: float = 0.05) -> float | None:
+    """Best balanced accuracy over every combination of uint8 keyword thresholds whose false accepts stay <= the limit.
+
+    A clip counts for keyword k when k is its top class and its score reaches k's threshold (0..256;
+    256 = never), as firmware decides; recall and false accepts of each keyword then depend on its
+    own threshold only, so every combination is a sum of per-keyword tables.
+    """
+    import numpy as np
+
+    from harken import metrics
+
+    scores = np.asarray(scores, dtype=np.int64)
+    top = np.argmax(scores, axis=1)
+    top_score = scores[np.arange(len(top)), top]
+    true = np.array(true_labels)
+    non_keyword = ~np.array([metrics.is_keyword(t) for t in true_labels])
+    thresholds = np.arange(257)[:, None]
+    recall_sum, false_accepts = np.zeros(()), np.zeros(())
+    keywords = [k for k, name in enumerate(classes) if metrics.is_keyword(name) and (true == name).any()]
+    for k in keywords:
+        hit = (top == k)[None, :] & (top_score[None, :] >= thresholds)  # [threshold, clip]
+        recall = hit[:, true == classes[k]].mean(axis=1)
+        accepted = hit[:, non_keyword].sum(axis=1) / max(int(non_keyword.sum()), 1)
+        recall_sum = np.add.outer(recall_sum, recall)
+        false_accepts = np.add.outer(false_accepts, accepted)
+    balanced = (recall_sum + 1.0 - false_accepts) / (len(keywords) + 1)
+    allowed = false_accepts <= max_false_accepts + 1e-12
+    return float(balanced[allowed].max()) if allowed.any() else None
+
+
+def t_range(differences: list[float]) -> tuple[float, float, float]:
+    """Mean of paired differences and its 95 % t-range over them (nan range for fewer than two)."""
+    import numpy as np
+    from scipy import stats
+
+    d = np.asarray(differences, dtype=np.float64)
+    if len(d) < 2:
+        return float(d.mean()), float("nan"), float("nan")
+    half = float(stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)))
+    return float(d.mean()), float(d.mean()) - half, float(d.mean()) + half
+
+
+def compare(path: Path, row_a: str, row_b: str, work: Path, dev: str) -> dict:
+    """Row B against row A, paired by seed: per-figure mean difference (points) and its 95 % t-range."""
+    from harken.inference import load_clip_model
+
+    results: dict[tuple[str, int], dict] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            results[(r["row"], r["seed"])] = r  # a rerun of a row and seed replaces the earlier line
+    seeds = sorted(s for (row, s) in results if row == row_b and (row_a, s) in results)
+    if not seeds:
+        raise SystemExit(f"{path}: no seed has results for both {row_a!r} and {row_b!r}")
+    figures = {k: ([100 * results[(row_a, s)]["dev"][k] for s in seeds], [100 * results[(row_b, s)]["dev"][k] for s in seeds])
+               for k in ("balanced", "on", "off", "reject", "false_accepts")}  # fmt: skip
+    models = {(row, s): work / "home" / "models" / f"abl_{row}_s{s}" / f"abl_{row}_s{s}.tflite" for row in (row_a, row_b) for s in seeds}
+    if all(m.is_file() for m in models.values()):
+        best = {}
+        for (row, seed), model in models.items():  # the clips each row was scored on: dev_mix rows their unseen half
+            scored = scored_clips(load_clip_model(model), dev, part="testing" if row.startswith("dev_mix") else None)
+            best[(row, seed)] = 100 * best_balanced_at(scored.scores, scored.true_labels, scored.classes)
+        figures["best_at_5_percent_false_accepts"] = ([best[(row_a, s)] for s in seeds], [best[(row_b, s)] for s in seeds])
+    else:
+        print(f"(no best at 5 % false accepts: not every model is in {work / 'home' / 'models'})", file=sys.stderr)
+    out = {"bench": "ablation-compare", "a": row_a, "b": row_b, "seeds": seeds, "figures": {}}
+    print(f"{row_b} - {row_a}, seeds {','.join(map(str, seeds))} (points; 95 % t-range over seeds)", file=sys.stderr)
+    for name, (a, b) in figures.items():
+        mean, low, high = t_range([y - x for x, y in zip(a, b)])
+        out["figures"][name] = {"a": a, "b": b, "mean_a": sum(a) / len(a), "mean_b": sum(b) / len(b), "difference": [mean, low, high]}
+        print(f"  {name:<32} {sum(a) / len(a):5.1f} -> {sum(b) / len(b):5.1f}   {mean:+5.1f} [{low:+5.1f}, {high:+5.1f}]", file=sys.stderr)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="", help="comma-separated row names (default: none; --table only)")
@@ -513,6 +599,7 @@ def main() -> None:
     parser.add_argument("--dev", default=os.environ.get("HARKEN_DEV", str(REPO.parent / "shared" / "data" / "speech_commands_dev")))
     parser.add_argument("--out", default=None, help="results (JSON lines); default WORK/results.jsonl")
     parser.add_argument("--table", action="store_true", help="print the table of every result in --out")
+    parser.add_argument("--compare", metavar="A,B", help="pair two rows by seed: B - A per figure, with 95 %% t-ranges")
     args = parser.parse_args()
     out = Path(args.out or Path(args.work) / "results.jsonl")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -524,7 +611,12 @@ def main() -> None:
             d = result["dev"]
             print(f"{name} seed {seed}: balanced {d['balanced']:.3f} on {d['on']:.3f} off {d['off']:.3f} "
                   f"reject {d['reject']:.3f} FA {d['false_accepts']:.3f} ({result['train_s']:.0f} s)", file=sys.stderr)
-    if args.table or not args.rows:
+    if args.compare:
+        row_a, _, row_b = args.compare.partition(",")
+        if not row_a or not row_b or "," in row_b:
+            raise SystemExit(f"--compare {args.compare!r}: give two rows, A,B")
+        print(json.dumps(compare(out, row_a, row_b, Path(args.work), args.dev)))
+    elif args.table or not args.rows:
         print(json.dumps(table(out)))
 
 
