@@ -436,11 +436,32 @@ def held_out_voices(home: Path) -> str:
     return str(synthesize_dataset(s, workers=2).path)
 
 
+def run_name(name: str, seed: int) -> str:
+    """The spec (and so model) name of a row and seed."""
+    return f"abl_{name}_s{seed}"
+
+
+def model_file(work: Path, name: str, seed: int) -> Path:
+    """Where ``harken train`` writes the int8 model of a row and seed (``HARKEN_HOME`` = WORK/home)."""
+    stem = run_name(name, seed)
+    return work / "home" / "models" / stem / f"{stem}.tflite"
+
+
+def dev_part(name: str) -> str | None:
+    """The dev clips a row is scored on: the unseen half for dev_mix rows (they train on the other), else all."""
+    return "testing" if name.startswith("dev_mix") else None
+
+
+def read_results(path: Path) -> list[dict]:
+    """Every result line of a results file, in order."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def run(name: str, seed: int, args) -> dict:
     work = Path(args.work)
     specs = work / "specs"
     specs.mkdir(parents=True, exist_ok=True)
-    stem = f"abl_{name}_s{seed}"
+    stem = run_name(name, seed)
     spec_file = specs / f"{stem}.py"
     spec_file.write_text(spec_text(name, seed), encoding="utf-8")
     env = {**os.environ, "HARKEN_HOME": str(work / "home"), "HARKEN_REAL_CLIPS": args.dev}
@@ -450,16 +471,14 @@ def run(name: str, seed: int, args) -> dict:
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{stem}: harken train failed:\n{proc.stderr[-3000:]}")
-    model = work / "home" / "models" / stem / f"{stem}.tflite"
+    model = model_file(work, name, seed)
     result = {"row": name, "seed": seed, "description": ROWS[name][1], "train_s": round(seconds, 1)}
     try:
         result["train"] = json.loads(proc.stdout.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):
         result["train"] = proc.stdout[-500:]
-    if name.startswith("dev_mix"):
-        result["dev"] = score(model, args.dev, part="testing")
-    else:
-        result["dev"] = score(model, args.dev)
+    result["dev"] = score(model, args.dev, part=dev_part(name))
+    if dev_part(name) is None:
         result["held_out_voices"] = score(model, held_out_voices(work / "home"))
     return result
 
@@ -479,10 +498,8 @@ def balanced_range(results: list[dict]) -> list[float] | None:
 
 def table(path: Path) -> dict:
     rows: dict[str, list[dict]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            r = json.loads(line)
-            rows.setdefault(r["row"], []).append(r)
+    for r in read_results(path):
+        rows.setdefault(r["row"], []).append(r)
     out = []
     header = (f"{'row':<16} {'seeds':<7} {'balanced':>8} {'range':>11} {'on':>6} {'off':>6} {'reject':>6} {'FA':>6} "
               f"{'heldout':>7} {'train':>6}")
@@ -563,21 +580,17 @@ def compare(path: Path, row_a: str, row_b: str, work: Path, dev: str) -> dict:
     """Row B against row A, paired by seed: per-figure mean difference (points) and its 95 % t-range."""
     from harken.inference import load_clip_model
 
-    results: dict[tuple[str, int], dict] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            r = json.loads(line)
-            results[(r["row"], r["seed"])] = r  # a rerun of a row and seed replaces the earlier line
+    results = {(r["row"], r["seed"]): r for r in read_results(path)}  # a rerun of a row and seed replaces the earlier line
     seeds = sorted(s for (row, s) in results if row == row_b and (row_a, s) in results)
     if not seeds:
         raise SystemExit(f"{path}: no seed has results for both {row_a!r} and {row_b!r}")
     figures = {k: ([100 * results[(row_a, s)]["dev"][k] for s in seeds], [100 * results[(row_b, s)]["dev"][k] for s in seeds])
                for k in ("balanced", "on", "off", "reject", "false_accepts")}  # fmt: skip
-    models = {(row, s): work / "home" / "models" / f"abl_{row}_s{s}" / f"abl_{row}_s{s}.tflite" for row in (row_a, row_b) for s in seeds}
+    models = {(row, s): model_file(work, row, s) for row in (row_a, row_b) for s in seeds}
     if all(m.is_file() for m in models.values()):
         best = {}
-        for (row, seed), model in models.items():  # the clips each row was scored on: dev_mix rows their unseen half
-            scored = scored_clips(load_clip_model(model), dev, part="testing" if row.startswith("dev_mix") else None)
+        for (row, seed), model in models.items():  # on the clips each row was scored on
+            scored = scored_clips(load_clip_model(model), dev, part=dev_part(row))
             best[(row, seed)] = 100 * best_balanced_at(scored.scores, scored.true_labels, scored.classes)
         figures["best_at_5_percent_false_accepts"] = ([best[(row_a, s)] for s in seeds], [best[(row_b, s)] for s in seeds])
     else:
@@ -586,8 +599,9 @@ def compare(path: Path, row_a: str, row_b: str, work: Path, dev: str) -> dict:
     print(f"{row_b} - {row_a}, seeds {','.join(map(str, seeds))} (points; 95 % t-range over seeds)", file=sys.stderr)
     for name, (a, b) in figures.items():
         mean, low, high = t_range([y - x for x, y in zip(a, b)])
-        out["figures"][name] = {"a": a, "b": b, "mean_a": sum(a) / len(a), "mean_b": sum(b) / len(b), "difference": [mean, low, high]}
-        print(f"  {name:<32} {sum(a) / len(a):5.1f} -> {sum(b) / len(b):5.1f}   {mean:+5.1f} [{low:+5.1f}, {high:+5.1f}]", file=sys.stderr)
+        mean_a, mean_b = sum(a) / len(a), sum(b) / len(b)
+        out["figures"][name] = {"a": a, "b": b, "mean_a": mean_a, "mean_b": mean_b, "difference": [mean, low, high]}
+        print(f"  {name:<32} {mean_a:5.1f} -> {mean_b:5.1f}   {mean:+5.1f} [{low:+5.1f}, {high:+5.1f}]", file=sys.stderr)
     return out
 
 
