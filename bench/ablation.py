@@ -44,8 +44,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BUILTIN = REPO / "harken" / "specs" / "on_off_offline.py"
-DEV_MIX = REPO / "harken" / "specs" / "on_off_dev_mix.py"
+BUILTIN = REPO / "harken" / "spec" / "builtin" / "on_off_offline.py"
+DEV_MIX = REPO / "harken" / "spec" / "builtin" / "on_off_dev_mix.py"
 
 #: The espeak-ng variants built on the Klatt synthesiser: the held-out "engine" of the proxy.
 KLATT_VOICES = ("*+klatt*", "*+Reed", "*+adam", "*+announcer", "*+benjamin", "*+caleb", "*+david", "*+edward*", "*+mike2")
@@ -143,7 +143,7 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
                                           "4) with the training-half clips it still gets wrong (hard examples: WORK/mined_sSEED, "
                                           "made by scoring the training half) added 16 times"), {
         "code": [*_RANGE60, *_NO_TRUNCATION, *_base_weights("dev_mix_range60"),
-                 "from harken.spec import DatasetSource",
+                 "from harken.spec.model_spec import DatasetSource",
                  "work = os.path.dirname(os.environ['HARKEN_HOME'])",
                  "mined = DatasetSource(directory=os.path.join(work, f'mined_s{spec.seed}'), validation_percentage=0.0, "
                  "testing_percentage=0.0)",
@@ -155,7 +155,7 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
                                                             "dev_mix_mined (hard examples: WORK/mined_trunc_sSEED), truncated "
                                                             "keywords still on: the two changes together"), {
         "code": [*_RANGE60, *_truncation(0.15), *_base_weights("dev_mix_truncated_short"),
-                 "from harken.spec import DatasetSource",
+                 "from harken.spec.model_spec import DatasetSource",
                  "work = os.path.dirname(os.environ['HARKEN_HOME'])",
                  "mined = DatasetSource(directory=os.path.join(work, f'mined_trunc_s{spec.seed}'), validation_percentage=0.0, "
                  "testing_percentage=0.0)",
@@ -173,7 +173,7 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
                                                             "speech_commands_sample (59 other speakers, 260 of them other words) "
                                                             "added 8 times: what real non-keyword speech of more people buys"), {
         "code": [*_RANGE60, *_truncation(0.15), *_base_weights("truncated_short"),
-                 "from harken.spec import DatasetSource",
+                 "from harken.spec.model_spec import DatasetSource",
                  "sample = os.path.join(os.path.dirname(os.environ['HARKEN_REAL_CLIPS']), 'speech_commands_sample')",
                  "other = DatasetSource(directory=sample, validation_percentage=0.0, testing_percentage=0.0)",
                  "spec.datasets = spec.datasets + [other] * 8"],
@@ -282,13 +282,13 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "piper_joe": ("range60", ("a second, neural TTS engine: 400 on, 400 off and 1,200 unknown clips of the Piper voice 'joe' "
                               "(one US speaker; rate, prosody noise and vowel variants drawn per clip) added to the espeak "
                               "speech (WORK/piper_joe: python bench/piper_voice.py WORK/piper_joe --keyword-clips 400 --unknown-clips 1200)"), {
-        "code": ["import os", "from harken.spec import DatasetSource",
+        "code": ["import os", "from harken.spec.model_spec import DatasetSource",
                  "spec.datasets.append(DatasetSource(directory=os.path.join(os.path.dirname(os.environ['HARKEN_HOME']), "
                  "'piper_joe'), validation_percentage=0.0, testing_percentage=0.0))"]}),
     "piper_val": ("range60", ("the epoch picked on a neural voice instead of the Klatt voices: validation = 200 on, 200 off, 400 "
                               "unknown clips of Piper 'joe' (WORK/piper_val: python bench/piper_voice.py WORK/piper_val "
                               "--keyword-clips 200 --unknown-clips 400 --seed 1), whose false accepts rank real ones"), {
-        "code": ["import os", "from harken.spec import DatasetSource",
+        "code": ["import os", "from harken.spec.model_spec import DatasetSource",
                  "spec.datasets[1] = DatasetSource(directory=os.path.join(os.path.dirname(os.environ['HARKEN_HOME']), "
                  "'piper_val'), validation_percentage=100.0, testing_percentage=0.0)"]}),
     "last_epoch": ("range60", ("the last epoch kept (checkpoint_monitor None) instead of the one picked on the held-out Klatt "
@@ -297,7 +297,7 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "piper_unknown": ("range60", ("only the 1,200 unknown clips of piper_joe's neural voice added (no keyword of it): natural "
                                   "near-misses, whose false accepts rank the real ones (WORK/piper_unknown/_unknown_: a hard-linked "
                                   "copy of WORK/piper_joe/_unknown_, with empty on/ and off/ folders)"), {
-        "code": ["import os", "from harken.spec import DatasetSource",
+        "code": ["import os", "from harken.spec.model_spec import DatasetSource",
                  "spec.datasets.append(DatasetSource(directory=os.path.join(os.path.dirname(os.environ['HARKEN_HOME']), "
                  "'piper_unknown'), validation_percentage=0.0, testing_percentage=0.0))"]}),
     "specaug_strong": ("range60", ("stronger SpecAugment: masks on 80 % of samples (was 50 %), frequency masks up to 20 "
@@ -362,7 +362,7 @@ def spec_text(name: str, seed: int) -> str:
     if name.startswith("dev_mix"):
         code = ROWS[name][2].get("code", [])
         return "\n".join([f'"""Ablation row {name} (seed {seed}). Written by bench/ablation.py."""',
-                          "from harken.specfile import load_spec", f"spec = load_spec({str(DEV_MIX)!r})",
+                          "from harken.spec.loader import load_spec", f"spec = load_spec({str(DEV_MIX)!r})",
                           'spec.name = ""', f"spec.seed = {seed}", *code]) + "\n"  # fmt: skip
     changes, lineage = row_settings(name)
     aug = {k[4:]: v for k, v in changes.items() if k.startswith("aug.")}
@@ -370,8 +370,8 @@ def spec_text(name: str, seed: int) -> str:
     lines = [
         f'"""Ablation row {name} (seed {seed}): {" -> ".join(lineage)}. Written by bench/ablation.py."""',
         "from harken.augment import AugmentationSettings",
-        "from harken.spec import DatasetSource",
-        "from harken.specfile import load_spec",
+        "from harken.spec.model_spec import DatasetSource",
+        "from harken.spec.loader import load_spec",
         f"spec = load_spec({str(BUILTIN)!r})",
         'spec.name = ""  # the file name',
         f"spec.seed = {seed}",
@@ -403,7 +403,7 @@ def dev_half_samples(root: str, part: str) -> list:
 
 def scored_clips(model, root: str, *, part: str | None = None):
     """A loaded model's scores of every clip of a folder, or of one half of the dev speakers."""
-    from harken.evaluate import score_clips, score_dataset
+    from harken.evaluate.scoring import score_clips, score_dataset
 
     if part is None:
         return score_dataset(model, root)
@@ -413,8 +413,8 @@ def scored_clips(model, root: str, *, part: str | None = None):
 
 def score(model_path: Path, root: str, *, part: str | None = None) -> dict:
     """Top-class figures (and those at the embedded thresholds) of a model on a folder (or half)."""
-    from harken.evaluate import evaluate_scores
-    from harken.inference import load_clip_model
+    from harken.evaluate.scoring import evaluate_scores
+    from harken.runtime.inference import load_clip_model
 
     model = load_clip_model(model_path)
     scored = scored_clips(model, root, part=part)
@@ -466,7 +466,7 @@ def run(name: str, seed: int, args) -> dict:
     spec_file.write_text(spec_text(name, seed), encoding="utf-8")
     env = {**os.environ, "HARKEN_HOME": str(work / "home"), "HARKEN_REAL_CLIPS": args.dev}
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "harken.cli", "train", str(spec_file), "--quiet", "--json"], env=env,
+    proc = subprocess.run([sys.executable, "-m", "harken.cli.main", "train", str(spec_file), "--quiet", "--json"], env=env,
                           capture_output=True, text=True, check=False)  # fmt: skip
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
@@ -543,7 +543,7 @@ def best_balanced_at(scores, true_labels, classes, max_false_accepts: float = 0.
     """
     import numpy as np
 
-    from harken import metrics
+    from harken.evaluate import metrics
 
     scores = np.asarray(scores, dtype=np.int64)
     top = np.argmax(scores, axis=1)
@@ -578,7 +578,7 @@ def t_range(differences: list[float]) -> tuple[float, float, float]:
 
 def compare(path: Path, row_a: str, row_b: str, work: Path, dev: str) -> dict:
     """Row B against row A, paired by seed: per-figure mean difference (points) and its 95 % t-range."""
-    from harken.inference import load_clip_model
+    from harken.runtime.inference import load_clip_model
 
     results = {(r["row"], r["seed"]): r for r in read_results(path)}  # a rerun of a row and seed replaces the earlier line
     seeds = sorted(s for (row, s) in results if row == row_b and (row_a, s) in results)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from harken.evaluate import ScoredClips
+    from harken.evaluate.scoring import ScoredClips
 
 REPO = Path(__file__).resolve().parent.parent
 VALIDATION, TESTING = 10.0, 5.0  # on_off_dev_mix's REAL_VALIDATION_PERCENTAGE and REAL_TESTING_PERCENTAGE
@@ -71,7 +71,7 @@ def write_manifest_spec(spec: str, manifest: Path, path: Path, name: str) -> str
     path.mkdir(parents=True, exist_ok=True)
     path.joinpath(f"{name}.py").write_text(
         "import copy\n"
-        "from harken.specfile import find_spec\n"
+        "from harken.spec.loader import find_spec\n"
         f"spec = copy.deepcopy(find_spec({spec!r}))\n"
         'spec.name, spec.source_path = "", None\n'
         "real = spec.datasets[2].directory\n"
@@ -84,7 +84,7 @@ def write_manifest_spec(spec: str, manifest: Path, path: Path, name: str) -> str
 
 def pooled(parts: list[ScoredClips]) -> ScoredClips:
     """The folds' scored clips as one set (each fold scores other speakers)."""
-    from harken.evaluate import ScoredClips
+    from harken.evaluate.scoring import ScoredClips
 
     if len(parts) == 1:
         return parts[0]
@@ -104,7 +104,7 @@ def train(name: str, env: dict) -> Path:
     model = home / "models" / name / f"{name}.tflite"
     if not model.is_file():
         print(f"training {name} ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "harken.cli", "train", name, "--quiet"], env=env, check=True, cwd=REPO)
+        subprocess.run([sys.executable, "-m", "harken.cli.main", "train", name, "--quiet"], env=env, check=True, cwd=REPO)
     return model
 
 
@@ -123,8 +123,8 @@ def main() -> None:
            "HARKEN_MODEL_PATH": str(work / "fold_b")}
     os.environ.update(env)
 
-    from harken.evaluate import evaluate_scores, score_dataset
-    from harken.inference import load_clip_model
+    from harken.evaluate.scoring import evaluate_scores, score_dataset
+    from harken.runtime.inference import load_clip_model
 
     scored = {}
     for fold, name, options in (("A", args.spec, {}), ("B", fold_b, {"speaker_manifest": str(manifest)})):

@@ -31,7 +31,7 @@ from dev_mix_folds import (REPO, TESTING, VALIDATION, fold_rows, pooled, train, 
                            write_manifest_spec)
 
 if TYPE_CHECKING:
-    from harken.evaluate import ScoredClips
+    from harken.evaluate.scoring import ScoredClips
 
 
 def is_training_word(file: str, split: str) -> bool:
@@ -79,7 +79,7 @@ def model_for(spec: str, fold: str, count: str, rows: list[list[str]], order: li
     speakers, _, share = count.partition("@")
     fraction = float(share) if share else 1.0
     if speakers == "0":  # no real speakers: the base model the spec fine-tunes
-        from harken.specfile import find_spec
+        from harken.spec.loader import find_spec
 
         return find_spec(spec).training.initial_weights
     if speakers == "all" and fraction == 1.0:
@@ -94,7 +94,7 @@ def model_for(spec: str, fold: str, count: str, rows: list[list[str]], order: li
 
 def report(sets: dict[str, ScoredClips]) -> dict:
     """Each count's figures (stderr line, JSON row), and its paired difference to ``all`` when scored."""
-    from harken.evaluate import compare_scores, evaluate_scores
+    from harken.evaluate.scoring import compare_scores, evaluate_scores
 
     rows = {}
     for count, s in sets.items():
@@ -130,8 +130,8 @@ def main() -> None:
     env = {**os.environ, "HARKEN_HOME": str(work / "home"), "HARKEN_REAL_CLIPS": dev, "HARKEN_MODEL_PATH": str(specs)}
     os.environ.update(env)
 
-    from harken.evaluate import score_dataset
-    from harken.inference import load_clip_model
+    from harken.evaluate.scoring import score_dataset
+    from harken.runtime.inference import load_clip_model
 
     folds = [f.strip().upper() for f in args.folds.split(",")]
     counts = [c.strip() for c in args.speakers.split(",")]

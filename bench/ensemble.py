@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from harken import metrics
-from harken.evaluate import score_dataset
-from harken.inference import load_clip_model
+from harken.evaluate import metrics
+from harken.evaluate.scoring import score_dataset
+from harken.runtime.inference import load_clip_model
 
 
 def figures(probabilities: np.ndarray, true_labels: list[str], classes: list[str],
@@ -63,7 +63,7 @@ def line(name: str, result: tuple) -> str:
 
 def _keras_members(paths: list[Path], option: str) -> list:
     """The Keras models of ``paths``, which ``option`` needs as ``.keras`` files."""
-    from harken.keras_file import load_keras_model
+    from harken.models.keras_file import load_keras_model
 
     if any(p.suffix != ".keras" for p in paths):
         raise SystemExit(f"{option} works on weights: give the .keras models")
@@ -72,8 +72,8 @@ def _keras_members(paths: list[Path], option: str) -> list:
 
 def _write_int8(model, paths: list[Path], spec_file: str, out: Path) -> Path:
     """``model`` as int8 with the spec's settings embedded (calibrated on the first member's representative.npy)."""
-    from harken.quantize import convert_int8, embed_params
-    from harken.specfile import load_spec
+    from harken.export.quantize import convert_int8, embed_params
+    from harken.spec.loader import load_spec
 
     representative = np.load(paths[0].parent / "representative.npy")
     out.write_bytes(embed_params(convert_int8(model, representative), load_spec(spec_file)))
@@ -92,7 +92,7 @@ def soup_model(paths: list[Path], spec_file: str, out: Path) -> Path:
 
 def merged_model(paths: list[Path], spec_file: str, out: Path) -> Path:
     """One int8 model running every member on the same input and averaging their probabilities, written to ``out``."""
-    from harken.ensemble import merge_members
+    from harken.train.ensemble import merge_members
 
     return _write_int8(merge_members(_keras_members(paths, "--merge"), name="merged"), paths, spec_file, out)
 

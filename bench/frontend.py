@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from harken.frontend import FrontendSettings, StreamingFrontend, compute_raw_spectrograms
-from harken.frontend.quantize import convert_output
+from harken.frontend.output_scaling import convert_output
 
 SETTINGS = {
     "v3 (16 kHz, 104 ch, 30/10 ms, DC notch, dynamic int8)": FrontendSettings(),

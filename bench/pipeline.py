@@ -24,7 +24,7 @@ import numpy as np
 def _dataset(tmp: str, clips: int):
     """A small synthetic on/off/unknown dataset (espeak-ng), as LabeledClips."""
     from harken.datasets.synth import SynthSettings, synthesize_dataset
-    from harken.pipeline import LabeledClip
+    from harken.pipeline.batches import LabeledClip
 
     per_class = max(clips // 4, 8)
     result = synthesize_dataset(SynthSettings(keywords=("on", "off"), num_clips_per_keyword=per_class,
@@ -53,7 +53,7 @@ def bench_pipeline(clips, augmentation, rirs, batch_size: int, batches: int, wor
     from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
 
     from harken.frontend import FrontendSettings
-    from harken.pipeline import TrainingBatches
+    from harken.pipeline.batches import TrainingBatches
 
     data = TrainingBatches(clips, class_names=["on", "off", "_unknown_"], frontend=FrontendSettings(),
                            augmentation=augmentation, batch_size=batch_size, seed=0, rirs=rirs,

@@ -2,7 +2,7 @@
 
 Piper (a VITS text-to-speech model run by onnxruntime) draws Gaussian noise inside the model, so
 its output changes from call to call; here both noise draws become model inputs fed from a
-seeded generator (``harken.audio.piper.rewire_random_nodes``), so the same seed gives the same
+seeded generator (``harken.audio.tts.piper.rewire_random_nodes``), so the same seed gives the same
 clips. harken's own engine (``SynthSettings(engines=("piper",))``, ``harken datasets synth
 --engines piper``) makes the same kind of clips with harken's word forms and phonemizer; this
 script keeps the exact recipe the measurements were made with. Per clip: a speaking rate
@@ -45,7 +45,7 @@ class SeededPiper:
     def __init__(self, model_file: str, config_file: str) -> None:
         from piper import PiperVoice
 
-        from harken.audio.piper import SeededPiperVoice
+        from harken.audio.tts.piper import SeededPiperVoice
 
         self.voice = SeededPiperVoice("en_US-joe-medium")
         self.rate_hz = self.voice.sample_rate_hz

@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     """``harken.ModelSpec`` on first use (keeps ``import harken`` light: no TensorFlow, no numba)."""
     if name == "ModelSpec":
-        from harken.spec import ModelSpec
+        from harken.spec.model_spec import ModelSpec
 
         return ModelSpec
     raise AttributeError(f"module 'harken' has no attribute {name!r}")

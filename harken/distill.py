@@ -14,12 +14,12 @@ import os
 from collections.abc import Callable, Sequence
 
 from harken.errors import ModelFileError, SettingsError
-from harken.spec import ModelSpec
+from harken.spec.model_spec import ModelSpec
 
 
 def load_teachers(paths: Sequence[str | os.PathLike], spec: ModelSpec) -> list:
     """The teacher Keras models, frozen; a one-line error for a file that is not a fitting model."""
-    from harken.keras_file import load_keras_model
+    from harken.models.keras_file import load_keras_model
 
     teachers = []
     for path in paths:

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from harken.errors import SettingsError
-from harken.spec import ModelSpec
-from harken.base_models import load_initial_weights
-from harken.train import BEST_WEIGHTS, STATE_DIR, FitResult, announce, build_model_for_spec, fit, save_histories
+from harken.spec.model_spec import ModelSpec
+from harken.train.initial_weights import load_initial_weights
+from harken.train.job import BEST_WEIGHTS, STATE_DIR, FitResult, announce, build_model_for_spec, fit, save_histories
 
 BRANCHES_DIR = "soup"
 
@@ -61,7 +61,7 @@ def fit_soup(spec: ModelSpec, data, model, start: Path, *, resume: bool = False,
     """
     if not hasattr(data.train, "reseed"):
         raise SettingsError(f"{spec.name}: training soup_size needs batches that can be reseeded "
-                            "(harken.pipeline.TrainingBatches)")
+                            "(harken.pipeline.batches.TrainingBatches)")
     folder = spec.work_dir()
     if not resume:  # a plain run's state would be stale next to a soup
         shutil.rmtree(folder / STATE_DIR, ignore_errors=True)

@@ -32,7 +32,7 @@ def run_synth_cli(*args: str) -> dict:
     import typer
     from typer.testing import CliRunner
 
-    from harken.cli_datasets import app as datasets_app
+    from harken.cli.datasets import app as datasets_app
 
     app = typer.Typer()
     app.add_typer(datasets_app, name="datasets")

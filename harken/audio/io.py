@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harken.atomic import atomic_path
+from harken._util.atomic import atomic_path
 from harken.errors import AudioError
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 In: a float32 buffer of warm-up + window and the window length. Out: the same buffer with its
 first ``length - window_length`` samples set to zero. The front end's noise reduction then meets
 the background only when the window starts, as it does for a clip scored on its own
-(``harken evaluate``, ``harken.features``) and on a device right after reset or after true
+(``harken evaluate``, ``harken.frontend.files``) and on a device right after reset or after true
 silence; with the warm-up kept (the default) it has settled on the noise, as on a device that has
 been listening. Training on both keeps the model right in either case.
 """

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from harken.augment._checks import check_count, check_probability, check_range
-from harken.config import reject_unknown_keys
+from harken._util.settings import reject_unknown_keys
 from harken.datasets.noise import NOISE_KINDS
 from harken.errors import SettingsError
 

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harken.config import reject_unknown_keys
+from harken._util.settings import reject_unknown_keys
 from harken.datasets.filecheck import CHECK_LEVELS
 from harken.datasets.scan import scan_folders
 from harken.datasets.splits import SPLITS, check_percentages, speaker_of, split_of_speaker

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harken.atomic import atomic_path
+from harken._util.atomic import atomic_path
 from harken.errors import SettingsError
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ def noise_bank(
     Kind i is drawn from ``default_rng([seed, i])``. The cache file is
     ``<cache_dir or $HARKEN_HOME/noise>/noise-<hash of the settings>.npz``, written atomically.
     """
-    from harken.paths import harken_home
+    from harken._util.paths import harken_home
 
     for kind in kinds:
         if kind not in NOISE_KINDS:

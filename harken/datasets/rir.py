@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harken.config import reject_unknown_keys
+from harken._util.settings import reject_unknown_keys
 from harken.errors import SettingsError
 
 log = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ def build_rir_bank(settings: RirBankSettings) -> RirBank:
 
 def rir_bank_path(settings: RirBankSettings, cache_dir: str | os.PathLike | None = None) -> Path:
     """Where ``rir_bank`` caches ``settings``' bank."""
-    from harken.paths import harken_home
+    from harken._util.paths import harken_home
 
     folder = Path(cache_dir) if cache_dir is not None else harken_home() / "rir"
     return folder / f"rir-{settings.cache_key()}.npz"

@@ -18,10 +18,10 @@ import logging
 import os
 from pathlib import Path
 
-from harken.atomic import write_json_atomic
+from harken._util.atomic import write_json_atomic
 from harken.datasets.filecheck import AUDIO_EXTENSIONS, check_audio_file
 from harken.errors import DatasetError
-from harken.paths import cache_dir
+from harken._util.paths import cache_dir
 
 log = logging.getLogger(__name__)
 

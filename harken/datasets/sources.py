@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 
 from harken.datasets.download import download_file, extract_archive, is_extracted, parse_hash
 from harken.errors import DatasetError
-from harken.paths import datasets_dir, downloads_dir
+from harken._util.paths import datasets_dir, downloads_dir
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

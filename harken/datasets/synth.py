@@ -35,10 +35,10 @@ from pathlib import Path
 
 import numpy as np
 
-from harken.atomic import write_text_atomic
-from harken.config import reject_unknown_keys
-from harken.audio.espeak_speakers import MAX_SEED, MAX_SPEAKERS, generated_voices, variant_text, write_variant_files
-from harken.audio.tts import DEFAULT_ENGINES, ENGINES, Voice, available_engines, engine_voices
+from harken._util.atomic import write_text_atomic
+from harken._util.settings import reject_unknown_keys
+from harken.audio.tts.espeak_speakers import MAX_SEED, MAX_SPEAKERS, generated_voices, variant_text, write_variant_files
+from harken.audio.tts.engines import DEFAULT_ENGINES, ENGINES, Voice, available_engines, engine_voices
 from harken.errors import DatasetError, SettingsError
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class SynthSettings:
     # voice filters: shell patterns on the voice label ("en-us+klatt*"); empty include = every voice
     include_voices: tuple[str, ...] = ()
     exclude_voices: tuple[str, ...] = ()
-    # generated espeak-ng speakers (harken.audio.espeak_speakers) added to the voices: drawn formants, pitch,
+    # generated espeak-ng speakers (harken.audio.tts.espeak_speakers) added to the voices: drawn formants, pitch,
     # breath, consonant strength; 0 = the bundled voices only
     num_generated_speakers: int = 0
     generated_speakers_seed: int = 0
@@ -287,7 +287,7 @@ def render_clip(plan: ClipPlan, *, sample_rate_hz: int, clip_ms: int) -> tuple[n
     Returns the int16 clip and what was measured (``offset_ms``, ``speech_ms``, ``cropped``).
     Speech longer than the clip keeps its end (the keyword of a phrase such as "turn on").
     """
-    from harken.audio.tts import synthesize
+    from harken.audio.tts.engines import synthesize
 
     raw, raw_rate = synthesize(plan.text, plan.voice, rate_wpm=plan.rate_wpm, pitch=plan.pitch,
                                pitch_range=plan.pitch_range, rand_seed=plan.rand_seed)  # fmt: skip
@@ -360,7 +360,7 @@ def _render_in_processes(tasks: list[tuple], workers: int, *, target: Callable =
                          ) -> Iterator[tuple[int, list[dict]]]:  # fmt: skip
     """Render each chunk in a fresh process, ``workers`` at a time; yield (chunk, rows) as they finish.
 
-    A fresh process per chunk because espeak-ng carries state between calls (see harken.audio.tts).
+    A fresh process per chunk because espeak-ng carries state between calls (see harken.audio.tts.engines).
     Plain processes rather than ``multiprocessing.Pool``: a pool waits forever for a task whose
     worker died (espeak-ng aborts the process on some inputs); here that is a DatasetError.
     """
@@ -464,7 +464,7 @@ def synthesize_dataset(
     >>> r.clips_per_label
     {'on': 2, 'off': 2, '_unknown_': 2}
     """
-    from harken.paths import harken_home
+    from harken._util.paths import harken_home
 
     settings.validate()
     if workers < 1:

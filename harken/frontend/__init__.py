@@ -5,7 +5,7 @@
 
 from harken.frontend.activity import ActivityDetector, activity_flags
 from harken.frontend.batch import compute_raw_spectrograms, compute_spectrograms
-from harken.frontend.quantize import convert_output, quantize_dynamic, quantize_static
+from harken.frontend.output_scaling import convert_output, quantize_dynamic, quantize_static
 from harken.frontend.settings import FrontendSettings, num_frames
 from harken.frontend.streaming import StreamingFrontend
 from harken.frontend.window import warmup_samples, window_spectrogram

@@ -15,7 +15,7 @@ import numpy as np
 from harken.audio.io import check_audio, to_int16
 from harken.errors import AudioError
 from harken.frontend import kernels
-from harken.frontend.quantize import convert_output
+from harken.frontend.output_scaling import convert_output
 from harken.frontend.settings import FrontendSettings, num_frames
 from harken.frontend.tables import Plan, build_plan
 

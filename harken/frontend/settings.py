@@ -15,8 +15,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from harken.atomic import write_json_atomic
-from harken.config import reject_unknown_keys
+from harken._util.atomic import write_json_atomic
+from harken._util.settings import reject_unknown_keys
 from harken.errors import SettingsError
 
 FE_PREFIX = "fe."

@@ -13,7 +13,7 @@ from harken.audio.io import check_audio, to_int16
 from harken.frontend import kernels
 from harken.frontend.activity import ActivityDetector
 from harken.frontend.batch import plan_for
-from harken.frontend.quantize import convert_output
+from harken.frontend.output_scaling import convert_output
 from harken.frontend.settings import FrontendSettings, num_frames
 
 

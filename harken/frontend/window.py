@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from harken.frontend.batch import compute_raw_spectrograms
-from harken.frontend.quantize import convert_output
+from harken.frontend.output_scaling import convert_output
 from harken.frontend.settings import FrontendSettings
 
 

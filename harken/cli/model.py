@@ -1,0 +1,156 @@
+"""``harken train | quantize | summarize | list | update-params``: the model commands.
+
+Thin: parse, call the library (``harken.train.job``, ``harken.export.quantize``, ``harken.profile.summarize``,
+``harken.spec.loader``, ``harken.export.tflite``), print. TensorFlow is imported inside the commands only.
+A ``HarkenError`` becomes ``error: ...`` with exit code 2 in ``harken.cli.main.main``; an interrupted
+training exits 130 after saying how to resume.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from harken.errors import SettingsError
+
+NAME_HELP = "A spec name (NAME or NAME-test for a dry run; see 'harken list') or a spec .py file."
+
+
+def register(app: typer.Typer) -> None:
+    """Add the model commands to ``app``."""
+    app.command("train", epilog="Examples:\n\n  harken train keyword_spotting_on_off-test\n\n"
+                "  harken train on_off_offline\n\n  harken train my_model --resume")(train_command)
+    app.command("quantize", epilog="Examples:\n\n  harken quantize on_off_offline")(quantize_command)
+    app.command("summarize", epilog="Examples:\n\n  harken summarize keyword_spotting_on_off\n\n"
+                "  harken summarize keyword_spotting_on_off --tflite\n\n  harken summarize model.tflite")(
+        summarize_command)
+    app.command("list", epilog="Examples:\n\n  harken list\n\n  harken list --json")(list_command)
+    app.command("update-params", epilog="Examples:\n\n  harken update-params model.tflite suppression_ms=500\n\n"
+                "  harken update-params model.tflite 'detection_threshold_list=[230,230,255]' volume_gain=1.5")(
+        update_params_command)
+
+
+def train_command(
+    name: Annotated[str, typer.Argument(metavar="NAME", help=NAME_HELP)],
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from its last epoch.")] = False,
+    workers: Annotated[Optional[int], typer.Option(help="Data worker processes (default: the pipeline's).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Train a model spec, quantize it to int8, evaluate it on the validation split and write its archive."""
+    from harken.spec.loader import find_spec
+    from harken.train.job import train
+
+    spec = find_spec(name)
+    result = train(spec, resume=resume, quiet=quiet, workers=workers)
+    if result.fit.interrupted:
+        typer.echo(f"interrupted after {result.fit.epochs_done} epoch(s); the best weights are kept in "
+                   f"{result.fit.work_dir}; continue with: harken train {name} --resume", err=True)
+        raise typer.Exit(code=130)
+    q, v = result.quantization, result.validation
+    if as_json:
+        typer.echo(json.dumps({"archive": str(result.archive_path), "tflite": str(q.tflite_path),
+                               "validation": v, "epochs": result.fit.epochs_done}, indent=2))
+        return
+    if spec.training.ensemble_size > 1:
+        typer.echo(f"trained {spec.name}: an ensemble of {spec.training.ensemble_size} models (seeds {spec.seed}-"
+                   f"{spec.seed + spec.training.ensemble_size - 1}) merged into one, their probabilities averaged")
+    elif result.fit.branches:
+        typer.echo(f"trained {spec.name}: {len(result.fit.branches)} fine-tunes of {result.fit.branches[0].epochs_done} "
+                   "epoch(s), their weights averaged (a model soup)")
+    elif v["monitor"]:
+        typer.echo(f"trained {spec.name}: {result.fit.epochs_done} epoch(s), best {v['monitor']} "
+                   f"{v['best_value']:.4f} at epoch {v['best_epoch']}")
+    else:
+        typer.echo(f"trained {spec.name}: {result.fit.epochs_done} epoch(s), kept the last")
+    for label, key in (("keras", "keras"), ("int8 .tflite", "int8_tflite")):
+        per_class = ", ".join(f"{c} {_pct(r['accuracy'])}" for c, r in v[key]["per_class"].items())
+        typer.echo(f"validation accuracy ({label}): {_pct(v[key]['accuracy'])} ({per_class})")
+    typer.echo(f"int8 input scale {q.input_scale:.4g}, zero point {q.input_zero_point}; "
+               f"TFLM arena {q.runtime_memory_size} bytes; int8 figures from TFLM (LiteRT differs on "
+               f"{v['litert_clips_differing']} clip(s), by at most {v['litert_max_step_difference']} step)")
+    typer.echo(f"archive: {result.archive_path}")
+
+
+def quantize_command(
+    name: Annotated[str, typer.Argument(metavar="NAME", help=NAME_HELP)],
+) -> None:
+    """Redo the float32 and int8 .tflite files (and the archive) from the saved trained model."""
+    from harken.export import archive
+    from harken.export.quantize import quantize
+    from harken.spec.loader import find_spec
+
+    spec = find_spec(name)
+    result = quantize(spec)
+    typer.echo(f"int8: {result.tflite_path} (input scale {result.input_scale:.4g}, zero point "
+               f"{result.input_zero_point}, TFLM arena {result.runtime_memory_size} bytes)")
+    if result.float_tflite_path:
+        typer.echo(f"float32: {result.float_tflite_path}")
+    typer.echo(f"archive: {archive.write_archive(spec)}")
+
+
+def summarize_command(
+    target: Annotated[str, typer.Argument(metavar="NAME|FILE", help=NAME_HELP + " Or a .tflite/.keras/.harken.zip.")],
+    tflite: Annotated[bool, typer.Option("--tflite", help="Summarize the int8 .tflite (op table, MACs, settings).")] = False,
+) -> None:
+    """Print a model's layer table, parameter/MAC/op totals and embedded settings."""
+    from harken.profile.summarize import summarize
+
+    typer.echo(summarize(target, tflite=tflite))
+
+
+def list_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the model specs found in the current folder, $HARKEN_MODEL_PATH and the built-in specs."""
+    from harken.spec.loader import list_specs
+
+    specs = list_specs()
+    if as_json:
+        typer.echo(json.dumps([{"name": s.name, "path": str(s.path), "description": s.description,
+                                "builtin": s.builtin} for s in specs], indent=2))
+        return
+    width = max((len(s.name) for s in specs), default=0)
+    for s in specs:
+        typer.echo(f"{s.name:<{width}}  {s.description}")
+
+
+def update_params_command(
+    model: Annotated[Path, typer.Argument(metavar="MODEL", help="The .tflite file to change in place.")],
+    settings: Annotated[list[str], typer.Argument(metavar="KEY=VALUE...", help="Values are JSON, else text.")],
+) -> None:
+    """Rewrite settings embedded in a .tflite (SL_PARAMSv1 metadata only; weights untouched)."""
+    from harken.export.tflite import update_params
+
+    updates = {}
+    for item in settings:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise SettingsError(f"{item!r}: write settings as KEY=VALUE, e.g. suppression_ms=500")
+        try:
+            updates[key.strip()] = json.loads(text)
+        except ValueError:
+            updates[key.strip()] = text
+    written = update_params(model, updates)
+    for key in updates:
+        typer.echo(f"{key}: {written[key].value}")
+
+
+def run_spec_main(spec_file: str) -> None:
+    """``python my_spec.py [train|summarize|quantize] [options]`` (default: train) for a spec file."""
+    from harken.cli import main as cli
+
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    register(app)
+    args = sys.argv[1:] or ["train"]
+    sys.argv = [sys.argv[0], args[0], str(spec_file), *args[1:]]
+    cli.app = app
+    cli.main()
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"

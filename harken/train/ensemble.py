@@ -1,0 +1,142 @@
+"""Ensembles: a spec trained with several seeds, merged into one model that averages their probabilities.
+
+Member ``i`` is the spec trained with seed ``spec.seed + i`` (its own data order, augmentation
+draws, initial weights and dropout), exactly as ``harken train`` trains the spec with that seed,
+in ``WORK/members/<i+1>/``. The members become one Keras model that runs each on the same input
+and averages their softmax outputs: one ``.tflite`` to deploy, ``training.ensemble_size`` times the
+MACs, weights and training time of one member. A fine-tuning ensemble starts member ``i`` from
+member ``i`` of an ensemble base (different starts make the members differ more), or every member
+from a single base. See docs/real_voice.md for what it measured on real speech.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from harken._util.atomic import atomic_path
+from harken.errors import SettingsError
+from harken.spec.model_spec import ModelSpec
+from harken.train.job import HISTORY_FILE, FitResult, announce, build_model_for_spec, fit, save_histories
+
+MEMBERS_DIR = "members"
+MEMBER_FILE = "member.keras"
+MERGED_OUTPUT = "mean_probabilities"
+
+
+def member_spec(spec: ModelSpec, index: int) -> ModelSpec:
+    """The spec member ``index`` trains: the same settings, one model, seed ``spec.seed + index``."""
+    member = copy.deepcopy(spec)
+    member.seed = int(spec.seed) + int(index)
+    member.training.ensemble_size = 1
+    return member
+
+
+def member_files(work_dir: Path) -> list[Path]:
+    """The members' ``.keras`` files of a trained ensemble in ``work_dir`` (empty for a single model), in order."""
+    files = []
+    while (path := work_dir / MEMBERS_DIR / str(len(files) + 1) / MEMBER_FILE).is_file():
+        files.append(path)
+    return files
+
+
+def member_start(start: Path | None, index: int, spec_name: str) -> Path | None:
+    """Where member ``index`` starts: the same member of an ensemble base, else the base (or None) itself."""
+    if start is None:
+        return None
+    members = member_files(start.parent)
+    if not members:
+        return start
+    if index >= len(members):
+        raise SettingsError(f"{spec_name}: training initial_weights {start} is an ensemble of {len(members)}; "
+                            f"member {index + 1} needs its own start: set ensemble_size <= {len(members)}")
+    return members[index]
+
+
+def merge_members(members: Sequence, name: str = "ensemble"):
+    """One Keras model running every member on the same input and averaging their probabilities.
+
+    The members' layers are copied under ``m<i>_`` names (names must be unique in one model), so
+    the members themselves are left as they are.
+    """
+    import keras
+
+    if not members:
+        raise ValueError("merge_members needs at least one model")
+    shape = tuple(members[0].input_shape[1:])
+    if any(tuple(m.input_shape[1:]) != shape or m.output_shape[-1] != members[0].output_shape[-1] for m in members):
+        raise ValueError("merge_members: the models differ in input shape or number of classes")
+    x = keras.Input(shape, name="input")
+    outputs = []
+    for i, member in enumerate(members):
+        copied = keras.models.clone_model(member, clone_function=lambda layer, i=i: layer.__class__.from_config(
+            {**layer.get_config(), "name": f"m{i}_{layer.name}"}))
+        copied.set_weights(member.get_weights())
+        outputs.append(keras.Model(copied.inputs[0], copied.outputs[0], name=f"member{i + 1}")(x))
+    mean = keras.layers.Average(name=MERGED_OUTPUT)(outputs) if len(outputs) > 1 else outputs[0]
+    return keras.Model(x, mean, name=name)
+
+
+def build_untrained_model(spec: ModelSpec):
+    """The spec's untrained deployable model: one model, or its ensemble's members merged (for summaries)."""
+    if spec.training.ensemble_size == 1:
+        return build_model_for_spec(spec)
+    members = [build_model_for_spec(member_spec(spec, i)) for i in range(spec.training.ensemble_size)]
+    return merge_members(members, name=spec.name.replace("-", "_"))
+
+
+def fit_ensemble(spec: ModelSpec, data, start: Path | None, *, resume: bool = False, quiet: bool = True,
+                 teachers: list | None = None, workers: int | None = None) -> tuple[FitResult, object]:
+    """Train ``spec.training.ensemble_size`` members and merge them; returns the fit and the merged model.
+
+    ``data`` is the spec's own (member 1 trains on it); the other members make theirs from their
+    seed. With ``resume``, members whose ``member.keras`` is written are not trained again and an
+    interrupted one continues from its last finished epoch; the unfinished member's result is
+    returned (model None) when one is interrupted.
+    """
+    from harken.models.keras_file import load_keras_model
+    from harken.pipeline.batches import build_training_data
+    from harken.train.initial_weights import load_initial_weights
+
+    folder = spec.work_dir()
+    if not resume:  # members of an earlier run must not pass for this run's
+        shutil.rmtree(folder / MEMBERS_DIR, ignore_errors=True)
+    size = spec.training.ensemble_size
+    members, results = [], []
+    for index in range(size):
+        mspec = member_spec(spec, index)
+        member_dir = folder / MEMBERS_DIR / str(index + 1)
+        saved = member_dir / MEMBER_FILE
+        if resume and saved.is_file():
+            announce(f"{spec.name}: member {index + 1} of {size} (seed {mspec.seed}) already trained", quiet=quiet)
+            members.append(load_keras_model(saved))
+            continue
+        announce(f"{spec.name}: member {index + 1} of {size} (seed {mspec.seed})", quiet=quiet)
+        member_data = data if index == 0 else build_training_data(mspec, dry_run=spec.dry_run, workers=workers,
+                                                                  quiet=quiet)
+        model = build_model_for_spec(mspec)
+        first = member_start(start, index, spec.name)
+        if first is not None:
+            load_initial_weights(model, first, mspec)
+        result = fit(mspec, member_data, model=model, resume=resume, quiet=quiet, teachers=teachers,
+                     work_dir=member_dir)
+        if result.interrupted:
+            return result, None
+        with atomic_path(saved, suffix=".keras") as tmp:
+            model.save(tmp)
+        members.append(model)
+        results.append(result)
+    histories = {}  # from each member's folder: members skipped on --resume keep theirs
+    for index in range(size):
+        path = folder / MEMBERS_DIR / str(index + 1) / HISTORY_FILE
+        if path.is_file():
+            histories[f"member {index + 1}"] = json.loads(path.read_text(encoding="utf-8"))
+    if histories:
+        save_histories(folder, histories, title=f"{spec.name}: ensemble of {size}",
+                       monitor=spec.training.checkpoint_monitor or "last epoch")
+    fitted = FitResult(work_dir=folder, history={}, best_epoch=None, best_value=None,
+                       epochs_done=sum(r.epochs_done for r in results), branches=results)
+    return fitted, merge_members(members, name=spec.name.replace("-", "_"))

@@ -1,0 +1,123 @@
+"""The trained models a spec builds on: its fine-tuning start (``training.initial_weights``) and teachers.
+
+Each is a ``.keras`` path or the name of another spec, whose trained model is used, or trained
+first when it has none (:func:`harken.train.job.train`); a base trained with other settings than its
+spec has now is named in a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from harken.errors import HarkenError, SettingsError
+from harken.spec.model_spec import ModelSpec
+from harken.train.job import TrainResult, train
+
+log = logging.getLogger(__name__)
+
+
+def initial_weights_file(spec: ModelSpec, *, resume: bool = False, quiet: bool = True,
+                         workers: int | None = None) -> Path | TrainResult | None:
+    """The file ``spec.training.initial_weights`` names (None: train from scratch).
+
+    A spec name gives that spec's trained ``NAME.keras`` (``NAME-test`` for a dry run); when it has
+    none yet, that spec is trained first (its TrainResult is returned if that training was interrupted).
+    """
+    name = spec.training.initial_weights
+    if name is None:
+        return None
+    return _trained_model_file(spec, name, "initial_weights", "starts from the weights of", resume=resume,
+                               quiet=quiet, workers=workers)
+
+
+def teacher_files(spec: ModelSpec, *, resume: bool = False, quiet: bool = True,
+                  workers: int | None = None) -> list[Path] | TrainResult:
+    """The ``.keras`` files of ``spec.training.teachers``, training the teacher specs that have no model yet.
+
+    A teacher spec must have the student's classes and front end (it scores the student's
+    spectrograms); a TrainResult is returned if a teacher's training was interrupted.
+    """
+    files = []
+    for name in spec.training.teachers:
+        found = _trained_model_file(spec, name, "teachers", "learns from", resume=resume, quiet=quiet,
+                                    workers=workers, same_input=True)
+        if isinstance(found, TrainResult):
+            return found
+        files.append(found)
+    return files
+
+
+def _trained_model_file(spec: ModelSpec, name: str, setting: str, verb: str, *, resume: bool, quiet: bool,
+                        workers: int | None, same_input: bool = False) -> Path | TrainResult:
+    """A ``.keras`` path as given, or the trained model of the spec ``name`` (trained first when missing)."""
+    path = Path(name).expanduser()
+    if path.suffix.lower() in (".keras", ".h5"):
+        if not path.is_file():
+            raise SettingsError(f"{spec.name}: training {setting}={name!r}: no such file")
+        return path
+    from harken.spec.loader import find_spec
+
+    base = find_spec(f"{name}-test" if spec.dry_run and not name.endswith("-test") else name)
+    if base.name == spec.name:
+        raise SettingsError(f"{spec.name}: training {setting} names the spec itself; name another spec")
+    if same_input and (base.classes != spec.classes or base.frontend != spec.frontend):
+        what = "classes" if base.classes != spec.classes else "front-end settings"
+        raise SettingsError(f"{spec.name}: training {setting} names {base.name}, whose {what} differ from "
+                            f"{spec.name}'s; a teacher must score the same spectrograms as its student")
+    model_file = base.work_dir() / f"{base.name}.keras"
+    if not model_file.is_file():
+        log.warning("%s %s %s: training %s first", spec.name, verb, base.name, base.name)
+        result = train(base, resume=resume, quiet=quiet, workers=workers)
+        if result.fit.interrupted:
+            return result
+    elif (changed := changed_since_trained(base)) is not None:
+        log.warning("%s %s %s, whose model was trained with other settings than its spec has now (%s); "
+                    "run `harken train %s` first to use the current recipe", spec.name, verb, base.name, changed,
+                    base.name)
+    return model_file
+
+
+def changed_since_trained(spec: ModelSpec) -> str | None:
+    """The first setting of ``spec`` that differs from the one its archived model was trained with.
+
+    None when they agree or when there is no archive to compare with (nothing to say then).
+    """
+    from harken.export.archive import read_archived_spec, spec_json
+
+    try:
+        trained = read_archived_spec(spec.archive_path())
+    except HarkenError:
+        return None
+    now = json.loads(spec_json(spec))
+    for key in ("source_path", "description"):  # where the file lies and its wording change no weights
+        now.pop(key, None)
+        trained.pop(key, None)
+    return _first_difference("", now, trained)
+
+
+def _first_difference(path: str, now, trained) -> str | None:
+    """``datasets.0.synth.num_unknown: 3000 (trained with 2000)``: where two plain values first differ.
+
+    Settings only one side has are skipped: a field added to harken since kept its default then.
+    """
+    if isinstance(now, dict) and isinstance(trained, dict):
+        children = [(key, now[key], trained[key]) for key in sorted(set(now) & set(trained))]
+    elif isinstance(now, list) and isinstance(trained, list) and len(now) == len(trained):
+        children = [(str(i), a, b) for i, (a, b) in enumerate(zip(now, trained))]
+    else:
+        return None if now == trained else f"{path}: {now!r} (trained with {trained!r})"
+    for key, a, b in children:
+        if (found := _first_difference(f"{path}.{key}" if path else key, a, b)) is not None:
+            return found
+    return None
+
+
+def load_initial_weights(model, path: Path, spec: ModelSpec) -> None:
+    """Load fine-tuning start weights into ``model``; a one-line error when they do not fit it."""
+    try:
+        model.load_weights(path)
+    except (ValueError, KeyError, OSError) as exc:
+        raise SettingsError(f"{path}: these weights do not fit the model of {spec.name} "
+                            f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
