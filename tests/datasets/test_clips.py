@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from harken.datasets.clips import collect_clips, keras_class_weights
+from harken.datasets.clips import LabeledClip, class_index, collect_clips, keras_class_weights, read_clip
+from harken.errors import DatasetError
 from harken.frontend import FrontendSettings
 from harken.spec.model_spec import DatasetSource, ModelSettings, ModelSpec, TrainingSettings
 
@@ -45,5 +46,45 @@ def test_a_speaker_manifest_puts_the_listed_speakers_in_their_split(folder, tmp_
     assert len(clips["training"]) == 4 * 30 - 2
 
 
+def test_other_word_folders_become_unknown_and_noise_files_are_listed(folder):
+    clips = collect_clips(folder_spec(folder))
+    everything = clips["training"] + clips["validation"] + clips["testing"]
+    labels = {c.path.split("/")[-2]: set() for c in everything}
+    for clip in everything:
+        labels[clip.path.split("/")[-2]].add(clip.label)
+    assert labels == {"on": {"on"}, "off": {"off"}, "yes": {"_unknown_"}, "sil": {"_unknown_"}}
+    assert [p.split("/")[-1] for p in clips["noise_files"]] == ["hum.wav"]
+
+
+def test_class_map_renames_a_folder_and_generated_silence_needs_a_silence_class(folder):
+    spec = folder_spec(folder, classes=("on", "off", "_unknown_", "_silence_"), class_map={"sil": "_silence_"},
+                 silence_percentage=10.0)
+    clips = collect_clips(spec)["training"]
+    assert {c.path.split("/")[-2] for c in clips if c.label == "_silence_" and c.path} == {"sil"}
+    assert any(c.path is None and c.label == "_silence_" for c in clips)
+    without = collect_clips(folder_spec(folder, silence_percentage=10.0))["training"]  # no _silence_ class: unknown
+    assert any(c.path is None and c.label == "_unknown_" for c in without)
+
+
+def test_a_missing_source_folder_names_the_setting(tmp_path):
+    with pytest.raises(DatasetError, match=r"dataset folder not found \(DatasetSource directory=\)"):
+        collect_clips(folder_spec(tmp_path / "nowhere"))
+
+
+def test_class_index_follows_the_order_and_rejects_repeats():
+    assert class_index(["on", "off", "_unknown_"]) == {"on": 0, "off": 1, "_unknown_": 2}
+    with pytest.raises(DatasetError, match="class names repeat"):
+        class_index(["on", "on"])
+
+
 def test_keras_class_weights_are_balanced_by_class_index_for_the_classes_present():
     assert keras_class_weights([0, 0, 0, 1], 3) == {0: 4 / 6, 1: 2.0}
+
+
+def test_read_clip_gives_float32_at_the_asked_rate(folder):
+    audio = read_clip(str(folder / "on" / "00000_nohash_0.wav"), 8000)
+    assert audio.dtype == np.float32 and audio.shape == (8000,)
+
+
+def test_a_labeled_clip_is_a_value():
+    assert LabeledClip("a.wav", "on") == LabeledClip("a.wav", "on") and LabeledClip(None, "_silence_").path is None

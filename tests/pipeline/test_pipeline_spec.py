@@ -34,3 +34,8 @@ def test_a_class_with_no_clips_is_an_error(folder):
     with pytest.raises(DatasetError, match="keyword 'stop' has no folder"):
         build_training_data(spec, dry_run=True, workers=1)
 
+
+def test_an_empty_validation_split_is_an_error_naming_the_setting(folder):
+    spec = folder_spec(folder, validation_percentage=0.0)
+    with pytest.raises(DatasetError, match="spec tiny: the validation split is empty; .*validation_percentage"):
+        build_training_data(spec, dry_run=True, workers=1)
