@@ -24,7 +24,7 @@ import numpy as np
 def _dataset(tmp: str, clips: int):
     """A small synthetic on/off/unknown dataset (espeak-ng), as LabeledClips."""
     from harken.datasets.synth import SynthSettings, synthesize_dataset
-    from harken.pipeline.batches import LabeledClip
+    from harken.datasets.clips import LabeledClip
 
     per_class = max(clips // 4, 8)
     result = synthesize_dataset(SynthSettings(keywords=("on", "off"), num_clips_per_keyword=per_class,

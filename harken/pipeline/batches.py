@@ -1,101 +1,33 @@
-"""The training-data pipeline: labelled clips in, augmented int8 spectrogram batches out for Keras.
+"""Seeded training batches: labelled clips in, augmented int8 spectrogram batches out for Keras.
 
 Every training sample is made fresh: read the clip, augment the waveform into a buffer of
 ``warmup_ms`` + one model window (the speech lands in the window; the warm-up carries the same
 background), run the bit-exact front end over the whole buffer as the device would have run it,
 keep the last window of frames and scale it to int8 over that window only, then SpecAugment.
 Sample ``i`` of epoch ``e`` always draws from ``default_rng([seed, e, i])``, so any sample can be
-rebuilt alone, in any worker process or order. Validation data is not augmented and is cached.
+rebuilt alone, in any worker process or order (``harken.pipeline.workers`` runs those processes).
 
-What it does not do: choose files or classes (``harken.datasets``), define the augmentations
-(``harken.augment``) or train (``harken.train.job``).
+What it does not do: choose files or classes (``harken.datasets.clips``), define the augmentations
+(``harken.augment``), make validation data (``harken.pipeline.validation``) or train (``harken.train.job``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
 import math
-import multiprocessing
-import os
-import signal
-import sys
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import CancelledError, ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout  # not yet the builtin TimeoutError in Python 3.10
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 
-from harken._util.atomic import atomic_path
-from harken.audio.io import fit_length, read_audio
-from harken.datasets.directory import SILENCE_CLASS, UNKNOWN_CLASS
-from harken.datasets.directory import balanced_class_weights as _balanced_weights_by_name
+from harken.datasets.clips import LabeledClip, class_index
+from harken.datasets.clips import read_clip as _read_clip  # module-level, so a test can patch it for forked workers
+from harken.datasets.directory import UNKNOWN_CLASS
 from harken.errors import DatasetError
 from harken.frontend import FrontendSettings
 from harken.frontend.window import warmup_samples, window_spectrogram
-from harken._util.paths import cache_dir
-
-log = logging.getLogger(__name__)
-
-
-
-@dataclass(frozen=True, slots=True)
-class LabeledClip:
-    """One training or validation sample: ``path`` None means a generated silence sample."""
-
-    path: str | None
-    label: str
-
-
-def _class_index(class_names: Sequence[str]) -> dict[str, int]:
-    index = {name: i for i, name in enumerate(class_names)}
-    if len(index) != len(class_names):
-        raise DatasetError(f"class names repeat: {list(class_names)}")
-    return index
-
-
-def balanced_class_weights(labels: Sequence[int], num_classes: int) -> dict[int, float]:
-    """Keras class weights n / (k * count_c) by class index, for the classes present ("balanced")."""
-    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=num_classes)
-    return _balanced_weights_by_name({c: int(n) for c, n in enumerate(counts) if n})
-
-
-def _read_clip(path: str, sample_rate_hz: int) -> np.ndarray:
-    audio, _ = read_audio(path, sample_rate_hz=sample_rate_hz, dtype="float32")
-    return audio
-
-
-#: In a batch worker process: the TrainingBatches it makes batches for (set by ``_start_worker``).
-_WORKER_BATCHES = None
-
-
-def _start_worker(batches: TrainingBatches) -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it closes the pool), then keep ``batches``.
-
-    The parent forks with SIGINT blocked, so a Ctrl-C pressed while workers start waits, pending,
-    until it is ignored here instead of killing a worker that holds the pool's task-queue lock.
-    """
-    global _WORKER_BATCHES
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    _WORKER_BATCHES = batches
-
-
-def _worker_batch(epoch: int, index: int) -> tuple[np.ndarray, np.ndarray]:
-    """In a worker: batch ``index`` of ``epoch``."""
-    if _WORKER_BATCHES.epoch != epoch:
-        _WORKER_BATCHES.set_epoch(epoch)
-    return _WORKER_BATCHES.spectrogram_batch(index, epoch)
-
-
-def _multiprocessing_context():
-    """fork where it is the safe default (Linux): workers share the clips, noise and compiled kernels."""
-    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
+from harken.pipeline.workers import positions_after, start_pool, wait_for_batch, worker_batch, worker_died
 
 
 def _keras_py_dataset():
@@ -162,7 +94,7 @@ class TrainingBatches(_keras_py_dataset()):
         if batch_size < 1:
             raise DatasetError(f"batch_size={batch_size} must be >= 1")
         self.class_names = list(class_names)
-        index = _class_index(self.class_names)
+        index = class_index(self.class_names)
         missing = sorted({c.label for c in clips} - set(index))
         if missing:
             raise DatasetError(f"clip labels {missing} are not among the classes {self.class_names}")
@@ -286,13 +218,7 @@ class TrainingBatches(_keras_py_dataset()):
         if not self.multiprocess or self._pool is not None:
             yield self
             return
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # workers start with Ctrl-C pending
-        try:
-            pool = ProcessPoolExecutor(self.num_workers, mp_context=_multiprocessing_context(),
-                                       initializer=_start_worker, initargs=(self,))
-            pool.submit(int).result()  # forked workers all start on the first task: now, with Ctrl-C blocked
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        pool = start_pool(self, self.num_workers)
         self._pool = pool
         try:
             yield self
@@ -308,37 +234,12 @@ class TrainingBatches(_keras_py_dataset()):
         with self._lock:
             pool = self._pool
             try:
-                result = self._pending.pop(key, None) or pool.submit(_worker_batch, *key)
-                ahead = self._positions_after(key)
-                self._pending = {k: self._pending.get(k) or pool.submit(_worker_batch, *k) for k in ahead}
+                result = self._pending.pop(key, None) or pool.submit(worker_batch, *key)
+                ahead = positions_after(key, count=self.prefetch, num_batches=len(self))
+                self._pending = {k: self._pending.get(k) or pool.submit(worker_batch, *k) for k in ahead}
             except BrokenProcessPool:
-                raise self._worker_died(key) from None
-        while True:
-            try:
-                return result.result(timeout=0.5)
-            except FutureTimeout:
-                if self._pool is pool:
-                    continue  # still being made
-            except CancelledError:
-                pass
-            except BrokenProcessPool:
-                raise self._worker_died(key) from None
-            raise RuntimeError("the batch worker processes were stopped while a batch was being made")
-
-    @staticmethod
-    def _worker_died(key: tuple[int, int]) -> DatasetError:
-        epoch, index = key
-        return DatasetError(f"a batch worker process died while making batch {index + 1} of epoch {epoch + 1} "
-                            "(killed, or out of memory?); train again with --resume to continue")
-
-    def _positions_after(self, key: tuple[int, int]) -> list[tuple[int, int]]:
-        """The ``prefetch`` (epoch, batch) positions that follow ``key``, into the next epoch."""
-        epoch, index = key
-        positions = []
-        for _ in range(self.prefetch):
-            epoch, index = (epoch, index + 1) if index + 1 < len(self) else (epoch + 1, 0)
-            positions.append((epoch, index))
-        return positions
+                raise worker_died(key) from None
+        return wait_for_batch(result, key, lambda: self._pool is pool)
 
     def __getstate__(self) -> dict:
         """What a worker process needs (pickled only where workers are spawned, not forked)."""
@@ -349,155 +250,3 @@ class TrainingBatches(_keras_py_dataset()):
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
-
-
-def validation_arrays(
-    clips: Sequence[LabeledClip],
-    *,
-    class_names: Sequence[str],
-    frontend: FrontendSettings,
-    warmup_ms: int = 1000,
-    seed: int = 0,
-    use_cache: bool = True,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Un-augmented (x float32 [n, frames, channels, 1], y int32 [n]) for validation, cached.
-
-    Each clip is cut or zero-padded to one window and preceded by ``warmup_ms`` of silence (the
-    device's state after quiet); generated silence entries are all zeros. The arrays are cached
-    under ``$HARKEN_HOME/cache/validation`` by a hash of the files, their sizes and mtimes, the
-    classes and the front-end settings.
-    """
-    if not clips:
-        raise DatasetError("the validation set is empty")
-    index = _class_index(class_names)
-    key = _validation_key(clips, class_names, frontend, warmup_ms, seed)
-    path = cache_dir() / "validation" / f"{key}.npz"
-    if use_cache and path.is_file():
-        with np.load(path) as cached:
-            return cached["x"], cached["y"]
-    warmup = warmup_samples(frontend, warmup_ms)
-    length = frontend.sample_length
-    x = np.empty((len(clips),) + frontend.spectrogram_shape + (1,), dtype=np.float32)
-    y = np.empty(len(clips), dtype=np.int32)
-    for start in range(0, len(clips), 256):
-        chunk = clips[start:start + 256]
-        buffers = np.zeros((len(chunk), warmup + length), dtype=np.float32)
-        for i, clip in enumerate(chunk):
-            if clip.path is not None:
-                buffers[i, warmup:] = fit_length(_read_clip(clip.path, frontend.sample_rate_hz), length)
-            y[start + i] = index[clip.label]
-        x[start:start + len(chunk), ..., 0] = window_spectrogram(buffers, frontend)
-    if use_cache:
-        with atomic_path(path, suffix=".npz") as tmp:
-            np.savez(tmp, x=x, y=y)
-    return x, y
-
-
-def _validation_key(clips, class_names, frontend, warmup_ms, seed) -> str:
-    digest = hashlib.sha256()
-    digest.update(json.dumps([list(class_names), frontend.to_dict(), warmup_ms, seed], sort_keys=True).encode())
-    for clip in clips:
-        stat = os.stat(clip.path) if clip.path else None
-        digest.update(f"{clip.path}|{clip.label}|{stat.st_size if stat else 0}|{stat.st_mtime_ns if stat else 0}\n"
-                      .encode())
-    return digest.hexdigest()[:24]
-
-
-# ---- from a model specification ------------------------------------------------------------------
-@dataclass
-class TrainingData:
-    """What ``harken.train.job`` needs: augmented training batches and cached validation arrays."""
-
-    train: TrainingBatches
-    validation: tuple[np.ndarray, np.ndarray]
-    class_names: list[str]
-    class_weights: dict[int, float] | None
-    test_clips: list[LabeledClip]
-    num_noise_clips: int = 0
-    num_rirs: int = 0
-
-
-def _source_root(source, *, workers: int, quiet: bool):
-    """The folder of one dataset source (synthesised or downloaded on first use, then cached)."""
-    from pathlib import Path
-
-    if source.directory is not None:
-        root = Path(source.directory).expanduser()
-        if not root.is_dir():
-            raise DatasetError(f"{root}: dataset folder not found (DatasetSource directory=)")
-        return root
-    if source.download is not None:
-        from harken.datasets.sources import download_dataset
-
-        return download_dataset(source.download, quiet=quiet)
-    from harken.datasets.synth import synthesize_dataset
-
-    return synthesize_dataset(source.synth, workers=max(1, workers)).path
-
-
-def _labelled(samples, class_map: dict[str, str], classes: set[str]) -> list[LabeledClip]:
-    """Map folder labels to the spec's classes; silence without a silence class counts as unknown."""
-    out = []
-    for sample in samples:
-        label = class_map.get(sample.label, sample.label)
-        if label == SILENCE_CLASS and label not in classes:
-            label = UNKNOWN_CLASS
-        if label in classes:
-            out.append(LabeledClip(sample.path, label))
-    return out
-
-
-def collect_clips(spec, *, workers: int = 1, quiet: bool = False) -> dict:
-    """Training / validation / test clips and background-noise files of every dataset of ``spec``."""
-    from harken.datasets import DirectorySettings, load_directory_dataset
-
-    classes = set(spec.classes)
-    keyword_classes = tuple(c for c in spec.classes if not c.startswith("_"))
-    splits = {"training": [], "validation": [], "testing": []}
-    noise_files: list[str] = []
-    for source in spec.datasets:
-        root = _source_root(source, workers=workers, quiet=quiet)
-        keywords = tuple(source.keywords or keyword_classes) + tuple(k for k in source.class_map if not k.startswith("_"))
-        settings = DirectorySettings(
-            keywords=tuple(dict.fromkeys(keywords)), unknown=source.unknown and UNKNOWN_CLASS in classes,
-            silence_percentage=source.silence_percentage, validation_percentage=source.validation_percentage,
-            testing_percentage=source.testing_percentage, max_samples_per_class=source.max_samples_per_class,
-            speaker_manifest=source.speaker_manifest, seed=spec.seed)
-        dataset = load_directory_dataset(root, settings)
-        for split in splits:
-            splits[split] += _labelled(dataset.split(split), source.class_map, classes)
-        noise_files += list(dataset.noise_files)
-        if dataset.bad_files:
-            log.warning("%s: %d bad files left out", root, len(dataset.bad_files))
-    return {**splits, "noise_files": noise_files}
-
-
-def build_training_data(spec, *, dry_run: bool = False, workers: int | None = None, quiet: bool = False) -> TrainingData:
-    """Clips of the spec's datasets -> augmented training batches + cached validation arrays.
-
-    ``workers`` processes make the batches (default: 2 on a machine with 2 or more cores). A dry
-    run uses a smaller room bank; the sample caps of ``NAME-test`` come from the spec itself.
-    """
-    from harken.datasets.rir import RirBankSettings, rir_bank
-
-    workers = min(2, os.cpu_count() or 1) if workers is None else max(1, int(workers))
-    clips = collect_clips(spec, workers=workers, quiet=quiet)
-    class_names = list(spec.classes)
-    empty = [c for c in class_names if not any(clip.label == c for clip in clips["training"])]
-    if empty:
-        raise DatasetError(f"spec {spec.name}: no training clips for class(es) {empty}; check the datasets' folders")
-    if not clips["validation"]:
-        raise DatasetError(f"spec {spec.name}: the validation split is empty; add data or raise validation_percentage")
-    fe = spec.frontend
-    noise = [_read_clip(path, fe.sample_rate_hz) for path in clips["noise_files"]]
-    bank = rir_bank(RirBankSettings(sample_rate_hz=fe.sample_rate_hz, num_rirs=8 if dry_run else 64))
-    rirs = [bank.get(i) for i in range(len(bank))]
-    batches = TrainingBatches(
-        clips["training"], class_names=class_names, frontend=fe, augmentation=spec.augmentation,
-        batch_size=spec.training.batch_size, seed=spec.seed, noise_clips=noise, rirs=rirs,
-        workers=workers, use_multiprocessing=workers > 1, max_queue_size=max(4, 2 * workers))
-    validation = validation_arrays(clips["validation"], class_names=class_names, frontend=fe, seed=spec.seed)
-    return TrainingData(
-        train=batches, validation=validation, class_names=class_names,
-        class_weights=balanced_class_weights(batches.labels, len(class_names)),
-        test_clips=clips["testing"], num_noise_clips=len(noise), num_rirs=len(rirs))

@@ -98,7 +98,7 @@ def fit_ensemble(spec: ModelSpec, data, start: Path | None, *, resume: bool = Fa
     returned (model None) when one is interrupted.
     """
     from harken.models.keras_file import load_keras_model
-    from harken.pipeline.batches import build_training_data
+    from harken.pipeline.data import build_training_data
     from harken.train.initial_weights import load_initial_weights
 
     folder = spec.work_dir()

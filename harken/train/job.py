@@ -557,7 +557,7 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
     from harken.train.initial_weights import initial_weights_file, teacher_files
 
     if data is None:
-        from harken.pipeline.batches import build_training_data
+        from harken.pipeline.data import build_training_data
 
         data = build_training_data(spec, dry_run=spec.dry_run, workers=workers, quiet=quiet)
     start = initial_weights_file(spec, resume=resume, quiet=quiet, workers=workers)

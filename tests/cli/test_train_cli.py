@@ -39,7 +39,7 @@ def test_train_command_runs_a_dry_run_with_test_outputs(tmp_path, monkeypatch):
         calls.append((spec.name, dry_run))
         return tiny_data(spec)
 
-    monkeypatch.setitem(sys.modules, "harken.pipeline.batches",
+    monkeypatch.setitem(sys.modules, "harken.pipeline.data",
                         types.SimpleNamespace(build_training_data=build_training_data))
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     (tmp_path / "tinycli.py").write_text(SPEC)

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from harken.datasets.clips import LabeledClip
 from harken.errors import AudioError, DatasetError
 from harken.frontend import FrontendSettings
-from harken.pipeline.batches import LabeledClip, TrainingBatches, balanced_class_weights, validation_arrays
+from harken.pipeline.batches import TrainingBatches
+from harken.pipeline.validation import validation_arrays
 
 CLASSES = ["on", "off", "_unknown_", "_silence_"]
 SMALL_FE = FrontendSettings(sample_rate_hz=8000, window_step_ms=20, filterbank_n_channels=16,
@@ -143,10 +145,6 @@ def test_balanced_sampling_evens_out_classes(clips):
 def test_unknown_label_is_rejected(clips):
     with pytest.raises(DatasetError, match=r"clip labels \['_silence_'\] are not among the classes"):
         _batches(clips, class_names=["on", "off", "_unknown_"])
-
-
-def test_balanced_class_weights():
-    assert balanced_class_weights([0, 0, 0, 1], 3) == {0: 4 / 6, 1: 2.0}
 
 
 def test_validation_is_not_augmented_and_is_cached(clips, tmp_path):

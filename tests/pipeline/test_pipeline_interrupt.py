@@ -19,8 +19,9 @@ SCRIPT = textwrap.dedent("""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     import numpy as np, soundfile as sf
     from harken.augment import AugmentationSettings
+    from harken.datasets.clips import LabeledClip
     from harken.frontend import FrontendSettings
-    from harken.pipeline.batches import LabeledClip, TrainingBatches
+    from harken.pipeline.batches import TrainingBatches
     from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
 
     folder = sys.argv[1]
@@ -110,8 +111,9 @@ def test_batch_workers_ignore_ctrl_c_and_the_parent_keeps_its_handler(tmp_path):
     import soundfile as sf
 
     from harken.augment import AugmentationSettings
+    from harken.datasets.clips import LabeledClip
     from harken.frontend import FrontendSettings
-    from harken.pipeline.batches import LabeledClip, TrainingBatches
+    from harken.pipeline.batches import TrainingBatches
 
     path = tmp_path / "a_nohash_0.wav"
     sf.write(path, np.zeros(8000), 8000, subtype="PCM_16")

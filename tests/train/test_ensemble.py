@@ -89,13 +89,13 @@ def _member_data(calls):
 
 
 def test_an_ensemble_is_its_seeds_trained_alone_merged_and_resumes_without_training_again(tmp_path, monkeypatch):
-    import harken.pipeline.batches
+    import harken.pipeline.data
     from harken.models.keras_file import load_keras_model
     from harken.train.job import build_model_for_spec, fit, train
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     calls: list[int] = []
-    monkeypatch.setattr(harken.pipeline.batches, "build_training_data", _member_data(calls))
+    monkeypatch.setattr(harken.pipeline.data, "build_training_data", _member_data(calls))
     spec = tiny_spec(name="many", epochs=2, ensemble_size=3, checkpoint_monitor=None)
     spec.seed = 4
     first = tiny_data(spec, seed=4)
