@@ -10,10 +10,9 @@ import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
-from harken.cli.main import app, _register_subcommands
+from harken.cli.main import app
 from tests.conftest import GOLDEN_FRONTEND
 
-_register_subcommands()
 runner = CliRunner()
 
 
