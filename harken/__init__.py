@@ -1,4 +1,13 @@
-"""harken: from audio clips to a keyword-spotting model running on a microcontroller."""
+"""harken: from audio clips to a keyword-spotting model running on a microcontroller.
+
+The public API, loaded on first use so that ``import harken`` stays light (no TensorFlow, no numba)::
+
+    import harken
+    spec = harken.find_spec("keyword_spotting_on_off-test")
+    result = harken.train(spec)
+"""
+
+from importlib import import_module
 
 from harken.errors import (
     AudioError,
@@ -11,14 +20,37 @@ from harken.errors import (
 
 __version__ = "0.1.0"
 
+# public name -> the module that defines it (imported by __getattr__ on first use)
+_LAZY = {
+    "ModelSpec": "harken.spec",
+    "DatasetSource": "harken.spec",
+    "DetectionSettings": "harken.spec",
+    "ModelSettings": "harken.spec",
+    "TrainingSettings": "harken.spec",
+    "load_spec": "harken.spec.loader",
+    "find_spec": "harken.spec.loader",
+    "list_specs": "harken.spec.loader",
+    "train": "harken.train",  # the subpackage, callable: harken.train(spec) runs harken.train.job.train
+    "evaluate_model": "harken.evaluate.scoring",
+    "FrontendSettings": "harken.frontend",
+    "compute_spectrograms": "harken.frontend",
+    "StreamingFrontend": "harken.frontend",
+    "read_audio": "harken.audio.io",
+}
+
 
 def __getattr__(name: str):
-    """``harken.ModelSpec`` on first use (keeps ``import harken`` light: no TensorFlow, no numba)."""
-    if name == "ModelSpec":
-        from harken.spec.model_spec import ModelSpec
+    """``harken.ModelSpec``, ``harken.train``...: import the defining module on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harken' has no attribute {name!r}")
+    if module == f"harken.{name}":
+        return import_module(module)
+    return getattr(import_module(module), name)
 
-        return ModelSpec
-    raise AttributeError(f"module 'harken' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [
@@ -26,8 +58,8 @@ __all__ = [
     "DatasetError",
     "HarkenError",
     "ModelFileError",
-    "ModelSpec",
     "SettingsError",
     "SpecError",
+    *_LAZY,
     "__version__",
 ]

@@ -2,7 +2,8 @@
 
 Each command parses its options, calls the library (``harken.datasets``) and prints: results on
 stdout (``--json`` for machines), progress on stderr. Library imports happen inside the commands
-so ``--help`` stays instant. A ``HarkenError`` becomes ``error: ...`` and exit code 2 in ``harken.cli.main``.
+so ``--help`` stays instant. A ``HarkenError`` becomes ``error: ...`` and exit code 2 in ``harken.cli.app.run``.
+``synth`` lives in ``harken.cli.synth``; it is registered here so the group lists every dataset command.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
+from harken.cli.synth import EPILOG as _SYNTH_EPILOG, synth
 
 app = typer.Typer(no_args_is_help=True, help="List, download, generate and inspect datasets.")
 
@@ -130,7 +133,9 @@ def _format_info(summary: dict, *, per_speaker: bool) -> str:
     return "\n".join(lines)
 
 
-# ``synth`` lives in its own module; registered here so the group lists every dataset command.
-from harken.cli.synth import EPILOG as _SYNTH_EPILOG, synth  # noqa: E402
-
 app.command("synth", epilog=_SYNTH_EPILOG)(synth)
+
+
+def register(parent: typer.Typer) -> None:
+    """Add this group to ``parent`` as ``harken datasets``."""
+    parent.add_typer(app, name="datasets", help="List, download, generate and inspect datasets.")

@@ -2,7 +2,7 @@
 
 Thin: parse, call the library (``harken.train.job``, ``harken.export.quantize``, ``harken.profile.summarize``,
 ``harken.spec.loader``, ``harken.export.tflite``), print. TensorFlow is imported inside the commands only.
-A ``HarkenError`` becomes ``error: ...`` with exit code 2 in ``harken.cli.main.main``; an interrupted
+A ``HarkenError`` becomes ``error: ...`` with exit code 2 in ``harken.cli.app.run``; an interrupted
 training exits 130 after saying how to resume.
 """
 
@@ -142,14 +142,13 @@ def update_params_command(
 
 def run_spec_main(spec_file: str) -> None:
     """``python my_spec.py [train|summarize|quantize] [options]`` (default: train) for a spec file."""
-    from harken.cli import main as cli
+    from harken.cli.app import run
 
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     register(app)
     args = sys.argv[1:] or ["train"]
     sys.argv = [sys.argv[0], args[0], str(spec_file), *args[1:]]
-    cli.app = app
-    cli.main()
+    run(app)
 
 
 def _pct(value) -> str:

@@ -10,10 +10,9 @@ import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
-from harken.cli.main import app, _register_subcommands
+from harken.cli.main import app
 from tests.conftest import GOLDEN_FRONTEND
 
-_register_subcommands()
 runner = CliRunner()
 
 
@@ -93,3 +92,9 @@ def test_view_audio_writes_original_and_augmented_views(tmp_path):
 
     records = json.loads((tmp_path / "augmentations.json").read_text())
     assert {r["name"] for r in records["on_enus-f3_s150_aug00.wav"]} >= {"trim", "placement"}
+
+
+def test_python_dash_m_harken_runs_the_command_line():
+    proc = subprocess.run([sys.executable, "-m", "harken", "--help"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "python -m harken [OPTIONS] COMMAND" in proc.stdout and "view-audio" in proc.stdout

@@ -35,7 +35,7 @@ def _app() -> typer.Typer:
 
 
 def _run(*args: str):
-    """Invoke the CLI; a HarkenError propagates (harken.cli.main turns it into exit code 2)."""
+    """Invoke the CLI; a HarkenError propagates (harken.cli.app.run turns it into exit code 2)."""
     return CliRunner().invoke(_app(), list(args), catch_exceptions=False)
 
 

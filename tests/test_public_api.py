@@ -1,0 +1,42 @@
+"""The public API: every name in ``harken.__all__`` resolves, and ``import harken`` stays light."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+import harken
+
+
+def test_import_harken_loads_neither_tensorflow_nor_numba():
+    code = "import sys, harken; print(sorted(m for m in ('tensorflow', 'keras', 'numba') if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", harken.__all__)
+def test_every_public_name_resolves_to_its_home_object(name):
+    value = getattr(harken, name)
+    home = harken._LAZY.get(name)
+    if home is not None and home != f"harken.{name}":
+        assert value is getattr(importlib.import_module(home), name)
+    assert name in dir(harken)
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'ModelSpecs'"):
+        harken.ModelSpecs  # noqa: B018
+
+
+def test_train_is_the_callable_subpackage_even_after_its_modules_are_imported(monkeypatch):
+    import harken.train.job
+
+    calls = []
+    monkeypatch.setattr(harken.train.job, "train", lambda spec, **options: calls.append((spec, options)) or "done")
+    assert harken.train("my_spec", resume=True) == "done"
+    assert calls == [("my_spec", {"resume": True})]
+    assert harken.train is sys.modules["harken.train"]
