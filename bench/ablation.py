@@ -414,7 +414,7 @@ def scored_clips(model, root: str, *, part: str | None = None):
 def score(model_path: Path, root: str, *, part: str | None = None) -> dict:
     """Top-class figures (and those at the embedded thresholds) of a model on a folder (or half)."""
     from harken.evaluate.scoring import evaluate_scores
-    from harken.runtime.inference import load_clip_model
+    from harken.runtime.clip_model import load_clip_model
 
     model = load_clip_model(model_path)
     scored = scored_clips(model, root, part=part)
@@ -578,7 +578,7 @@ def t_range(differences: list[float]) -> tuple[float, float, float]:
 
 def compare(path: Path, row_a: str, row_b: str, work: Path, dev: str) -> dict:
     """Row B against row A, paired by seed: per-figure mean difference (points) and its 95 % t-range."""
-    from harken.runtime.inference import load_clip_model
+    from harken.runtime.clip_model import load_clip_model
 
     results = {(r["row"], r["seed"]): r for r in read_results(path)}  # a rerun of a row and seed replaces the earlier line
     seeds = sorted(s for (row, s) in results if row == row_b and (row_a, s) in results)

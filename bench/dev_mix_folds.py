@@ -124,7 +124,7 @@ def main() -> None:
     os.environ.update(env)
 
     from harken.evaluate.scoring import evaluate_scores, score_dataset
-    from harken.runtime.inference import load_clip_model
+    from harken.runtime.clip_model import load_clip_model
 
     scored = {}
     for fold, name, options in (("A", args.spec, {}), ("B", fold_b, {"speaker_manifest": str(manifest)})):

@@ -131,7 +131,7 @@ def main() -> None:
     os.environ.update(env)
 
     from harken.evaluate.scoring import score_dataset
-    from harken.runtime.inference import load_clip_model
+    from harken.runtime.clip_model import load_clip_model
 
     folds = [f.strip().upper() for f in args.folds.split(",")]
     counts = [c.strip() for c in args.speakers.split(",")]

@@ -50,7 +50,7 @@ def main() -> None:
 
     from harken.audio.io import fit_length, read_audio
     from harken.frontend import compute_spectrograms
-    from harken.runtime.inference import load_clip_model
+    from harken.runtime.clip_model import load_clip_model
 
     model = load_clip_model(args.model)
     fe = model.frontend

@@ -27,7 +27,7 @@ import numpy as np
 
 from harken.evaluate import metrics
 from harken.evaluate.scoring import score_dataset
-from harken.runtime.inference import load_clip_model
+from harken.runtime.clip_model import load_clip_model
 
 
 def figures(probabilities: np.ndarray, true_labels: list[str], classes: list[str],

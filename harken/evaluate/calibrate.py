@@ -181,7 +181,7 @@ def calibrate_model(
     [187, 203, 255, 255]
     """
     from harken.evaluate.scoring import resolve_model, score_dataset
-    from harken.runtime.inference import load_clip_model
+    from harken.runtime.clip_model import load_clip_model
 
     path = resolve_model(model)
     if path.suffix.lower() != ".tflite":

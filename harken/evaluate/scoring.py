@@ -30,7 +30,7 @@ from harken.evaluate import metrics
 from harken._util.atomic import write_json_atomic, write_text_atomic
 from harken.datasets.directory import UNKNOWN_CLASS
 from harken.errors import DatasetError, HarkenError, ModelFileError, SettingsError
-from harken.runtime.inference import MODEL_SUFFIXES, ClipModel, load_clip_model
+from harken.runtime.clip_model import MODEL_SUFFIXES, ClipModel, load_clip_model
 
 log = logging.getLogger(__name__)
 

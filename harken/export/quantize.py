@@ -4,7 +4,7 @@ In: a Keras model, representative spectrograms (float32 holding int8 values, dra
 validation data) and the spec. Out: ``.tflite`` bytes; the int8 model has int8 input and output
 and carries the ``SL_PARAMSv1`` settings (name, version, description, classes, ``hash``,
 ``date``, ``runtime_memory_size`` measured in the TFLM interpreter, detection and ``fe.*``
-settings). Also here: running a .tflite in LiteRT and in the TFLM interpreter, for checks.
+settings). Running a .tflite (checks, evaluation) is :mod:`harken.runtime.runner`'s job.
 
 The model is converted through a copy with a batch-1 input (``keras.Input(shape,
 batch_size=1)``): a variable batch makes ``Flatten`` convert to extra shape ops. Multi-scale
@@ -30,8 +30,10 @@ import numpy as np
 
 from harken._util.atomic import write_bytes_atomic
 from harken.errors import ModelFileError
+from harken.export.tflite.params import params_hash, read_params, write_params
+from harken.profile.arena import measure_arena_size
+from harken.runtime.runner import TfliteRunner
 from harken.spec.model_spec import ModelSpec
-from harken.export.tflite import measure_arena_size, params_hash, write_params
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +143,7 @@ def _convert_quietly(converter) -> bytes:
 
 def input_quantization(tflite_bytes: bytes) -> tuple[float, int]:
     """(scale, zero point) of the model's input tensor (0.0, 0 for a float input)."""
-    interpreter = _litert(tflite_bytes)
-    scale, zero_point = interpreter.get_input_details()[0]["quantization"]
+    scale, zero_point = TfliteRunner(tflite_bytes, interpreter="litert").input["quantization"]
     return float(scale), int(zero_point)
 
 
@@ -177,8 +178,6 @@ def quantize(spec: ModelSpec, *, model=None, representative: np.ndarray | None =
     ModelFileError
         When the saved model or representative samples are missing (train first).
     """
-    from harken.export.tflite import read_params
-
     folder = Path(work_dir) if work_dir is not None else spec.work_dir()
     spec.validate()
     if model is None:
@@ -215,64 +214,3 @@ def load_trained_model(spec: ModelSpec, work_dir: str | os.PathLike | None = Non
     if not path.is_file():
         raise ModelFileError(f"{path}: no trained model; run 'harken train {spec.name}' first")
     return load_keras_model(path)
-
-
-# ---- running .tflite models ------------------------------------------------------------------------
-def _litert(tflite_bytes: bytes, kernels: str = "reference"):
-    """An allocated LiteRT interpreter (see ``harken.runtime.inference.litert_interpreter`` for the kernels)."""
-    from harken.runtime.inference import litert_interpreter
-
-    interpreter = litert_interpreter(tflite_bytes, kernels=kernels)
-    interpreter.allocate_tensors()
-    return interpreter
-
-
-def quantize_input(x: np.ndarray, tflite_bytes: bytes) -> np.ndarray:
-    """Spectrograms (float32 int8 values) as the model's input type: int8 via scale/zero point."""
-    interpreter = _litert(tflite_bytes)
-    detail = interpreter.get_input_details()[0]
-    if detail["dtype"] == np.float32:
-        return np.asarray(x, dtype=np.float32)
-    scale, zero_point = detail["quantization"]
-    info = np.iinfo(detail["dtype"])
-    return np.clip(np.round(np.asarray(x) / scale) + zero_point, info.min, info.max).astype(detail["dtype"])
-
-
-def run_litert(tflite_bytes: bytes, x: np.ndarray, *, kernels: str = "reference") -> np.ndarray:
-    """Raw outputs (the output tensor's type) of the model on each row of ``x``, one inference each.
-
-    ``kernels`` picks LiteRT's kernels (see :func:`_litert`); the default gives TFLM's outputs.
-    """
-    interpreter = _litert(tflite_bytes, kernels)
-    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
-    data = quantize_input(x, tflite_bytes)
-    results = np.empty((len(data), *out["shape"][1:]), dtype=out["dtype"])
-    for i, row in enumerate(data):
-        interpreter.set_tensor(inp["index"], row[None])
-        interpreter.invoke()
-        results[i] = interpreter.get_tensor(out["index"])[0]
-    return results
-
-
-def run_tflm(tflite_bytes: bytes, x: np.ndarray) -> np.ndarray:
-    """Raw outputs of the model in the TensorFlow Lite Micro interpreter (what the device runs)."""
-    from tflite_micro.python.tflite_micro import runtime
-
-    data = quantize_input(x, tflite_bytes)
-    arena = measure_arena_size(tflite_bytes) + 16 * 1024
-    interpreter = runtime.Interpreter.from_bytes(bytes(tflite_bytes), arena_size=arena)
-    outputs = []
-    for row in data:
-        interpreter.set_input(row[None], 0)
-        interpreter.invoke()
-        outputs.append(np.array(interpreter.get_output(0))[0])
-    return np.stack(outputs)
-
-
-def dequantize_output(raw: np.ndarray, tflite_bytes: bytes) -> np.ndarray:
-    """Raw int8 outputs -> float probabilities (unchanged for a float model)."""
-    detail = _litert(tflite_bytes).get_output_details()[0]
-    if detail["dtype"] == np.float32:
-        return raw.astype(np.float32)
-    scale, zero_point = detail["quantization"]
-    return (raw.astype(np.float32) - zero_point) * scale

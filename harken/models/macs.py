@@ -5,7 +5,7 @@ multi-scale temporal convolution (sum of its branches), and their total.
 
 Counted: kernel multiplications only (no bias add, activation, batch normalisation, pooling),
 which is how TFLite profilers count MACs: the small on/off CNN on (49, 32, 1) gives 278,144.
-Other layers count 0. It does not look at .tflite files.
+Other layers count 0. It does not look at .tflite files (:mod:`harken.profile.counting` counts those).
 """
 
 from __future__ import annotations

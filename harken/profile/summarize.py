@@ -5,13 +5,9 @@ In: a Keras model, .tflite bytes, or a spec name / file (``.py``, ``.keras``, ``
 (``| Index | OpCode | Input(s) | Output(s) | Config |`` for a .tflite, then ``Total MACs``,
 ``Total OPs`` and every ``SL_PARAMSv1`` setting).
 
-Counting rules for a .tflite (batch 1): MACs are kernel multiplications: ``conv_2d`` output
-elements x kernel height x width x input channels, ``depthwise_conv_2d`` output elements x kernel
-height x width, ``fully_connected`` output x input features. OPs follow the seeds' profiler (574.5k for
-the small CNN): 2 x MACs plus one per output element for the bias and two more for a fused
-activation, output x window for pooling, 5 per softmax element, one per output element for other
-element-wise ops, 0 for reshapes. Reading a
-.tflite needs no TensorFlow.
+MACs and OPs of a .tflite come from :mod:`harken.profile.counting` (574,488 OPs for the seeds' small
+CNN, which the seeds' profiler printed as 574.5k), MACs of a Keras model from :mod:`harken.models.macs`.
+Reading a .tflite needs no TensorFlow.
 """
 
 from __future__ import annotations
@@ -25,20 +21,10 @@ from typing import Any
 import numpy as np
 
 from harken.errors import ModelFileError
+from harken.profile.counting import TensorInfo, read_operators
 
-_NO_COMPUTE = {"reshape", "squeeze", "expand_dims", "quantize", "dequantize"}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TensorInfo:
-    """A tensor as the table shows it: shape without the batch axis (1-D shapes kept) and dtype."""
-
-    shape: tuple[int, ...]
-    dtype: str
-
-    def __str__(self) -> str:
-        dims = self.shape[1:] if len(self.shape) > 1 else self.shape
-        return f"{'x'.join(str(d) for d in dims) or '1'} ({self.dtype})"
+__all__ = ["TensorInfo", "TfliteLayer", "TfliteSummary", "format_keras_summary", "format_tflite_summary",
+           "summarize", "tflite_summary"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,16 +42,20 @@ class TfliteLayer:
 
 @dataclass(slots=True, kw_only=True)
 class TfliteSummary:
+    """A .tflite's operators, embedded settings and file size."""
+
     layers: list[TfliteLayer]
     params: dict[str, Any] = field(default_factory=dict)
     size_bytes: int = 0
 
     @property
     def macs(self) -> int:
+        """MACs of one inference."""
         return sum(layer.macs for layer in self.layers)
 
     @property
     def ops(self) -> int:
+        """OPs of one inference."""
         return sum(layer.ops for layer in self.layers)
 
 
@@ -77,91 +67,34 @@ def tflite_summary(tflite: bytes | str | os.PathLike) -> TfliteSummary:
     >>> tflite_summary("keyword_spotting_on_off.tflite").macs  # doctest: +SKIP
     278144
     """
-    from ai_edge_litert import schema_py_generated as schema
-
-    from harken.export.tflite import read_params
     from harken.export.tflite.metadata import load_model_bytes
+    from harken.export.tflite.params import read_params
 
-    data, source = load_model_bytes(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite))
-    model = schema.ModelT.InitFromObj(schema.Model.GetRootAs(data, 0))
-    names = {v: k.lower() for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
-    types = {v: k.lower() for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
-    graph = model.subgraphs[0]
-    layers = []
-    for index, op in enumerate(graph.operators or []):
-        code = model.operatorCodes[op.opcodeIndex]
-        name = names.get(max(code.builtinCode, code.deprecatedBuiltinCode), "custom")
-        if name == "custom" and code.customCode:
-            name = code.customCode.decode() if isinstance(code.customCode, bytes) else str(code.customCode)
-
-        def info(i: int) -> TensorInfo:
-            t = graph.tensors[i]
-            return TensorInfo(shape=tuple(int(d) for d in (t.shape if t.shape is not None else ())),
-                              dtype=types.get(t.type, "?"))
-
-        inputs = tuple(info(i) for i in (op.inputs if op.inputs is not None else ()) if i >= 0)
-        outputs = tuple(info(i) for i in (op.outputs if op.outputs is not None else ()) if i >= 0)
-        options, activation = _options(name, op.builtinOptions)
-        macs, ops = _count(name, inputs, outputs, op.builtinOptions, activation)
-        layers.append(TfliteLayer(index=index, op=name, inputs=inputs, outputs=outputs, options=options,
-                                  macs=macs, ops=ops))
+    data, _ = load_model_bytes(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite))
+    layers = [TfliteLayer(index=op.index, op=op.op, inputs=op.inputs, outputs=op.outputs,
+                          options=_options(op.op, op.options, op.activation), macs=op.macs, ops=op.ops)
+              for op in read_operators(data)]  # fmt: skip
     return TfliteSummary(layers=layers, params=read_params(data), size_bytes=len(data))
 
 
-def _activation_name(value: int) -> str:
-    from ai_edge_litert import schema_py_generated as schema
-
-    names = {v: k.lower() for k, v in vars(schema.ActivationFunctionType).items() if not k.startswith("_")}
-    return names.get(value, str(value))
-
-
-def _options(name: str, options) -> tuple[str, str | None]:
-    """(options text, fused activation or None) in the seeds' wording."""
+def _options(name: str, options: Any, activation: str | None) -> str:
+    """The options text of an operator in the seeds' wording."""
     if options is None:
-        return "", None
-    activation = _activation_name(options.fusedActivationFunction) if hasattr(options, "fusedActivationFunction") \
-        else None
+        return ""
     padding = {0: "same", 1: "valid"}.get(getattr(options, "padding", -1), "")
     if name == "conv_2d":
-        return f"Padding:{padding} stride:{options.strideW}x{options.strideH} activation:{activation}", activation
+        return f"Padding:{padding} stride:{options.strideW}x{options.strideH} activation:{activation}"
     if name == "depthwise_conv_2d":
         return (f"Multiplier:{options.depthMultiplier} padding:{padding} stride:{options.strideW}x{options.strideH} "
-                f"activation:{activation}"), activation
+                f"activation:{activation}")
     if name in ("max_pool_2d", "average_pool_2d"):
         return (f"Padding:{padding} stride:{options.strideW}x{options.strideH} "
-                f"filter:{options.filterWidth}x{options.filterHeight} activation:{activation}"), activation
+                f"filter:{options.filterWidth}x{options.filterHeight} activation:{activation}")
     if activation is not None:
-        return f"Activation:{activation}", activation
+        return f"Activation:{activation}"
     if name == "softmax":
-        return f"Beta:{options.beta:g}", None
-    return "", None
-
-
-def _elements(t: TensorInfo) -> int:
-    return int(np.prod(t.shape)) if t.shape else 1
-
-
-def _count(name: str, inputs, outputs, options, activation) -> tuple[int, int]:
-    out = _elements(outputs[0]) if outputs else 0
-    act = 2 * out if activation not in (None, "none") else 0
-    if name == "conv_2d":
-        _, kh, kw, cin = inputs[1].shape
-        macs = out * kh * kw * cin
-        return macs, 2 * macs + out + act
-    if name == "depthwise_conv_2d":
-        _, kh, kw, _ = inputs[1].shape
-        macs = out * kh * kw
-        return macs, 2 * macs + out + act
-    if name == "fully_connected":
-        macs = out * inputs[1].shape[-1]
-        return macs, 2 * macs + out + act
-    if name in ("max_pool_2d", "average_pool_2d"):
-        return 0, out * options.filterWidth * options.filterHeight
-    if name == "softmax":
-        return 0, 5 * out
-    if name in _NO_COMPUTE:
-        return 0, 0
-    return 0, out + act
+        return f"Beta:{options.beta:g}"
+    return ""
 
 
 def format_tflite_summary(summary: TfliteSummary) -> str:
@@ -269,8 +202,8 @@ def summarize(target: str | os.PathLike, *, tflite: bool = False) -> str:
 
 def build_untrained_tflite(spec) -> bytes:
     """An int8 .tflite of the spec's untrained model (calibrated on random int8 spectrograms)."""
-    from harken.train.ensemble import build_untrained_model
     from harken.export.quantize import convert_int8, embed_params
+    from harken.train.ensemble import build_untrained_model
 
     model = build_untrained_model(spec)
     rng = np.random.default_rng(spec.seed)

@@ -553,6 +553,7 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
     """
     from harken.export import archive, quantize
     from harken.profile import summarize
+    from harken.runtime.runner import TfliteRunner, run_tflite
 
     from harken.train.initial_weights import initial_weights_file, teacher_files
 
@@ -592,11 +593,12 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
     result.quantization = quantize.quantize(spec, model=model, representative=representative, work_dir=folder)
     tflite_bytes = result.quantization.tflite_path.read_bytes()
     keras_scores = model.predict(x_val, batch_size=256, verbose=0)
-    raw = quantize.run_tflm(tflite_bytes, x_val)  # the device's interpreter gives the int8 figures
-    litert_steps = np.abs(quantize.run_litert(tflite_bytes, x_val).astype(np.int32) - raw.astype(np.int32)).max(axis=1)
+    raw = run_tflite(tflite_bytes, x_val)  # the device's interpreter (TFLM) gives the int8 figures
+    litert = run_tflite(tflite_bytes, x_val, interpreter="litert")
+    litert_steps = np.abs(litert.astype(np.int32) - raw.astype(np.int32)).max(axis=1)
     result.validation = {
         "keras": validation_results(y_val, keras_scores, spec.classes),
-        "int8_tflite": validation_results(y_val, quantize.dequantize_output(raw, tflite_bytes), spec.classes),
+        "int8_tflite": validation_results(y_val, TfliteRunner(tflite_bytes).dequantize(raw), spec.classes),
         "int8_interpreter": "tflm",
         "litert_clips_differing": int(np.count_nonzero(litert_steps)), "litert_max_step_difference": int(litert_steps.max()),
         "input_scale": result.quantization.input_scale, "input_zero_point": result.quantization.input_zero_point,

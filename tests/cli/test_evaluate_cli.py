@@ -136,7 +136,7 @@ def test_evaluating_a_tflite_never_imports_tensorflow(model_dir, tmp_path):
 
 
 def test_batched_inference_equals_one_clip_at_a_time(model_dir):
-    from harken.runtime.inference import load_clip_model
+    from harken.runtime.clip_model import load_clip_model
 
     spectrograms = np.random.default_rng(2).integers(-128, 128, size=(37, 49, 16), dtype=np.int8)
     batched = load_clip_model(model_dir / "model.tflite", max_batch_size=16, interpreter="litert").predict(spectrograms)
@@ -160,7 +160,7 @@ def test_keras_model_takes_settings_and_classes_from_sibling_tflite(model_dir, t
 
 
 def test_keras_model_without_settings_asks_for_them(model_dir, tmp_path):
-    from harken.runtime.inference import load_clip_model
+    from harken.runtime.clip_model import load_clip_model
 
     lone = tmp_path / "lone.keras"
     lone.write_bytes((model_dir / "model.keras").read_bytes())
@@ -185,7 +185,7 @@ def test_a_lone_keras_baseline_takes_the_settings_and_classes_given(model_dir, t
 
 
 def test_wrong_number_of_classes_is_refused(model_dir):
-    from harken.runtime.inference import load_clip_model
+    from harken.runtime.clip_model import load_clip_model
 
     with pytest.raises(HarkenError, match="3 outputs but 2 classes"):
         load_clip_model(model_dir / "model.tflite", classes=["on", "off"])
@@ -235,7 +235,7 @@ def test_model_name_resolves_through_the_spec(model_dir, tmp_path, monkeypatch):
 def test_scores_equal_the_microcontroller_interpreter(model_dir):
     from tflite_micro.python.tflite_micro import runtime
 
-    from harken.runtime.inference import load_clip_model
+    from harken.runtime.clip_model import load_clip_model
 
     spectrograms = np.random.default_rng(3).integers(-128, 128, size=(20, 49, 16), dtype=np.int8)
     _, scores = load_clip_model(model_dir / "model.tflite").predict(spectrograms)

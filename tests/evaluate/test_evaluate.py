@@ -17,7 +17,7 @@ from harken.evaluate.scoring import (
     resolve_model,
     save_evaluation,
 )
-from harken.runtime.inference import detection_thresholds, output_to_scores
+from harken.runtime.clip_model import detection_thresholds, output_to_scores
 
 CLASSES = ("on", "off", "_unknown_")
 

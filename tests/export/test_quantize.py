@@ -7,19 +7,13 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from harken.export.quantize import convert_float, convert_int8, embed_params, input_quantization
+from harken.export.tflite import read_params
 from harken.frontend import FrontendSettings, compute_spectrograms
 from harken.models import build_model
-from harken.export.quantize import (
-    convert_float,
-    convert_int8,
-    embed_params,
-    input_quantization,
-    run_litert,
-    run_tflm,
-)
-from harken.spec.loader import find_spec
 from harken.profile.summarize import tflite_summary
-from harken.export.tflite import read_params
+from harken.runtime.runner import run_tflite
+from harken.spec.loader import find_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
 
@@ -70,14 +64,14 @@ def test_settings_are_embedded_and_read_back_without_tensorflow(small_cnn_int8):
 
 def test_tflm_outputs_equal_litert_outputs(small_cnn_int8):
     _, _, x, tflite = small_cnn_int8
-    assert np.array_equal(run_tflm(tflite, x[:6]), run_litert(tflite, x[:6]))
+    assert np.array_equal(run_tflite(tflite, x[:6]), run_tflite(tflite, x[:6], interpreter="litert"))
 
 
 def test_float_model_runs_and_agrees_with_keras(small_cnn_int8):
     _, model, x, _ = small_cnn_int8
     tflite = convert_float(model)
     expected = model.predict(x[:4], verbose=0)
-    assert np.allclose(run_litert(tflite, x[:4]), expected, atol=1e-5)
+    assert np.allclose(run_tflite(tflite, x[:4], interpreter="litert"), expected, atol=1e-5)
 
 
 def test_update_params_command_rewrites_only_the_metadata(small_cnn_int8, tmp_path):
@@ -93,7 +87,8 @@ def test_update_params_command_rewrites_only_the_metadata(small_cnn_int8, tmp_pa
     assert result.exit_code == 0, result.output
     params = read_params(path)
     assert (params["suppression_ms"], params["detection_threshold"], params["description"]) == (500, 200, "lights")
-    assert np.array_equal(run_litert(path.read_bytes(), x[:3]), run_litert(tflite, x[:3]))
+    assert np.array_equal(run_tflite(path.read_bytes(), x[:3], interpreter="litert"),
+                          run_tflite(tflite, x[:3], interpreter="litert"))
 
 
 def test_update_params_rejects_a_setting_without_value(small_cnn_int8, tmp_path):

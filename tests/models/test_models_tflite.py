@@ -48,7 +48,8 @@ def test_channel_mean_subtraction_runs_as_int8_in_tflm_within_a_quantisation_ste
     import keras
 
     from harken.models.tenet import ChannelMeanSubtraction
-    from harken.export.quantize import _litert, convert_int8, dequantize_output, quantize_input, run_tflm
+    from harken.export.quantize import convert_int8
+    from harken.runtime.runner import TfliteRunner
 
     inputs = keras.Input((21, 1, 8))
     model = keras.Model(inputs, ChannelMeanSubtraction()(inputs))
@@ -56,8 +57,9 @@ def test_channel_mean_subtraction_runs_as_int8_in_tflm_within_a_quantisation_ste
     x = np.clip(rng.normal(scale=30.0, size=(16, 21, 1, 8)) + rng.normal(scale=30.0, size=(16, 1, 1, 8)), -128, 127)
     x = np.round(x).astype(np.float32)
     tflite_bytes = convert_int8(model, x)
-    got = dequantize_output(run_tflm(tflite_bytes, quantize_input(x, tflite_bytes)), tflite_bytes)
-    step = _litert(tflite_bytes).get_output_details()[0]["quantization"][0]
+    runner = TfliteRunner(tflite_bytes)
+    got = runner.dequantize(runner.run(runner.quantize(x)))
+    step = runner.output["quantization"][0]
     np.testing.assert_allclose(got, x - x.mean(axis=1, keepdims=True), atol=1.5 * step)
 
 
@@ -85,15 +87,17 @@ def test_tenet_with_both_views_converts_to_full_int8_keeping_the_front_end_value
 def test_tenet_channel_mean_bias_runs_in_tflm_within_quantisation_steps():
     import keras
 
-    from harken.export.quantize import _litert, convert_int8, dequantize_output, quantize_input, run_tflm
+    from harken.export.quantize import convert_int8
+    from harken.profile.counting import read_operators
+    from harken.runtime.runner import TfliteRunner
 
     model = build_tenet((21, 1, 8), 3, channels=4, num_stages=1, blocks_per_stage=1, kernel_sizes=(3,),
                         channel_mean="bias")  # fmt: skip
     first = keras.Model(model.inputs[0], model.get_layer("temporal_conv_sum").output)  # conv + projected means
     x = np.random.default_rng(2).integers(-128, 128, size=(16, 21, 1, 8)).astype(np.float32)
     tflite_bytes = convert_int8(first, x)
-    interpreter = _litert(tflite_bytes)
-    assert {"MEAN", "ADD"} <= {op["op_name"] for op in interpreter._get_ops_details()}
-    got = dequantize_output(run_tflm(tflite_bytes, quantize_input(x, tflite_bytes)), tflite_bytes)
-    step = interpreter.get_output_details()[0]["quantization"][0]
+    assert {"mean", "add"} <= {op.op for op in read_operators(tflite_bytes)}
+    runner = TfliteRunner(tflite_bytes)
+    got = runner.dequantize(runner.run(runner.quantize(x)))
+    step = runner.output["quantization"][0]
     np.testing.assert_allclose(got, first(x).numpy(), atol=3 * step)

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.slow
 def tenet_int8() -> tuple[bytes, np.ndarray]:
     import keras
 
-    from harken.models import build_model
     from harken.export.quantize import convert_int8
+    from harken.models import build_model
 
     keras.utils.set_random_seed(0)
     model = build_model("tenet", input_shape=(49, 32, 1), num_classes=3, channels=16, num_stages=3,
@@ -32,27 +32,27 @@ def tenet_int8() -> tuple[bytes, np.ndarray]:
 
 
 def test_litert_reference_kernels_equal_tflm(tenet_int8):
-    from harken.export.quantize import run_litert, run_tflm
+    from harken.runtime.runner import run_tflite
 
     model, x = tenet_int8
-    assert np.array_equal(run_litert(model, x), run_tflm(model, x))
+    assert np.array_equal(run_tflite(model, x, interpreter="litert"), run_tflite(model, x, interpreter="tflm"))
 
 
-def test_inference_module_equals_tflm(tenet_int8, tmp_path):
-    from harken.runtime.inference import _TfliteRunner
-    from harken.export.quantize import quantize_input, run_tflm
+def test_runner_gives_tflm_outputs_batched_or_one_at_a_time(tenet_int8):
+    from harken.runtime.runner import TfliteRunner, run_tflite
 
     model, x = tenet_int8
-    for interpreter in ("tflm", "litert"):
-        runner = _TfliteRunner(model, "tenet.tflite", interpreter=interpreter)
-        assert np.array_equal(runner.run(quantize_input(x, model)), run_tflm(model, x)), interpreter
+    expected = run_tflite(model, x, interpreter="tflm")
+    for interpreter, max_batch_size in (("tflm", 256), ("litert", 256), ("litert", 1)):
+        runner = TfliteRunner(model, interpreter=interpreter, max_batch_size=max_batch_size)
+        assert np.array_equal(runner.run(runner.quantize(x)), expected), (interpreter, max_batch_size)
 
 
-def test_clip_models_run_in_tflm_unless_asked_otherwise(tenet_int8, tmp_path):
+def test_runner_runs_in_tflm_unless_asked_otherwise(tenet_int8):
     from harken.errors import SettingsError
-    from harken.runtime.inference import _TfliteRunner
+    from harken.runtime.runner import TfliteRunner
 
     model, _ = tenet_int8
-    assert _TfliteRunner(model, "tenet.tflite").interpreter == "litert"  # the low-level default
+    assert TfliteRunner(model).interpreter == "tflm"
     with pytest.raises(SettingsError, match="interpreter='xnnpack'"):
-        _TfliteRunner(model, "tenet.tflite", interpreter="xnnpack")
+        TfliteRunner(model, interpreter="xnnpack")

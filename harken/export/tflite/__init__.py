@@ -1,9 +1,9 @@
-"""FlatBuffer helpers for .tflite files: embedded model parameters and the TFLM arena size.
+"""FlatBuffer helpers for .tflite files: the ``SL_PARAMSv1`` dictionary, named metadata, embedded parameters.
 
-Importing this package never imports TensorFlow.
+Importing this package never imports TensorFlow. The TFLM arena size is measured by
+:mod:`harken.profile.arena` (import it from there).
 """
 
-from harken.profile.arena import ArenaUsage, measure_arena, measure_arena_size
 from harken.export.tflite.dictionary import TYPE_NAMES, TypedValue, decode_dictionary, encode_dictionary
 from harken.export.tflite.params import (
     PARAMS_METADATA_NAME,
@@ -17,12 +17,9 @@ from harken.export.tflite.params import (
 __all__ = [
     "PARAMS_METADATA_NAME",
     "TYPE_NAMES",
-    "ArenaUsage",
     "TypedValue",
     "decode_dictionary",
     "encode_dictionary",
-    "measure_arena",
-    "measure_arena_size",
     "params_hash",
     "read_params",
     "read_params_typed",
