@@ -18,18 +18,17 @@ Examples
 from __future__ import annotations
 
 import copy
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from harken._util.settings import reject_unknown_keys
+from harken._util.paths import harken_home
+from harken._util.settings import Settings, check_count, check_number, reject_unknown_keys
 from harken.datasets.directory import UNKNOWN_CLASS
 from harken.datasets.synth import SynthSettings
 from harken.errors import SettingsError
 from harken.frontend.settings import FrontendSettings
-from harken._util.paths import harken_home
 
 DRY_RUN_SUFFIX = "-test"
 DRY_RUN_EPOCHS = 3
@@ -47,6 +46,7 @@ class SpecProblem(SettingsError):
 
 
 def _from_dict(cls, data: dict, owner: str, convert: dict[str, Callable[[Any], Any]] | None = None):
+    """TrainingSettings' from_dict (every other spec class is a ``Settings``); goes when it is one too."""
     if not isinstance(data, dict):
         raise SettingsError(f"{owner}: expected an object, got {type(data).__name__}")
     reject_unknown_keys(data, [f.name for f in fields(cls)], owner=owner)
@@ -60,7 +60,7 @@ def _callable_name(fn) -> str:
 
 # ---- datasets ------------------------------------------------------------------------------------
 @dataclass(slots=True, kw_only=True)
-class DatasetSource:
+class DatasetSource(Settings):
     """One source of labelled clips: exactly one of ``directory``, ``download`` or ``synth``.
 
     Folders named like a class of the spec are that class; ``class_map`` renames folders
@@ -113,11 +113,9 @@ class DatasetSource:
         if self.synth is not None:
             self.synth.validate()
         if self.max_samples_per_class is not None and self.max_samples_per_class < 1:
-            raise SpecProblem(f"DatasetSource max_samples_per_class={self.max_samples_per_class}: use None or >= 1",
-                              token="max_samples_per_class")
-        if not 0.0 <= self.silence_percentage <= 1000.0:
-            raise SpecProblem(f"DatasetSource silence_percentage={self.silence_percentage}: use 0..1000",
-                              token="silence_percentage")
+            raise SettingsError(f"DatasetSource.max_samples_per_class={self.max_samples_per_class}: "
+                                "use None or >= 1")
+        check_number(self, "silence_percentage", lo=0.0, hi=1000.0)
 
     def provided_classes(self, classes: tuple[str, ...]) -> set[str] | None:
         """Classes this source is known to fill, or None when only a folder scan can tell."""
@@ -128,29 +126,28 @@ class DatasetSource:
             return names
         return None
 
-    def to_dict(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["synth"] = self.synth.to_dict() if self.synth is not None else None
-        out["keywords"] = list(self.keywords) if self.keywords is not None else None
-        out["class_map"] = dict(self.class_map)
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as plain JSON types (``synth`` through its own ``to_dict``)."""
+        out = Settings.to_dict(self)
+        out["synth"] = self.synth.to_dict() if self.synth is not None else None  # until SynthSettings is a Settings
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> DatasetSource:
-        return _from_dict(cls, data, "DatasetSource", {"synth": SynthSettings.from_dict, "keywords": tuple})
+    def from_dict(cls, data: Any, *, owner: str | None = None) -> DatasetSource:
+        """Rebuild from ``to_dict()`` output; unknown keys are rejected with the closest name."""
+        if isinstance(data, dict) and isinstance(data.get("synth"), dict):  # until SynthSettings is a Settings
+            data = {**data, "synth": SynthSettings.from_dict(data["synth"])}
+        return super(DatasetSource, cls).from_dict(data, owner=owner)
 
 
 # ---- model ---------------------------------------------------------------------------------------
 @dataclass(slots=True, kw_only=True)
-class ModelSettings:
+class ModelSettings(Settings):
     """The architecture: a name of ``harken.models`` (``tenet``, ``dscnn``, ``cnn``) plus keyword
     options, or a callable ``fn(input_shape, num_classes, **options) -> keras.Model``."""
 
     architecture: str | Callable[..., Any] = "tenet"
     options: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.validate()
 
     def validate(self) -> None:
         from harken.models import MODEL_BUILDERS
@@ -167,43 +164,25 @@ class ModelSettings:
         arch = self.architecture if isinstance(self.architecture, str) else f"<function {_callable_name(self.architecture)}>"
         return {"architecture": arch, "options": _plain(self.options)}
 
-    @classmethod
-    def from_dict(cls, data: dict) -> ModelSettings:
-        return _from_dict(cls, data, "ModelSettings")
-
 
 # ---- training ------------------------------------------------------------------------------------
 @dataclass(slots=True, kw_only=True)
-class EarlyStopping:
+class EarlyStopping(Settings):
     """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
 
     monitor: str = "val_accuracy"
     patience: int = 12
     min_delta: float = 0.0
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> EarlyStopping:
-        return _from_dict(cls, data, "EarlyStopping")
-
 
 @dataclass(slots=True, kw_only=True)
-class ReduceLrOnPlateau:
+class ReduceLrOnPlateau(Settings):
     """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience`` epochs."""
 
     monitor: str = "accuracy"
     factor: float = 0.25
     patience: int = 10
     min_learning_rate: float = 1e-7
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ReduceLrOnPlateau:
-        return _from_dict(cls, data, "ReduceLrOnPlateau")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -372,27 +351,19 @@ class TrainingSettings:
 
 
 @dataclass(slots=True, kw_only=True)
-class QuantizationSettings:
+class QuantizationSettings(Settings):
     """Full int8 conversion: ``num_representative_samples`` validation spectrograms calibrate it."""
 
     num_representative_samples: int = 500
     float_model: bool = True
 
     def validate(self) -> None:
-        if self.num_representative_samples < 1:
-            raise SpecProblem(f"quantization num_representative_samples={self.num_representative_samples}: use >= 1",
-                              token="num_representative_samples")
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> QuantizationSettings:
-        return _from_dict(cls, data, "QuantizationSettings")
+        """Raise SettingsError naming the first bad field."""
+        check_count(self, "num_representative_samples", lo=1)
 
 
 @dataclass(slots=True, kw_only=True)
-class DetectionSettings:
+class DetectionSettings(Settings):
     """Settings of the device's command recognizer, embedded in the .tflite (firmware key names).
 
     Give ``detection_threshold`` (one value for every class) or ``detection_threshold_list``
@@ -415,6 +386,7 @@ class DetectionSettings:
         self.validate()
 
     def validate(self) -> None:
+        """Raise SettingsError naming the first bad field."""
         if (self.detection_threshold is None) == (self.detection_threshold_list is None):
             raise SpecProblem("detection: give detection_threshold or detection_threshold_list (one of them)",
                               token="detection_threshold")
@@ -423,8 +395,7 @@ class DetectionSettings:
             raise SpecProblem(f"detection thresholds {list(values)}: use whole numbers 0..255",
                               token="detection_threshold")
         for name in ("average_window_duration_ms", "suppression_ms", "minimum_count", "latency_ms"):
-            if getattr(self, name) < 0:
-                raise SpecProblem(f"detection {name}={getattr(self, name)}: must be >= 0", token=name)
+            check_count(self, name, lo=0)
 
     def to_params(self) -> dict[str, Any]:
         """The firmware's model parameters, in the order the reference toolkit stores them."""
@@ -437,19 +408,10 @@ class DetectionSettings:
                    volume_gain=float(self.volume_gain), latency_ms=self.latency_ms)
         return out
 
-    def to_dict(self) -> dict:
-        out = dataclasses.asdict(self)
-        out["detection_threshold_list"] = list(self.detection_threshold_list) if self.detection_threshold_list else None
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict) -> DetectionSettings:
-        return _from_dict(cls, data, "DetectionSettings")
-
 
 # ---- the spec ------------------------------------------------------------------------------------
 @dataclass(slots=True, kw_only=True)
-class ModelSpec:
+class ModelSpec(Settings):
     """Everything about one keyword-spotting model; a spec file defines one as ``spec``.
 
     ``augmentation`` is a ``harken.augment.AugmentationSettings``; None means its defaults and a
@@ -584,18 +546,16 @@ class ModelSpec:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> ModelSpec:
+    def from_dict(cls, data: Any, *, owner: str | None = None) -> ModelSpec:
         """Inverse of :meth:`to_dict` (a function-valued setting must be set again by hand)."""
-        data = dict(data)
-        fe = data.get("frontend")
-        if isinstance(fe, dict):
-            fe = {k: v for k, v in fe.items() if k != "fft_length"}
-        return _from_dict(cls, data, "ModelSpec", {
-            "classes": tuple, "frontend": lambda _: FrontendSettings.from_dict(fe, source="ModelSpec.frontend"),
-            "datasets": lambda v: [DatasetSource.from_dict(d) for d in v],
-            "model": ModelSettings.from_dict, "training": TrainingSettings.from_dict,
-            "quantization": QuantizationSettings.from_dict, "detection": DetectionSettings.from_dict,
-        })
+        if isinstance(data, dict):  # the base converts the rest by type hint
+            data = dict(data)
+            if isinstance(data.get("datasets"), list):
+                data["datasets"] = [DatasetSource.from_dict(d, owner=f"ModelSpec.datasets[{i}]")
+                                    for i, d in enumerate(data["datasets"])]
+            if isinstance(data.get("training"), dict):  # until TrainingSettings is a Settings
+                data["training"] = TrainingSettings.from_dict(data["training"])
+        return super(ModelSpec, cls).from_dict(data, owner=owner)
 
     def model_params(self) -> dict[str, Any]:
         """The settings embedded in the .tflite, in storage order (without hash/date/memory size)."""
