@@ -4,6 +4,9 @@ In: keyword arguments in a spec file (plain Python whose module defines ``spec``
 Out: a validated :class:`ModelSpec` (classes, front end, datasets, augmentation, model builder,
 training, quantization and detection settings) and the paths derived from it (work directory,
 archive). Loading and finding spec files by name is :mod:`harken.spec.loader`.
+Its parts live beside it and are imported here too: ``DatasetSource`` in :mod:`harken.spec.sources`,
+quantization and detection in :mod:`harken.spec.deployment`, the training callbacks in
+:mod:`harken.spec.training`.
 It does not load data, build models or train: ``harken.pipeline.batches`` and ``harken.train.job`` do.
 
 Examples
@@ -24,25 +27,20 @@ from pathlib import Path
 from typing import Any
 
 from harken._util.paths import harken_home
-from harken._util.settings import Settings, check_count, check_number, reject_unknown_keys
+from harken._util.settings import Settings, reject_unknown_keys
 from harken.datasets.directory import UNKNOWN_CLASS
-from harken.datasets.synth import SynthSettings
 from harken.errors import SettingsError
 from harken.frontend.settings import FrontendSettings
+from harken.spec.deployment import DetectionSettings, QuantizationSettings
+from harken.spec.problem import SpecProblem
+from harken.spec.sources import DatasetSource
+from harken.spec.training import EarlyStopping, ReduceLrOnPlateau
 
 DRY_RUN_SUFFIX = "-test"
 DRY_RUN_EPOCHS = 3
 DRY_RUN_SAMPLES_PER_CLASS = 20
 ARCHIVE_SUFFIX = ".harken.zip"
 BUILTIN_SPECS_DIR = Path(__file__).parent / "builtin"
-
-
-class SpecProblem(SettingsError):
-    """A spec value is wrong; ``token`` is text to look for in the spec file to name its line."""
-
-    def __init__(self, message: str, *, token: str | None = None) -> None:
-        super().__init__(message)
-        self.token = token
 
 
 def _from_dict(cls, data: dict, owner: str, convert: dict[str, Callable[[Any], Any]] | None = None):
@@ -56,88 +54,6 @@ def _from_dict(cls, data: dict, owner: str, convert: dict[str, Callable[[Any], A
 
 def _callable_name(fn) -> str:
     return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
-
-
-# ---- datasets ------------------------------------------------------------------------------------
-@dataclass(slots=True, kw_only=True)
-class DatasetSource(Settings):
-    """One source of labelled clips: exactly one of ``directory``, ``download`` or ``synth``.
-
-    Folders named like a class of the spec are that class; ``class_map`` renames folders
-    (``{"sil": "_silence_"}``); ``keywords`` limits which folders count as keyword classes; every
-    other folder goes to ``_unknown_`` when ``unknown`` is set and the spec has that class. Speakers
-    are split by hash (``validation_percentage``, ``testing_percentage``); ``speaker_manifest``
-    (a TSV/CSV with ``file`` and ``speaker`` and/or ``split`` columns) names speakers or puts them
-    in a split by hand.
-
-    Examples
-    --------
-    >>> DatasetSource(download="speech_commands_v2", max_samples_per_class=3000).download
-    'speech_commands_v2'
-    """
-
-    directory: str | None = None
-    download: str | None = None
-    synth: SynthSettings | None = None
-    keywords: tuple[str, ...] | None = None
-    class_map: dict[str, str] = field(default_factory=dict)
-    unknown: bool = True
-    max_samples_per_class: int | None = None
-    silence_percentage: float = 0.0
-    validation_percentage: float = 10.0
-    testing_percentage: float = 10.0
-    speaker_manifest: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.keywords is not None:
-            self.keywords = tuple(self.keywords)
-        self.validate()
-
-    @property
-    def kind(self) -> str:
-        """``directory``, ``download`` or ``synth``."""
-        return "directory" if self.directory is not None else "download" if self.download is not None else "synth"
-
-    def validate(self) -> None:
-        """Raise SettingsError naming the first bad field."""
-        given = [n for n in ("directory", "download", "synth") if getattr(self, n) is not None]
-        if len(given) != 1:
-            raise SpecProblem(f"DatasetSource: give exactly one of directory=, download=, synth= (got {given or 'none'})",
-                              token="DatasetSource")
-        if self.download is not None:
-            from harken.datasets.sources import SOURCES
-
-            if self.download not in SOURCES and "://" not in self.download:
-                raise SpecProblem(f"DatasetSource(download={self.download!r}): not a known dataset; use one of "
-                                  f"{', '.join(SOURCES)} or an archive URL", token=self.download)
-        if self.synth is not None:
-            self.synth.validate()
-        if self.max_samples_per_class is not None and self.max_samples_per_class < 1:
-            raise SettingsError(f"DatasetSource.max_samples_per_class={self.max_samples_per_class}: "
-                                "use None or >= 1")
-        check_number(self, "silence_percentage", lo=0.0, hi=1000.0)
-
-    def provided_classes(self, classes: tuple[str, ...]) -> set[str] | None:
-        """Classes this source is known to fill, or None when only a folder scan can tell."""
-        if self.synth is not None:
-            names = {self.class_map.get(k, k) for k in self.synth.keywords}
-            if self.synth.num_unknown > 0 and self.unknown:
-                names.add(UNKNOWN_CLASS)
-            return names
-        return None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Every field as plain JSON types (``synth`` through its own ``to_dict``)."""
-        out = Settings.to_dict(self)
-        out["synth"] = self.synth.to_dict() if self.synth is not None else None  # until SynthSettings is a Settings
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Any, *, owner: str | None = None) -> DatasetSource:
-        """Rebuild from ``to_dict()`` output; unknown keys are rejected with the closest name."""
-        if isinstance(data, dict) and isinstance(data.get("synth"), dict):  # until SynthSettings is a Settings
-            data = {**data, "synth": SynthSettings.from_dict(data["synth"])}
-        return super(DatasetSource, cls).from_dict(data, owner=owner)
 
 
 # ---- model ---------------------------------------------------------------------------------------
@@ -166,25 +82,6 @@ class ModelSettings(Settings):
 
 
 # ---- training ------------------------------------------------------------------------------------
-@dataclass(slots=True, kw_only=True)
-class EarlyStopping(Settings):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
-
-    monitor: str = "val_accuracy"
-    patience: int = 12
-    min_delta: float = 0.0
-
-
-@dataclass(slots=True, kw_only=True)
-class ReduceLrOnPlateau(Settings):
-    """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience`` epochs."""
-
-    monitor: str = "accuracy"
-    factor: float = 0.25
-    patience: int = 10
-    min_learning_rate: float = 1e-7
-
-
 @dataclass(slots=True, kw_only=True)
 class TrainingSettings:
     """How to train: Keras ``fit`` settings, learning-rate schedule, callbacks, class weights.
@@ -348,65 +245,6 @@ class TrainingSettings:
         return _from_dict(cls, data, "TrainingSettings", {
             "early_stopping": EarlyStopping.from_dict, "reduce_lr_on_plateau": ReduceLrOnPlateau.from_dict,
         })
-
-
-@dataclass(slots=True, kw_only=True)
-class QuantizationSettings(Settings):
-    """Full int8 conversion: ``num_representative_samples`` validation spectrograms calibrate it."""
-
-    num_representative_samples: int = 500
-    float_model: bool = True
-
-    def validate(self) -> None:
-        """Raise SettingsError naming the first bad field."""
-        check_count(self, "num_representative_samples", lo=1)
-
-
-@dataclass(slots=True, kw_only=True)
-class DetectionSettings(Settings):
-    """Settings of the device's command recognizer, embedded in the .tflite (firmware key names).
-
-    Give ``detection_threshold`` (one value for every class) or ``detection_threshold_list``
-    (one per class), each 0..255 on the int8 model's output scale.
-    """
-
-    average_window_duration_ms: int = 1000
-    detection_threshold: int | None = 160
-    detection_threshold_list: tuple[int, ...] | None = None
-    suppression_ms: int = 750
-    minimum_count: int = 3
-    volume_gain: float = 0.0
-    latency_ms: int = 100
-
-    def __post_init__(self) -> None:
-        if self.detection_threshold_list is not None:
-            self.detection_threshold_list = tuple(self.detection_threshold_list)
-            if self.detection_threshold == 160:  # the default, not a choice: the list replaces it
-                self.detection_threshold = None
-        self.validate()
-
-    def validate(self) -> None:
-        """Raise SettingsError naming the first bad field."""
-        if (self.detection_threshold is None) == (self.detection_threshold_list is None):
-            raise SpecProblem("detection: give detection_threshold or detection_threshold_list (one of them)",
-                              token="detection_threshold")
-        values = self.detection_threshold_list or (self.detection_threshold,)
-        if any(not isinstance(v, int) or not 0 <= v <= 255 for v in values):
-            raise SpecProblem(f"detection thresholds {list(values)}: use whole numbers 0..255",
-                              token="detection_threshold")
-        for name in ("average_window_duration_ms", "suppression_ms", "minimum_count", "latency_ms"):
-            check_count(self, name, lo=0)
-
-    def to_params(self) -> dict[str, Any]:
-        """The firmware's model parameters, in the order the reference toolkit stores them."""
-        out: dict[str, Any] = {"average_window_duration_ms": self.average_window_duration_ms}
-        if self.detection_threshold_list is not None:
-            out["detection_threshold_list"] = list(self.detection_threshold_list)
-        else:
-            out["detection_threshold"] = self.detection_threshold
-        out.update(suppression_ms=self.suppression_ms, minimum_count=self.minimum_count,
-                   volume_gain=float(self.volume_gain), latency_ms=self.latency_ms)
-        return out
 
 
 # ---- the spec ------------------------------------------------------------------------------------
