@@ -105,7 +105,7 @@ def reject_unknown_keys(data: dict[str, Any], known: Iterable[str], *, owner: st
     for key in data:
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
-            suggestion = f"{prefix}{close[0]}" if prefix else repr(close[0]) if close else ""
+            suggestion = (f"{prefix}{close[0]}" if prefix else repr(close[0])) if close else ""
             hint = f"; did you mean {suggestion}?" if close else ""
             raise SettingsError(f"{owner}: unknown setting {key!r}{hint}")
 

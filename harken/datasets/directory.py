@@ -27,7 +27,6 @@ so a second load of 100k files takes well under a second. This module does not r
 from __future__ import annotations
 
 import csv
-import dataclasses
 import difflib
 import logging
 import math
@@ -39,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harken._util.settings import reject_unknown_keys
+from harken._util.settings import Settings, check_choice, check_number
 from harken.datasets.filecheck import CHECK_LEVELS
 from harken.datasets.scan import scan_folders
 from harken.datasets.splits import SPLITS, check_percentages, speaker_of, split_of_speaker
@@ -53,7 +52,7 @@ BACKGROUND_NOISE_FOLDER = "_background_noise_"
 
 
 @dataclass(slots=True, kw_only=True)
-class DirectorySettings:
+class DirectorySettings(Settings):
     """How to turn a folder of class folders into classes and splits.
 
     Examples
@@ -82,31 +81,17 @@ class DirectorySettings:
         """Raise ``SettingsError`` naming the field when a value is out of range."""
         if self.keywords is not None:
             if not self.keywords or any(not isinstance(k, str) or not k for k in self.keywords):
-                raise SettingsError(f"keywords={self.keywords!r}: give non-empty names, or None for every folder")
+                raise SettingsError(f"DirectorySettings.keywords={self.keywords!r}: give non-empty names, "
+                                    "or None for every folder")
             if len(set(self.keywords)) != len(self.keywords):
-                raise SettingsError(f"keywords={self.keywords!r} repeats a name; list each keyword once")
-        if not 0.0 <= self.silence_percentage <= 1000.0:
-            raise SettingsError(f"silence_percentage={self.silence_percentage} is outside [0, 1000]")
+                raise SettingsError(f"DirectorySettings.keywords={self.keywords!r} repeats a name; "
+                                    "list each keyword once")
+        check_number(self, "silence_percentage", lo=0.0, hi=1000.0)
         check_percentages(self.validation_percentage, self.testing_percentage)
         if self.max_samples_per_class is not None and self.max_samples_per_class < 1:
-            raise SettingsError(f"max_samples_per_class={self.max_samples_per_class}: use None or a count >= 1")
-        if self.check not in CHECK_LEVELS:
-            raise SettingsError(f"check={self.check!r}: use one of {', '.join(CHECK_LEVELS)}")
-
-    def to_dict(self) -> dict:
-        """Plain JSON types (keywords as a list)."""
-        out = dataclasses.asdict(self)
-        out["keywords"] = list(self.keywords) if self.keywords is not None else None
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "DirectorySettings":
-        """Inverse of ``to_dict``; unknown keys are rejected with the closest known name."""
-        reject_unknown_keys(data, [f.name for f in dataclasses.fields(cls)], owner="DirectorySettings")
-        data = dict(data)
-        if data.get("keywords") is not None:
-            data["keywords"] = tuple(data["keywords"])
-        return cls(**data)
+            raise SettingsError(f"DirectorySettings.max_samples_per_class={self.max_samples_per_class}: "
+                                "use None or a count >= 1")
+        check_choice(self, "check", choices=CHECK_LEVELS)
 
 
 @dataclass(frozen=True, slots=True)

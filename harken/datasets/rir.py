@@ -23,14 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from harken._util.settings import reject_unknown_keys
+from harken._util.settings import Settings, check_count, check_number, check_range
 from harken.errors import SettingsError
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True, kw_only=True)
-class RirBankSettings:
+class RirBankSettings(Settings):
     """What the RIR bank holds. Ranges are drawn uniformly per RIR."""
 
     num_rirs: int = 64
@@ -49,10 +49,9 @@ class RirBankSettings:
         self.validate()
 
     def validate(self) -> None:
-        if self.num_rirs < 1:
-            raise SettingsError(f"RirBankSettings.num_rirs={self.num_rirs}: use at least 1")
-        if self.sample_rate_hz < 4000:
-            raise SettingsError(f"RirBankSettings.sample_rate_hz={self.sample_rate_hz}: use 4000 Hz or more")
+        """Raise SettingsError naming the first bad field."""
+        check_count(self, "num_rirs", lo=1)
+        check_count(self, "sample_rate_hz", lo=4000, hi=384_000)
         if len(self.min_room_m) != 3 or len(self.max_room_m) != 3:
             raise SettingsError("RirBankSettings.min_room_m / max_room_m: give three sizes (x, y, z) in metres")
         for lo, hi in zip(self.min_room_m, self.max_room_m):
@@ -61,22 +60,10 @@ class RirBankSettings:
                     f"RirBankSettings room sizes {self.min_room_m}..{self.max_room_m}: each side needs "
                     "1.2 m <= min <= max (the source and mic keep 0.5 m from the walls)"
                 )
-        if not 0.05 <= self.min_rt60_s <= self.max_rt60_s <= 3.0:
-            raise SettingsError(f"RirBankSettings rt60 {self.min_rt60_s}..{self.max_rt60_s} s: use 0.05 <= min <= max <= 3")
+        check_range(self, "rt60_s", lo=0.05, hi=3.0, unit=" s")
         if self.max_order is not None and self.max_order < 0:
             raise SettingsError(f"RirBankSettings.max_order={self.max_order}: use None (full) or >= 0")
-        if self.max_length_s <= 0:
-            raise SettingsError(f"RirBankSettings.max_length_s={self.max_length_s}: must be > 0")
-
-    def to_dict(self) -> dict:
-        d = dataclasses.asdict(self)
-        d["min_room_m"], d["max_room_m"] = list(self.min_room_m), list(self.max_room_m)
-        return d
-
-    @classmethod
-    def from_dict(cls, data: dict) -> RirBankSettings:
-        reject_unknown_keys(data, [f.name for f in dataclasses.fields(cls)], owner="RirBankSettings")
-        return cls(**data)
+        check_number(self, "max_length_s", lo=0.001, hi=10.0, unit=" s")
 
     def cache_key(self) -> str:
         import pyroomacoustics

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harken._util.atomic import write_json_atomic
-from harken._util.settings import reject_unknown_keys
+from harken._util.settings import Settings, reject_unknown_keys
 from harken.errors import SettingsError
 
 FE_PREFIX = "fe."
@@ -25,7 +25,7 @@ DB_TO_LOG_SCALE = 0.11512925465
 
 
 @dataclass(slots=True, kw_only=True)
-class FrontendSettings:
+class FrontendSettings(Settings):
     """Settings of the microcontroller audio front end (names are the firmware's ``fe.*`` keys).
 
     Examples
@@ -63,9 +63,6 @@ class FrontendSettings:
     dc_notch_filter_coefficient: float = 0.95
     quantize_dynamic_scale_enable: bool = True
     quantize_dynamic_scale_range_db: float = 40.0
-
-    def __post_init__(self) -> None:
-        self.validate()
 
     # ---- derived sizes ----------------------------------------------------------------------
     @property
@@ -163,16 +160,16 @@ class FrontendSettings:
     # ---- plain data ---------------------------------------------------------------------------
     def to_dict(self, *, prefix: bool = True) -> dict[str, Any]:
         """All settings plus the derived ``fft_length`` as plain JSON types, ``fe.``-prefixed keys."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            out[f.name] = getattr(self, f.name)
-        out["fft_length"] = self.fft_length
+        out = {**Settings.to_dict(self), "fft_length": self.fft_length}
         return {(FE_PREFIX + k if prefix else k): v for k, v in out.items()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, source: str = "settings") -> FrontendSettings:
+    def from_dict(cls, data: dict[str, Any], *, source: str | None = None,
+                  owner: str | None = None) -> FrontendSettings:
         """Build from ``fe.*`` keys (prefix optional). Unknown keys are rejected with a suggestion;
-        ``fft_length`` is derived, so a given value must match."""
+        ``fft_length`` is derived, so a given value must match. ``source`` (or the base's ``owner``,
+        as when nested in another ``Settings``) names the file or setting in messages."""
+        source = source or owner or "settings"
         if not isinstance(data, dict):
             raise SettingsError(f"{source}: expected a JSON object of fe.* settings, got {type(data).__name__}")
         names = {f.name: f for f in fields(cls)}

@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harken.errors import HarkenError, SpecError
-from harken.spec.model_spec import BUILTIN_SPECS_DIR, DRY_RUN_SUFFIX, ModelSpec, SpecProblem
+from harken.spec.model_spec import BUILTIN_SPECS_DIR, DRY_RUN_SUFFIX, ModelSpec
 
 MODEL_PATH_ENV = "HARKEN_MODEL_PATH"
 #: A spec file builds a ModelSpec, or assigns ``spec`` from another spec (``harken.spec.loader.find_spec``).
 _MARKER = re.compile(r"ModelSpec\(|^spec\s*=.*find_spec\(|^base\s*=\s*find_spec\(", re.MULTILINE)
+#: ``Owner.field=`` (or ``fe.field=``) as ``harken._util.settings``' checks begin a message: the setting to look for.
+_SETTING_IN_MESSAGE = re.compile(r"\b(?:fe|[A-Z]\w*)\.([a-z_]\w*)=")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ def load_spec(path: str | os.PathLike) -> ModelSpec:
     try:
         exec(code, module.__dict__)
     except Exception as exc:  # noqa: BLE001 - any failure in user code becomes a SpecError
-        line = _find_line(source, exc.token) if isinstance(exc, SpecProblem) else None
+        line = _find_line(source, _token_of(exc)) if isinstance(exc, HarkenError) else None
         line = line or _line_in_traceback(exc, path)
         where = f"{path}:{line}" if line else str(path)
         kind = "" if isinstance(exc, HarkenError) else f"{type(exc).__name__}: "
@@ -108,7 +110,7 @@ def check_spec(spec: ModelSpec, *, source: str | None = None) -> None:
                 source = Path(spec.source_path).read_text(encoding="utf-8")
             except OSError:
                 source = None
-        line = _find_line(source, getattr(exc, "token", None)) if source else None
+        line = _find_line(source, _token_of(exc)) if source else None
         raise SpecError(f"{path}:{line}: {exc}" if line else f"{path}: {exc}") from None
 
 
@@ -181,6 +183,15 @@ def _line_in_traceback(exc: BaseException, path: Path) -> int | None:
         if os.path.abspath(frame.filename) == target:
             line = frame.lineno
     return line
+
+
+def _token_of(exc: BaseException) -> str | None:
+    """Text to look for in the spec file: a SpecProblem's token, else the setting an error names."""
+    token = getattr(exc, "token", None)
+    if token:
+        return token
+    match = _SETTING_IN_MESSAGE.search(str(exc))
+    return match.group(1) if match else None
 
 
 def _find_line(source: str | None, token: str | None) -> int | None:

@@ -4,6 +4,9 @@ In: keyword arguments in a spec file (plain Python whose module defines ``spec``
 Out: a validated :class:`ModelSpec` (classes, front end, datasets, augmentation, model builder,
 training, quantization and detection settings) and the paths derived from it (work directory,
 archive). Loading and finding spec files by name is :mod:`harken.spec.loader`.
+Its parts live beside it and are imported here too: ``DatasetSource`` in :mod:`harken.spec.sources`,
+quantization and detection in :mod:`harken.spec.deployment`, the training callbacks in
+:mod:`harken.spec.training`.
 It does not load data, build models or train: ``harken.pipeline.batches`` and ``harken.train.job`` do.
 
 Examples
@@ -18,18 +21,20 @@ Examples
 from __future__ import annotations
 
 import copy
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from harken._util.settings import reject_unknown_keys
+from harken._util.paths import harken_home
+from harken._util.settings import Settings, reject_unknown_keys
 from harken.datasets.directory import UNKNOWN_CLASS
-from harken.datasets.synth import SynthSettings
 from harken.errors import SettingsError
 from harken.frontend.settings import FrontendSettings
-from harken._util.paths import harken_home
+from harken.spec.deployment import DetectionSettings, QuantizationSettings
+from harken.spec.problem import SpecProblem
+from harken.spec.sources import DatasetSource
+from harken.spec.training import EarlyStopping, ReduceLrOnPlateau
 
 DRY_RUN_SUFFIX = "-test"
 DRY_RUN_EPOCHS = 3
@@ -38,15 +43,8 @@ ARCHIVE_SUFFIX = ".harken.zip"
 BUILTIN_SPECS_DIR = Path(__file__).parent / "builtin"
 
 
-class SpecProblem(SettingsError):
-    """A spec value is wrong; ``token`` is text to look for in the spec file to name its line."""
-
-    def __init__(self, message: str, *, token: str | None = None) -> None:
-        super().__init__(message)
-        self.token = token
-
-
 def _from_dict(cls, data: dict, owner: str, convert: dict[str, Callable[[Any], Any]] | None = None):
+    """TrainingSettings' from_dict (every other spec class is a ``Settings``); goes when it is one too."""
     if not isinstance(data, dict):
         raise SettingsError(f"{owner}: expected an object, got {type(data).__name__}")
     reject_unknown_keys(data, [f.name for f in fields(cls)], owner=owner)
@@ -58,99 +56,14 @@ def _callable_name(fn) -> str:
     return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
-# ---- datasets ------------------------------------------------------------------------------------
-@dataclass(slots=True, kw_only=True)
-class DatasetSource:
-    """One source of labelled clips: exactly one of ``directory``, ``download`` or ``synth``.
-
-    Folders named like a class of the spec are that class; ``class_map`` renames folders
-    (``{"sil": "_silence_"}``); ``keywords`` limits which folders count as keyword classes; every
-    other folder goes to ``_unknown_`` when ``unknown`` is set and the spec has that class. Speakers
-    are split by hash (``validation_percentage``, ``testing_percentage``); ``speaker_manifest``
-    (a TSV/CSV with ``file`` and ``speaker`` and/or ``split`` columns) names speakers or puts them
-    in a split by hand.
-
-    Examples
-    --------
-    >>> DatasetSource(download="speech_commands_v2", max_samples_per_class=3000).download
-    'speech_commands_v2'
-    """
-
-    directory: str | None = None
-    download: str | None = None
-    synth: SynthSettings | None = None
-    keywords: tuple[str, ...] | None = None
-    class_map: dict[str, str] = field(default_factory=dict)
-    unknown: bool = True
-    max_samples_per_class: int | None = None
-    silence_percentage: float = 0.0
-    validation_percentage: float = 10.0
-    testing_percentage: float = 10.0
-    speaker_manifest: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.keywords is not None:
-            self.keywords = tuple(self.keywords)
-        self.validate()
-
-    @property
-    def kind(self) -> str:
-        """``directory``, ``download`` or ``synth``."""
-        return "directory" if self.directory is not None else "download" if self.download is not None else "synth"
-
-    def validate(self) -> None:
-        """Raise SettingsError naming the first bad field."""
-        given = [n for n in ("directory", "download", "synth") if getattr(self, n) is not None]
-        if len(given) != 1:
-            raise SpecProblem(f"DatasetSource: give exactly one of directory=, download=, synth= (got {given or 'none'})",
-                              token="DatasetSource")
-        if self.download is not None:
-            from harken.datasets.sources import SOURCES
-
-            if self.download not in SOURCES and "://" not in self.download:
-                raise SpecProblem(f"DatasetSource(download={self.download!r}): not a known dataset; use one of "
-                                  f"{', '.join(SOURCES)} or an archive URL", token=self.download)
-        if self.synth is not None:
-            self.synth.validate()
-        if self.max_samples_per_class is not None and self.max_samples_per_class < 1:
-            raise SpecProblem(f"DatasetSource max_samples_per_class={self.max_samples_per_class}: use None or >= 1",
-                              token="max_samples_per_class")
-        if not 0.0 <= self.silence_percentage <= 1000.0:
-            raise SpecProblem(f"DatasetSource silence_percentage={self.silence_percentage}: use 0..1000",
-                              token="silence_percentage")
-
-    def provided_classes(self, classes: tuple[str, ...]) -> set[str] | None:
-        """Classes this source is known to fill, or None when only a folder scan can tell."""
-        if self.synth is not None:
-            names = {self.class_map.get(k, k) for k in self.synth.keywords}
-            if self.synth.num_unknown > 0 and self.unknown:
-                names.add(UNKNOWN_CLASS)
-            return names
-        return None
-
-    def to_dict(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["synth"] = self.synth.to_dict() if self.synth is not None else None
-        out["keywords"] = list(self.keywords) if self.keywords is not None else None
-        out["class_map"] = dict(self.class_map)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict) -> DatasetSource:
-        return _from_dict(cls, data, "DatasetSource", {"synth": SynthSettings.from_dict, "keywords": tuple})
-
-
 # ---- model ---------------------------------------------------------------------------------------
 @dataclass(slots=True, kw_only=True)
-class ModelSettings:
+class ModelSettings(Settings):
     """The architecture: a name of ``harken.models`` (``tenet``, ``dscnn``, ``cnn``) plus keyword
     options, or a callable ``fn(input_shape, num_classes, **options) -> keras.Model``."""
 
     architecture: str | Callable[..., Any] = "tenet"
     options: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.validate()
 
     def validate(self) -> None:
         from harken.models import MODEL_BUILDERS
@@ -167,45 +80,8 @@ class ModelSettings:
         arch = self.architecture if isinstance(self.architecture, str) else f"<function {_callable_name(self.architecture)}>"
         return {"architecture": arch, "options": _plain(self.options)}
 
-    @classmethod
-    def from_dict(cls, data: dict) -> ModelSettings:
-        return _from_dict(cls, data, "ModelSettings")
-
 
 # ---- training ------------------------------------------------------------------------------------
-@dataclass(slots=True, kw_only=True)
-class EarlyStopping:
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs."""
-
-    monitor: str = "val_accuracy"
-    patience: int = 12
-    min_delta: float = 0.0
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> EarlyStopping:
-        return _from_dict(cls, data, "EarlyStopping")
-
-
-@dataclass(slots=True, kw_only=True)
-class ReduceLrOnPlateau:
-    """Multiply the learning rate by ``factor`` when ``monitor`` stalls for ``patience`` epochs."""
-
-    monitor: str = "accuracy"
-    factor: float = 0.25
-    patience: int = 10
-    min_learning_rate: float = 1e-7
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ReduceLrOnPlateau:
-        return _from_dict(cls, data, "ReduceLrOnPlateau")
-
-
 @dataclass(slots=True, kw_only=True)
 class TrainingSettings:
     """How to train: Keras ``fit`` settings, learning-rate schedule, callbacks, class weights.
@@ -371,85 +247,9 @@ class TrainingSettings:
         })
 
 
-@dataclass(slots=True, kw_only=True)
-class QuantizationSettings:
-    """Full int8 conversion: ``num_representative_samples`` validation spectrograms calibrate it."""
-
-    num_representative_samples: int = 500
-    float_model: bool = True
-
-    def validate(self) -> None:
-        if self.num_representative_samples < 1:
-            raise SpecProblem(f"quantization num_representative_samples={self.num_representative_samples}: use >= 1",
-                              token="num_representative_samples")
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> QuantizationSettings:
-        return _from_dict(cls, data, "QuantizationSettings")
-
-
-@dataclass(slots=True, kw_only=True)
-class DetectionSettings:
-    """Settings of the device's command recognizer, embedded in the .tflite (firmware key names).
-
-    Give ``detection_threshold`` (one value for every class) or ``detection_threshold_list``
-    (one per class), each 0..255 on the int8 model's output scale.
-    """
-
-    average_window_duration_ms: int = 1000
-    detection_threshold: int | None = 160
-    detection_threshold_list: tuple[int, ...] | None = None
-    suppression_ms: int = 750
-    minimum_count: int = 3
-    volume_gain: float = 0.0
-    latency_ms: int = 100
-
-    def __post_init__(self) -> None:
-        if self.detection_threshold_list is not None:
-            self.detection_threshold_list = tuple(self.detection_threshold_list)
-            if self.detection_threshold == 160:  # the default, not a choice: the list replaces it
-                self.detection_threshold = None
-        self.validate()
-
-    def validate(self) -> None:
-        if (self.detection_threshold is None) == (self.detection_threshold_list is None):
-            raise SpecProblem("detection: give detection_threshold or detection_threshold_list (one of them)",
-                              token="detection_threshold")
-        values = self.detection_threshold_list or (self.detection_threshold,)
-        if any(not isinstance(v, int) or not 0 <= v <= 255 for v in values):
-            raise SpecProblem(f"detection thresholds {list(values)}: use whole numbers 0..255",
-                              token="detection_threshold")
-        for name in ("average_window_duration_ms", "suppression_ms", "minimum_count", "latency_ms"):
-            if getattr(self, name) < 0:
-                raise SpecProblem(f"detection {name}={getattr(self, name)}: must be >= 0", token=name)
-
-    def to_params(self) -> dict[str, Any]:
-        """The firmware's model parameters, in the order the reference toolkit stores them."""
-        out: dict[str, Any] = {"average_window_duration_ms": self.average_window_duration_ms}
-        if self.detection_threshold_list is not None:
-            out["detection_threshold_list"] = list(self.detection_threshold_list)
-        else:
-            out["detection_threshold"] = self.detection_threshold
-        out.update(suppression_ms=self.suppression_ms, minimum_count=self.minimum_count,
-                   volume_gain=float(self.volume_gain), latency_ms=self.latency_ms)
-        return out
-
-    def to_dict(self) -> dict:
-        out = dataclasses.asdict(self)
-        out["detection_threshold_list"] = list(self.detection_threshold_list) if self.detection_threshold_list else None
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict) -> DetectionSettings:
-        return _from_dict(cls, data, "DetectionSettings")
-
-
 # ---- the spec ------------------------------------------------------------------------------------
 @dataclass(slots=True, kw_only=True)
-class ModelSpec:
+class ModelSpec(Settings):
     """Everything about one keyword-spotting model; a spec file defines one as ``spec``.
 
     ``augmentation`` is a ``harken.augment.AugmentationSettings``; None means its defaults and a
@@ -584,18 +384,16 @@ class ModelSpec:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> ModelSpec:
+    def from_dict(cls, data: Any, *, owner: str | None = None) -> ModelSpec:
         """Inverse of :meth:`to_dict` (a function-valued setting must be set again by hand)."""
-        data = dict(data)
-        fe = data.get("frontend")
-        if isinstance(fe, dict):
-            fe = {k: v for k, v in fe.items() if k != "fft_length"}
-        return _from_dict(cls, data, "ModelSpec", {
-            "classes": tuple, "frontend": lambda _: FrontendSettings.from_dict(fe, source="ModelSpec.frontend"),
-            "datasets": lambda v: [DatasetSource.from_dict(d) for d in v],
-            "model": ModelSettings.from_dict, "training": TrainingSettings.from_dict,
-            "quantization": QuantizationSettings.from_dict, "detection": DetectionSettings.from_dict,
-        })
+        if isinstance(data, dict):  # the base converts the rest by type hint
+            data = dict(data)
+            if isinstance(data.get("datasets"), list):
+                data["datasets"] = [DatasetSource.from_dict(d, owner=f"ModelSpec.datasets[{i}]")
+                                    for i, d in enumerate(data["datasets"])]
+            if isinstance(data.get("training"), dict):  # until TrainingSettings is a Settings
+                data["training"] = TrainingSettings.from_dict(data["training"])
+        return super(ModelSpec, cls).from_dict(data, owner=owner)
 
     def model_params(self) -> dict[str, Any]:
         """The settings embedded in the .tflite, in storage order (without hash/date/memory size)."""

@@ -229,6 +229,8 @@ def test_directory_settings_reject_bad_values():
         DirectorySettings(check="deep")
     with pytest.raises(SettingsError, match="repeats"):
         DirectorySettings(keywords=("on", "on"))
+    with pytest.raises(SettingsError, match=r"DirectorySettings.silence_percentage=2000: use a value in \[0.0, 1000.0\]"):
+        DirectorySettings(silence_percentage=2000)
     with pytest.raises(AttributeError):
         DirectorySettings().keyword = ("on",)  # slots: a typo is an error
 

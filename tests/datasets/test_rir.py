@@ -66,6 +66,16 @@ def test_settings_reject_a_room_too_small_for_the_wall_margin():
         RirBankSettings(min_room_m=(1.0, 3.0, 2.5))
 
 
+def test_settings_reject_rt60_bounds_out_of_order():
+    with pytest.raises(SettingsError, match="RirBankSettings.min_rt60_s=0.9 > max_rt60_s=0.5"):
+        RirBankSettings(min_rt60_s=0.9, max_rt60_s=0.5)
+
+
+def test_settings_reject_an_empty_bank():
+    with pytest.raises(SettingsError, match=r"RirBankSettings.num_rirs=0: use a whole number in \[1, "):
+        RirBankSettings(num_rirs=0)
+
+
 def test_settings_reject_an_unknown_key_with_a_suggestion():
     with pytest.raises(SettingsError, match="did you mean 'num_rirs'"):
         RirBankSettings.from_dict({"num_rir": 3})

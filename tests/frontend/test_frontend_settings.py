@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 import pytest
 
+from harken._util.settings import Settings
 from harken.errors import SettingsError
 from harken.frontend import FrontendSettings
 from tests.conftest import GOLDEN_FRONTEND
+
+
+@dataclass(slots=True, kw_only=True)
+class Holder(Settings):
+    frontend: FrontendSettings = field(default_factory=FrontendSettings)
 
 
 def test_defaults_are_the_v3_model():
@@ -23,6 +30,16 @@ def test_dict_round_trip_keeps_every_setting():
                           filterbank_upper_band_limit=3999.0, pcan_enable=True)
     assert FrontendSettings.from_dict(fe.to_dict()) == fe
     assert FrontendSettings.from_dict(fe.to_dict(prefix=False)) == fe
+
+
+def test_nested_in_another_settings_class_it_round_trips_with_fe_keys():
+    holder = Holder(frontend=FrontendSettings(window_size_ms=25, pcan_enable=True))
+    data = holder.to_dict()
+    assert data["frontend"]["fe.window_size_ms"] == 25 and data["frontend"]["fe.fft_length"] == 512
+    assert Holder.from_dict(data) == holder
+    data["frontend"]["fe.window_sise_ms"] = 20
+    with pytest.raises(SettingsError, match="Holder.frontend: unknown setting 'window_sise_ms'"):
+        Holder.from_dict(data)
 
 
 def test_save_and_load_round_trip(tmp_path):
@@ -83,6 +100,11 @@ def test_typo_in_attribute_is_rejected():
 def test_unknown_key_suggests_the_closest():
     with pytest.raises(SettingsError, match="did you mean fe.filterbank_n_channels"):
         FrontendSettings.from_dict({"fe.filterbank_num_channels": 40})
+
+
+def test_unknown_key_without_a_close_name_is_still_named():
+    with pytest.raises(SettingsError, match="unknown setting 'zzz'"):
+        FrontendSettings.from_dict({"fe.zzz": 1})
 
 
 def test_fft_length_is_derived_and_must_match():

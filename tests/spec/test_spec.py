@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -10,7 +11,9 @@ from typer.testing import CliRunner
 
 import harken
 from harken.errors import SettingsError, SpecError
-from harken.spec.model_spec import DatasetSource, DetectionSettings, ModelSettings, ModelSpec, TrainingSettings
+from harken.datasets.synth import SynthSettings
+from harken.spec.model_spec import (DatasetSource, DetectionSettings, EarlyStopping, ModelSettings, ModelSpec,
+                                    QuantizationSettings, ReduceLrOnPlateau, TrainingSettings)
 from harken.spec.loader import find_spec, list_specs, load_spec
 
 GOOD = '''\
@@ -47,6 +50,41 @@ def test_spec_round_trips_through_plain_data():
                      detection=DetectionSettings(detection_threshold_list=(200, 200, 255)))
     again = ModelSpec.from_dict(spec.to_dict())
     assert again.to_dict() == spec.to_dict()
+
+
+@pytest.mark.parametrize("settings", [
+    DatasetSource(download="speech_commands_v2", keywords=("on", "off"), max_samples_per_class=30),
+    DatasetSource(synth=SynthSettings(keywords=("on",), num_clips_per_keyword=3), class_map={"on": "up"}),
+    ModelSettings(architecture="cnn", options={"filters": [8, 16]}),
+    EarlyStopping(patience=3), ReduceLrOnPlateau(factor=0.5),
+    QuantizationSettings(num_representative_samples=7, float_model=False),
+    DetectionSettings(detection_threshold_list=(200, 255), suppression_ms=500),
+], ids=lambda s: type(s).__name__)
+def test_each_spec_settings_class_round_trips_through_plain_data(settings):
+    data = settings.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert type(settings).from_dict(data) == settings
+
+
+def test_nested_unknown_key_names_where_it_is():
+    data = ModelSpec(classes=("on", "off"), model=ModelSettings(architecture="cnn"),
+                     datasets=[DatasetSource(directory="/x")]).to_dict()
+    data["datasets"][0]["directry"] = "/y"
+    with pytest.raises(SettingsError, match=r"ModelSpec.datasets\[0\]: unknown setting 'directry'; did you mean 'directory'"):
+        ModelSpec.from_dict(data)
+    data = ModelSpec(classes=("on", "off"), model=ModelSettings(architecture="cnn")).to_dict()
+    data["detection"]["latency"] = 3
+    with pytest.raises(SettingsError, match=r"ModelSpec.detection: unknown setting 'latency'; did you mean 'latency_ms'"):
+        ModelSpec.from_dict(data)
+
+
+def test_every_public_name_imports_from_the_package_and_from_model_spec():
+    import harken.spec
+    import harken.spec.model_spec
+
+    for name in harken.spec.__all__:
+        if name[0].isupper():
+            assert getattr(harken.spec.model_spec, name) is getattr(harken.spec, name)
 
 
 def test_from_dict_rejects_unknown_keys_with_a_suggestion():
@@ -126,6 +164,12 @@ def test_unknown_class_in_a_dataset_names_its_line(tmp_path):
 def test_class_error_after_construction_is_found_by_line(tmp_path):
     path = write(tmp_path, "late", GOOD + 'spec.training.class_weights = {"of": 2.0}\n')
     with pytest.raises(SpecError, match=r"late\.py:10: class_weights names class 'of'"):
+        load_spec(path)
+
+
+def test_checked_setting_changed_after_construction_is_found_by_line(tmp_path):
+    path = write(tmp_path, "late", GOOD + "spec.quantization.num_representative_samples = 0\n")
+    with pytest.raises(SpecError, match=r"late\.py:10: QuantizationSettings.num_representative_samples=0: use a whole"):
         load_spec(path)
 
 
