@@ -80,7 +80,7 @@ def to_plain(value: Any) -> Any:
 
 
 def from_plain(hint: Any, value: Any, *, owner: str) -> Any:
-    """Convert plain ``value`` to the field type ``hint``: nested settings, tuples, optional of those."""
+    """Convert plain ``value`` to the field type ``hint``: nested settings, tuples, lists, optional of those."""
     if value is None:
         return None
     origin = typing.get_origin(hint)
@@ -93,6 +93,9 @@ def from_plain(hint: Any, value: Any, *, owner: str) -> Any:
         args = typing.get_args(hint)
         item = args[0] if len(args) == 2 and args[1] is Ellipsis else Any
         return tuple(from_plain(item, v, owner=owner) for v in value)
+    if origin is list and isinstance(value, (list, tuple)):
+        (item,) = typing.get_args(hint) or (Any,)
+        return [from_plain(item, v, owner=f"{owner}[{i}]") for i, v in enumerate(value)]
     return value
 
 

@@ -71,3 +71,15 @@ def test_slots_turn_a_typo_into_an_error():
 def test_a_non_object_is_a_settings_error():
     with pytest.raises(SettingsError, match="Inner: expected an object of settings, got list"):
         Inner.from_dict([1, 2])
+
+
+@dataclass(slots=True, kw_only=True)
+class Many(Settings):
+    items: list[Inner] = field(default_factory=list)
+
+
+def test_lists_of_settings_round_trip_and_name_the_bad_item():
+    s = Many(items=[Inner(p=0.1), Inner(p=0.2)])
+    assert Many.from_dict(s.to_dict()) == s
+    with pytest.raises(SettingsError, match=r"Many.items\[1\]: unknown setting 'x'"):
+        Many.from_dict({"items": [{}, {"x": 1}]})
