@@ -1,11 +1,12 @@
 """Benchmark: time of the waveform augmentations for one training sample, on one core.
 
 A 2 s buffer at 16 kHz (length 32000, model window 16000) is made from a ~0.8 s speech-like word
-(a harmonic vowel with a syllable envelope, between silences), with every transform on at its
-default probability (AugmentationSettings()), generated noises, and a bank of 64 RIRs of 0.3 s
-(exponentially decaying noise, RT60 0.1-0.6 s; ``--pyroomacoustics`` uses the cached simulated
-bank instead). Fixed seeds, a warm-up, then ``--samples`` samples per repeat; the median of the
-repeats is reported. Also times the cropped-known, silence and SpecAugment paths and each stage.
+(a harmonic vowel with a syllable envelope, between silences), with harken's default recipe
+(``Compose()``, each transform at its default probability), generated noises, and a bank of 64 RIRs
+of 0.3 s (exponentially decaying noise, RT60 0.1-0.6 s; ``--pyroomacoustics`` uses the cached
+simulated bank instead). Fixed keys, a warm-up, then ``--samples`` samples per repeat; the median of
+the repeats is reported. Also times the cropped-known, silence and SpecAugment paths, each stage,
+and the cost of one transform's random stream (``default_rng([seed, epoch, index, transform_key])``).
 Prints a table to stderr and one JSON object to stdout.
 
     python bench/augment.py
@@ -29,10 +30,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harken.augment import (
-    AugmentationSettings,
-    WaveformAugmenter,
-    make_silence,
-    spec_augment,
+    BackgroundNoise,
+    Compose,
+    Gain,
+    MicFloor,
+    PitchShift,
+    Placement,
+    Reverb,
+    Speed,
+    Trim,
 )
 
 SAMPLE_RATE_HZ = 16000
@@ -89,25 +95,29 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
-    settings = AugmentationSettings()
+    aug = Compose()
     rirs = simulated_rirs() if args.pyroomacoustics else synthetic_rirs()
-    aug = WaveformAugmenter(settings, sample_rate_hz=SAMPLE_RATE_HZ, rirs=rirs)
+    context = aug.context(sample_rate_hz=SAMPLE_RATE_HZ, length=LENGTH, window_length=WINDOW, rirs=rirs)
     words = [speech_like_word(np.random.default_rng([7, i])) for i in range(16)]
     spectrogram = np.random.default_rng(3).integers(-128, 128, (98, 104)).astype(np.int8)
 
     def full(i: int) -> None:
-        aug(words[i % 16], length=LENGTH, window_length=WINDOW, rng=np.random.default_rng([0, i]))
+        aug(words[i % 16], key=(0, 0, i), context=context)
 
     def cropped(i: int) -> None:
-        aug.cropped_known(words[i % 16], length=LENGTH, window_length=WINDOW, rng=np.random.default_rng([1, i]))
+        aug.make_cropped_known(words[i % 16], key=(1, 0, i), context=context)
 
     def silence(i: int) -> None:
-        make_silence(LENGTH, rng=np.random.default_rng([2, i]), sample_rate_hz=SAMPLE_RATE_HZ, settings=settings)
+        aug.make_silence(key=(2, 0, i), context=context)
 
     def masks(i: int) -> None:
-        spec_augment(spectrogram, rng=np.random.default_rng([3, i]), settings=settings)
+        aug.mask_spectrogram(spectrogram, key=(3, 0, i))
 
-    cases = {"augment (all transforms, default p)": full, "cropped known": cropped, "silence": silence, "spec_augment": masks}
+    def stream(i: int) -> None:
+        np.random.default_rng([4, 0, i, 3429174451]).random(4)
+
+    cases = {"augment (all transforms, default p)": full, "cropped known": cropped, "silence": silence,
+             "spec_augment": masks, "one transform's random stream": stream}
     for fn in cases.values():  # warm-up: numba, soxr, caches
         time_per_call(fn, 50)
     results = {}
@@ -115,17 +125,18 @@ def main() -> None:
         times = [time_per_call(fn, args.samples) * 1e3 for _ in range(args.repeats)]
         results[name] = times
 
-    # one stage at a time: everything else off (p = 0), the stage at p = 1
-    stages = {"trim + placement only": {}, "speed": {"p_speed": 1.0}, "pitch": {"p_pitch": 1.0}, "gain": {"p_gain": 1.0},
-              "reverb": {"p_reverb": 1.0}, "noise": {"p_noise": 1.0}, "mic floor": {"p_mic_floor": 1.0}}  # fmt: skip
-    off = {"p_speed": 0.0, "p_pitch": 0.0, "p_gain": 0.0, "p_reverb": 0.0, "p_noise": 0.0, "p_mic_floor": 0.0}
+    # one stage at a time: trim and placement, and the stage at p = 1
+    stages = {"trim + placement only": ([], []), "speed": ([Speed(p=1.0)], []), "pitch": ([PitchShift(p=1.0)], []),
+              "gain": ([Gain(p=1.0)], []), "reverb": ([], [Reverb(p=1.0)]), "noise": ([], [BackgroundNoise(p=1.0)]),
+              "mic floor": ([], [MicFloor(p=1.0)])}  # fmt: skip
     stage_ms = {}
     base = None
-    for name, on in stages.items():
-        one = WaveformAugmenter(AugmentationSettings(**{**off, **on}), sample_rate_hz=SAMPLE_RATE_HZ, rirs=rirs)
+    for name, (word, buffer) in stages.items():
+        one = Compose([Trim(), *word, Placement(), *buffer])
+        one_context = one.context(sample_rate_hz=SAMPLE_RATE_HZ, length=LENGTH, window_length=WINDOW, rirs=rirs)
 
-        def stage(i: int, one=one) -> None:
-            one(words[i % 16], length=LENGTH, window_length=WINDOW, rng=np.random.default_rng([4, i]))
+        def stage(i: int, one=one, one_context=one_context) -> None:
+            one(words[i % 16], key=(4, 0, i), context=one_context)
 
         time_per_call(stage, 20)
         ms = statistics.median(time_per_call(stage, args.samples // 2) * 1e3 for _ in range(3))

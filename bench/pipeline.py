@@ -38,15 +38,16 @@ def _dataset(tmp: str, clips: int):
 
 
 def _all_on():
-    """Augmentation settings with every transform's probability at 1 (worst case)."""
-    from harken.augment import AugmentationSettings
+    """The default recipe plus the recording channel, every probability at 1 (worst case)."""
+    from harken.augment import BandLimit, Compose, MicEq, Narrowband, SilenceNoise, SpecAugment, default_transforms
 
-    settings = AugmentationSettings()
-    data = settings.to_dict()
-    for key, value in data.items():
-        if key.startswith("p_") and isinstance(value, float):
-            data[key] = 1.0
-    return AugmentationSettings.from_dict(data)
+    transforms = default_transforms()
+    transforms[-1:-1] = [MicEq(), BandLimit(), Narrowband()]
+    masks = SpecAugment(p_time_mask=1.0, p_freq_mask=1.0)
+    data = Compose(transforms, silence=SilenceNoise(p=1.0), spec_augment=masks).to_dict()
+    for item in data["transforms"]:
+        item.update({k: 1.0 for k in item if k == "p" or k.startswith("p_")})
+    return Compose.from_dict(data)
 
 
 def bench_pipeline(clips, augmentation, rirs, batch_size: int, batches: int, workers: int) -> float:

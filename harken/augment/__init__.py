@@ -1,21 +1,24 @@
-"""Training-data augmentation: waveform transforms, cropped-known negatives, silence, SpecAugment.
+"""Training-data augmentation: waveform transforms composed in order, negatives, SpecAugment.
 
-Each transform lives in its own module with a frozen ``...Params`` dataclass, ``sample(rng, ...)``
-and a pure ``apply(audio, params, *, sample_rate_hz, ...)``; ``WaveformAugmenter`` chains them
-from one ``AugmentationSettings``. Randomness only ever comes from the ``rng`` passed in.
+Each transform is a settings dataclass in its own module (``Speed(p=0.8, min_speed_factor=0.85,
+...)``) with a frozen ``...Params`` dataclass, ``sample(rng, audio, context)`` and a pure
+``apply(audio, params, context)``. A spec's augmentation is a ``Compose`` of them, plus the
+cropped-known and silence negatives and the spectrogram masks; each transform draws from its own
+random stream, derived from the sample's ``(seed, epoch, index)`` and the transform's name.
 
 Examples
 --------
 >>> import numpy as np
->>> aug = WaveformAugmenter(AugmentationSettings(), sample_rate_hz=16000)
->>> x, params = aug(np.full(4000, 0.1, np.float32), length=24000, window_length=16000, rng=np.random.default_rng(1))
+>>> aug = Compose()
+>>> ctx = aug.context(sample_rate_hz=16000, length=24000, window_length=16000)
+>>> x, params = aug(np.full(4000, 0.1, np.float32), key=(1, 0, 0), context=ctx)
 >>> x.shape
 (24000,)
 """
 
-from harken.augment.augmenter import WaveformAugmenter
 from harken.augment.band_limit import BandLimit, BandLimitParams
-from harken.augment.cold_start import ColdStart, ColdStartParams
+from harken.augment.base import AugmentContext, Transform
+from harken.augment.compose import TRANSFORMS, Compose, default_transforms, stream_key
 from harken.augment.cropped import CroppedKnown, CroppedKnownParams
 from harken.augment.gain import Gain, GainParams
 from harken.augment.mic_eq import MicEq, MicEqParams
@@ -29,28 +32,20 @@ from harken.augment.noise_mix import (
 )
 from harken.augment.pitch import PitchShift, PitchShiftParams, shift_frequencies
 from harken.augment.placement import Placement, PlacementParams
-from harken.augment.reverb import (
-    Reverb,
-    ReverbParams,
-    RirSet,
-    prepare_rirs,
-    truncate_rir,
-)
-from harken.augment.settings import AugmentationSettings
-from harken.augment.silence import SilenceNoise, SilenceNoiseParams, make_silence
-from harken.augment.spec_augment import SpecAugment, SpecAugmentParams, spec_augment
+from harken.augment.reverb import Reverb, ReverbParams, RirSet, prepare_rirs, truncate_rir
+from harken.augment.silence import SilenceNoise, SilenceNoiseParams
+from harken.augment.spec_augment import SpecAugment, SpecAugmentParams
 from harken.augment.speed import Speed, SpeedParams
-from harken.augment.trim import TrimParams, trim_bounds
-from harken.augment.weak_ending import WeakEnding, WeakEndingParams
+from harken.augment.trim import Trim, TrimParams, trim_bounds
 
 __all__ = [
-    "AugmentationSettings",
+    "TRANSFORMS",
+    "AugmentContext",
     "BackgroundNoise",
     "BackgroundNoiseParams",
     "BandLimit",
     "BandLimitParams",
-    "ColdStart",
-    "ColdStartParams",
+    "Compose",
     "CroppedKnown",
     "CroppedKnownParams",
     "Gain",
@@ -74,17 +69,16 @@ __all__ = [
     "SpecAugmentParams",
     "Speed",
     "SpeedParams",
+    "Transform",
+    "Trim",
     "TrimParams",
-    "WaveformAugmenter",
-    "WeakEnding",
-    "WeakEndingParams",
+    "default_transforms",
     "generated_noise_clips",
-    "make_silence",
     "mic_floor_clip",
     "prepare_rirs",
     "read_noise_folder",
     "shift_frequencies",
-    "spec_augment",
+    "stream_key",
     "trim_bounds",
     "truncate_rir",
 ]

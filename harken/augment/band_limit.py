@@ -10,12 +10,13 @@ above 0.45 x the sample rate is left out.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from harken.augment._checks import check_probability, check_range
+from harken._util.settings import check_probability, check_range
+from harken.augment.base import BUFFER, AugmentContext, Transform, log_uniform
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,43 +27,44 @@ class BandLimitParams:
 
 
 @dataclass(slots=True, kw_only=True)
-class BandLimit:
+class BandLimit(Transform):
     """High-pass and low-pass corners drawn in their ranges, with probability ``p``.
 
     Examples
     --------
-    >>> t = BandLimit(p=1.0, min_lowpass_hz=3000.0, max_lowpass_hz=3000.0)
-    >>> round(t.sample(np.random.default_rng(0)).lowpass_hz, 6)
+    >>> t, ctx = BandLimit(p=1.0, min_lowpass_hz=3000.0, max_lowpass_hz=3000.0), AugmentContext(sample_rate_hz=16000)
+    >>> round(t.sample(np.random.default_rng(0), np.zeros(100, np.float32), ctx).lowpass_hz, 6)
     3000.0
     """
 
-    name = "band_limit"
+    name: ClassVar[str] = "band_limit"
+    stage: ClassVar[str] = BUFFER
     p: float = 0.5
     min_highpass_hz: float = 100.0
     max_highpass_hz: float = 400.0
     min_lowpass_hz: float = 3000.0
     max_lowpass_hz: float = 7000.0
 
-    def __post_init__(self) -> None:
-        check_probability("BandLimit", "p", self.p)
-        check_range("BandLimit", "highpass_hz", self.min_highpass_hz, self.max_highpass_hz, lo=10.0, hi=2000.0, unit=" Hz")
-        check_range("BandLimit", "lowpass_hz", self.min_lowpass_hz, self.max_lowpass_hz, lo=1000.0, hi=24000.0, unit=" Hz")
+    def validate(self) -> None:
+        check_probability(self, "p")
+        check_range(self, "highpass_hz", lo=10.0, hi=2000.0, unit=" Hz")
+        check_range(self, "lowpass_hz", lo=1000.0, hi=24000.0, unit=" Hz")
 
-    def sample(self, rng: np.random.Generator) -> BandLimitParams:
+    def sample(self, rng: np.random.Generator, audio: np.ndarray, context: AugmentContext) -> BandLimitParams:
         u = rng.random(3)
         return BandLimitParams(
             applied=bool(u[0] < self.p),
-            highpass_hz=_log_uniform(u[1], self.min_highpass_hz, self.max_highpass_hz),
-            lowpass_hz=_log_uniform(u[2], self.min_lowpass_hz, self.max_lowpass_hz),
+            highpass_hz=log_uniform(u[1], self.min_highpass_hz, self.max_highpass_hz),
+            lowpass_hz=log_uniform(u[2], self.min_lowpass_hz, self.max_lowpass_hz),
         )
 
-    @staticmethod
-    def apply(audio: np.ndarray, params: BandLimitParams, *, sample_rate_hz: int) -> np.ndarray:
+    def apply(self, audio: np.ndarray, params: BandLimitParams, context: AugmentContext) -> np.ndarray:
         if not params.applied or audio.size == 0:
             return audio
         from scipy.signal import sosfilt
 
-        return sosfilt(band_sections(params.highpass_hz, params.lowpass_hz, sample_rate_hz), audio).astype(np.float32, copy=False)
+        sections = band_sections(params.highpass_hz, params.lowpass_hz, context.sample_rate_hz)
+        return sosfilt(sections, audio).astype(np.float32, copy=False)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -75,7 +77,3 @@ def band_sections(highpass_hz: float, lowpass_hz: float, sample_rate_hz: int) ->
         sections.append(butter(4, lowpass_hz, btype="lowpass", fs=sample_rate_hz, output="sos"))
     return np.concatenate(sections)
 
-
-def _log_uniform(u: float, low: float, high: float) -> float:
-    """Map a uniform draw onto [low, high) evenly in log frequency."""
-    return float(math.exp(math.log(low) + u * (math.log(high) - math.log(low))))

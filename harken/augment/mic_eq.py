@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from harken.augment._checks import check_probability, check_range, uniform
-from harken.errors import SettingsError
+from harken._util.settings import check_number, check_probability, check_range
+from harken.augment.base import BUFFER, AugmentContext, Transform, log_uniform, uniform
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,19 +33,20 @@ class MicEqParams:
 
 
 @dataclass(slots=True, kw_only=True)
-class MicEq:
+class MicEq(Transform):
     """Shelf and peak gains drawn uniformly in [-max_gain_db, max_gain_db], with probability ``p``.
 
     Examples
     --------
-    >>> t = MicEq(p=1.0, max_gain_db=6.0)
+    >>> t, ctx = MicEq(p=1.0, max_gain_db=6.0), AugmentContext(sample_rate_hz=16000)
     >>> x = np.random.default_rng(0).standard_normal(16000).astype(np.float32) * 0.1
-    >>> y = t.apply(x, t.sample(np.random.default_rng(1)), sample_rate_hz=16000)
+    >>> y = t.apply(x, t.sample(np.random.default_rng(1), x, ctx), ctx)
     >>> y.shape == x.shape, y.dtype.name
     (True, 'float32')
     """
 
-    name = "mic_eq"
+    name: ClassVar[str] = "mic_eq"
+    stage: ClassVar[str] = BUFFER
     p: float = 0.5
     max_gain_db: float = 6.0
     min_low_shelf_hz: float = 100.0
@@ -54,35 +56,33 @@ class MicEq:
     min_peak_hz: float = 300.0
     max_peak_hz: float = 4000.0
 
-    def __post_init__(self) -> None:
-        check_probability("MicEq", "p", self.p)
-        if not (isinstance(self.max_gain_db, (int, float)) and 0.0 <= self.max_gain_db <= 24.0):
-            raise SettingsError(f"MicEq.max_gain_db={self.max_gain_db!r}: use a value in [0, 24] dB")
-        check_range("MicEq", "low_shelf_hz", self.min_low_shelf_hz, self.max_low_shelf_hz, lo=20.0, hi=2000.0, unit=" Hz")
-        check_range("MicEq", "high_shelf_hz", self.min_high_shelf_hz, self.max_high_shelf_hz, lo=500.0, hi=7900.0, unit=" Hz")
-        check_range("MicEq", "peak_hz", self.min_peak_hz, self.max_peak_hz, lo=50.0, hi=7900.0, unit=" Hz")
+    def validate(self) -> None:
+        check_probability(self, "p")
+        check_number(self, "max_gain_db", lo=0.0, hi=24.0, unit=" dB")
+        check_range(self, "low_shelf_hz", lo=20.0, hi=2000.0, unit=" Hz")
+        check_range(self, "high_shelf_hz", lo=500.0, hi=7900.0, unit=" Hz")
+        check_range(self, "peak_hz", lo=50.0, hi=7900.0, unit=" Hz")
 
-    def sample(self, rng: np.random.Generator) -> MicEqParams:
+    def sample(self, rng: np.random.Generator, audio: np.ndarray, context: AugmentContext) -> MicEqParams:
         u = rng.random(8)
         g = self.max_gain_db
         return MicEqParams(
             applied=bool(u[0] < self.p),
-            low_shelf_hz=_log_uniform(u[1], self.min_low_shelf_hz, self.max_low_shelf_hz),
+            low_shelf_hz=log_uniform(u[1], self.min_low_shelf_hz, self.max_low_shelf_hz),
             low_shelf_gain_db=uniform(u[2], -g, g),
-            high_shelf_hz=_log_uniform(u[3], self.min_high_shelf_hz, self.max_high_shelf_hz),
+            high_shelf_hz=log_uniform(u[3], self.min_high_shelf_hz, self.max_high_shelf_hz),
             high_shelf_gain_db=uniform(u[4], -g, g),
-            peak_hz=_log_uniform(u[5], self.min_peak_hz, self.max_peak_hz),
+            peak_hz=log_uniform(u[5], self.min_peak_hz, self.max_peak_hz),
             peak_gain_db=uniform(u[6], -g, g),
             peak_q=uniform(u[7], 0.7, 2.0),
         )
 
-    @staticmethod
-    def apply(audio: np.ndarray, params: MicEqParams, *, sample_rate_hz: int) -> np.ndarray:
+    def apply(self, audio: np.ndarray, params: MicEqParams, context: AugmentContext) -> np.ndarray:
         if not params.applied or audio.size == 0:
             return audio
         from scipy.signal import sosfilt
 
-        return sosfilt(eq_sections(params, sample_rate_hz=sample_rate_hz), audio).astype(np.float32, copy=False)
+        return sosfilt(eq_sections(params, sample_rate_hz=context.sample_rate_hz), audio).astype(np.float32, copy=False)
 
 
 def eq_sections(params: MicEqParams, *, sample_rate_hz: int) -> np.ndarray:
@@ -114,9 +114,4 @@ def _biquad(kind: str, freq_hz: float, gain_db: float, q: float, sample_rate_hz:
         den = ((a + 1) + sign * (a - 1) * cos_w0 + s, -sign * 2 * ((a - 1) + sign * (a + 1) * cos_w0),
                (a + 1) + sign * (a - 1) * cos_w0 - s)  # fmt: skip
     return [b[0] / den[0], b[1] / den[0], b[2] / den[0], 1.0, den[1] / den[0], den[2] / den[0]]
-
-
-def _log_uniform(u: float, low: float, high: float) -> float:
-    """Map a uniform draw onto [low, high) evenly in log frequency."""
-    return float(math.exp(math.log(low) + u * (math.log(high) - math.log(low))))
 

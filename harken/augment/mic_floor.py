@@ -1,19 +1,22 @@
 """Microphone noise floor: add a microphone's self-noise at an absolute level (dBFS RMS).
 
 In: a float32 buffer. Out: buffer + a piece of a long mic-noise clip (mostly white with some pink,
-20 Hz high-pass: ``harken.datasets.noise.mic_noise_floor``) scaled to ``level_dbfs`` RMS over the
-buffer. The level is absolute, not relative to the speech, like the dev-board "silence" recordings
-mixed into every sample so they sound as if captured by that microphone. Added last, dry.
+20 Hz high-pass: ``harken.datasets.noise.mic_noise_floor``, drawn from ``seed``) scaled to
+``level_dbfs`` RMS over the buffer. The level is absolute, not relative to the speech, like the
+dev-board "silence" recordings mixed into every sample so they sound as if captured by that
+microphone. Added last, dry, and to generated silence too (``in_silence``).
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from harken.augment._checks import check_probability, check_range, uniform
+from harken._util.settings import check_count, check_probability, check_range
+from harken.augment.base import BUFFER, AugmentContext, Transform, uniform
 from harken.augment.noise_mix import draw_start, mean_square, segment
 from harken.datasets.noise import mic_noise_floor
 
@@ -26,41 +29,45 @@ class MicFloorParams:
 
 
 @dataclass(slots=True, kw_only=True)
-class MicFloor:
+class MicFloor(Transform):
     """Floor level drawn uniformly in [min_level_dbfs, max_level_dbfs], with probability ``p``.
 
     Examples
     --------
-    >>> t = MicFloor(p=1.0, min_level_dbfs=-60.0, max_level_dbfs=-60.0)
-    >>> clip = mic_floor_clip(16000)
-    >>> y = t.apply(np.zeros(8000, np.float32), t.sample(np.random.default_rng(0), clip_length=clip.size, length=8000),
-    ...             sample_rate_hz=16000, floor_clip=clip)
+    >>> t, ctx = MicFloor(p=1.0, min_level_dbfs=-60.0, max_level_dbfs=-60.0), AugmentContext(sample_rate_hz=16000)
+    >>> x = np.zeros(8000, np.float32)
+    >>> y = t.apply(x, t.sample(np.random.default_rng(0), x, ctx), ctx)
     >>> round(float(10 * np.log10(np.mean(y.astype(np.float64) ** 2))), 1)
     -60.0
     """
 
-    name = "mic_floor"
+    name: ClassVar[str] = "mic_floor"
+    stage: ClassVar[str] = BUFFER
+    in_silence: ClassVar[bool] = True
     p: float = 1.0
     min_level_dbfs: float = -90.0
     max_level_dbfs: float = -60.0
+    seed: int = 0
 
-    def __post_init__(self) -> None:
-        check_probability("MicFloor", "p", self.p)
-        check_range("MicFloor", "level_dbfs", self.min_level_dbfs, self.max_level_dbfs, lo=-140.0, hi=0.0, unit=" dBFS")
+    def validate(self) -> None:
+        check_probability(self, "p")
+        check_range(self, "level_dbfs", lo=-140.0, hi=0.0, unit=" dBFS")
+        check_count(self, "seed", hi=2**63 - 1)
 
-    def sample(self, rng: np.random.Generator, *, clip_length: int, length: int) -> MicFloorParams:
+    def sample(self, rng: np.random.Generator, audio: np.ndarray, context: AugmentContext) -> MicFloorParams:
         u = rng.random(3)
+        clip = mic_floor_clip(context.sample_rate_hz, seed=self.seed)
         return MicFloorParams(
             applied=bool(u[0] < self.p),
-            start=draw_start(u[1], clip_length, length),
+            start=draw_start(u[1], clip.size, audio.size),
             level_dbfs=uniform(u[2], self.min_level_dbfs, self.max_level_dbfs),
         )
 
-    @staticmethod
-    def apply(audio: np.ndarray, params: MicFloorParams, *, sample_rate_hz: int, floor_clip: np.ndarray) -> np.ndarray:
+    def apply(self, audio: np.ndarray, params: MicFloorParams, context: AugmentContext) -> np.ndarray:
         if not params.applied:
             return audio
-        return audio + scaled_segment(floor_clip, params.start, audio.size, params.level_dbfs)
+        clip = mic_floor_clip(context.sample_rate_hz, seed=self.seed)
+        return audio + scaled_segment(clip, params.start, audio.size, params.level_dbfs)
 
 
 def scaled_segment(clip: np.ndarray, start: int, length: int, level_dbfs: float) -> np.ndarray:

@@ -10,10 +10,12 @@ above ``sample_rate_hz`` leaves the audio as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from harken.augment._checks import check_probability, check_range, uniform
+from harken._util.settings import check_probability, check_range
+from harken.augment.base import BUFFER, AugmentContext, Transform, uniform
 
 MU = 255.0
 
@@ -26,36 +28,37 @@ class NarrowbandParams:
 
 
 @dataclass(slots=True, kw_only=True)
-class Narrowband:
+class Narrowband(Transform):
     """Intermediate rate drawn uniformly in [min_rate_hz, max_rate_hz], with probability ``p``.
 
     Examples
     --------
-    >>> t = Narrowband(p=1.0, min_rate_hz=8000, max_rate_hz=8000, p_mu_law=0.0)
+    >>> t, ctx = Narrowband(p=1.0, min_rate_hz=8000, max_rate_hz=8000, p_mu_law=0.0), AugmentContext(sample_rate_hz=16000)
     >>> x = np.sin(np.arange(16000) * 2 * np.pi * 6000 / 16000).astype(np.float32)
-    >>> y = t.apply(x, t.sample(np.random.default_rng(0)), sample_rate_hz=16000)
+    >>> y = t.apply(x, t.sample(np.random.default_rng(0), x, ctx), ctx)
     >>> y.shape, bool(np.sqrt(np.mean(y[1000:-1000] ** 2)) < 0.01)
     ((16000,), True)
     """
 
-    name = "narrowband"
+    name: ClassVar[str] = "narrowband"
+    stage: ClassVar[str] = BUFFER
     p: float = 0.2
     min_rate_hz: int = 8000
     max_rate_hz: int = 11025
     p_mu_law: float = 0.5
 
-    def __post_init__(self) -> None:
-        check_probability("Narrowband", "p", self.p)
-        check_probability("Narrowband", "p_mu_law", self.p_mu_law)
-        check_range("Narrowband", "rate_hz", self.min_rate_hz, self.max_rate_hz, lo=2000, hi=48000, unit=" Hz")
+    def validate(self) -> None:
+        check_probability(self, "p")
+        check_probability(self, "p_mu_law")
+        check_range(self, "rate_hz", lo=2000, hi=48000, unit=" Hz")
 
-    def sample(self, rng: np.random.Generator) -> NarrowbandParams:
+    def sample(self, rng: np.random.Generator, audio: np.ndarray, context: AugmentContext) -> NarrowbandParams:
         u = rng.random(3)
         return NarrowbandParams(applied=bool(u[0] < self.p), rate_hz=round(uniform(u[1], self.min_rate_hz, self.max_rate_hz)),
                                 mu_law=bool(u[2] < self.p_mu_law))  # fmt: skip
 
-    @staticmethod
-    def apply(audio: np.ndarray, params: NarrowbandParams, *, sample_rate_hz: int) -> np.ndarray:
+    def apply(self, audio: np.ndarray, params: NarrowbandParams, context: AugmentContext) -> np.ndarray:
+        sample_rate_hz = context.sample_rate_hz
         if not params.applied or audio.size == 0 or params.rate_hz >= sample_rate_hz:
             return audio
         import soxr

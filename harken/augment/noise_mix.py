@@ -1,27 +1,30 @@
 """Background noise: mix a noise at a drawn signal-to-noise ratio into a buffer holding speech.
 
-In: the float32 buffer (speech already placed, reverb included), the noise clips (recordings such as
-Speech Commands' ``_background_noise_``, or generated ones) and the span ``[start, stop)`` where the
-speech sits. Out: buffer + noise over the whole buffer, the noise scaled so that
+In: the float32 buffer (speech already placed, reverb included), the noise clips of the context
+(recordings such as Speech Commands' ``_background_noise_``, else generated ones) and the speech
+span ``[start, stop)``. Out: buffer + noise over the whole buffer, the noise scaled so that
 ``10*log10(mean(speech**2) / mean(noise**2))`` over the speech span is the drawn ``snr_db``.
-A piece of ``length`` samples is cut from the chosen clip at a drawn start (a clip shorter than the
-buffer is looped). ``generated_noise_clips`` renders the coloured noises and hum of
-``harken.datasets.noise`` once per process (cached), for when no recordings are given.
+A piece of the buffer's length is cut from the chosen clip at a drawn start (a clip shorter than
+the buffer is looped). Without recordings, ``prepare`` puts the coloured noises and hum of
+``harken.datasets.noise`` (``generated_kinds``, rendered once per process by
+``generated_noise_clips``) into the context, where generated silence finds them too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from harken.augment._checks import check_probability, check_range, integer, uniform
+from harken._util.settings import check_choice, check_count, check_probability, check_range
+from harken.augment.base import BUFFER, AugmentContext, Transform, integer, uniform
 from harken.datasets.noise import NOISE_KINDS, make_noise
-from harken.errors import DatasetError
+from harken.errors import DatasetError, SettingsError
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 
@@ -38,51 +41,64 @@ class BackgroundNoiseParams:
 
 
 @dataclass(slots=True, kw_only=True)
-class BackgroundNoise:
+class BackgroundNoise(Transform):
     """Noise clip, start and SNR drawn uniformly, with probability ``p``.
+
+    ``generated_kinds`` and ``seed`` choose the generated noises used when the context holds no
+    recordings.
 
     Examples
     --------
     >>> t = BackgroundNoise(p=1.0, min_snr_db=10.0, max_snr_db=10.0)
-    >>> prm = t.sample(np.random.default_rng(0), clip_lengths=[48000], length=16000)
-    >>> prm.snr_db
+    >>> ctx = t.prepare(AugmentContext(sample_rate_hz=16000))
+    >>> t.sample(np.random.default_rng(0), np.zeros(16000, np.float32), ctx).snr_db
     10.0
     """
 
-    name = "background_noise"
+    name: ClassVar[str] = "background_noise"
+    stage: ClassVar[str] = BUFFER
     p: float = 0.8
     min_snr_db: float = 5.0
     max_snr_db: float = 30.0
+    generated_kinds: tuple[str, ...] = DEFAULT_NOISE_KINDS
+    seed: int = 0
 
     def __post_init__(self) -> None:
-        check_probability("BackgroundNoise", "p", self.p)
-        check_range("BackgroundNoise", "snr_db", self.min_snr_db, self.max_snr_db, lo=-30.0, hi=100.0, unit=" dB")
+        self.generated_kinds = tuple(self.generated_kinds)
+        self.validate()
 
-    def sample(self, rng: np.random.Generator, *, clip_lengths: Sequence[int], length: int) -> BackgroundNoiseParams:
+    def validate(self) -> None:
+        check_probability(self, "p")
+        check_range(self, "snr_db", lo=-30.0, hi=100.0, unit=" dB")
+        if not self.generated_kinds:
+            raise SettingsError(f"BackgroundNoise.generated_kinds is empty; name at least one of {', '.join(NOISE_KINDS)}")
+        for kind in self.generated_kinds:
+            check_choice(self, "generated_kinds", kind, choices=NOISE_KINDS)
+        check_count(self, "seed", hi=2**63 - 1)
+
+    def prepare(self, context: AugmentContext) -> AugmentContext:
+        """The context with the generated noises as its clips when it holds no recordings."""
+        if context.noise_clips:
+            return context
+        clips = generated_noise_clips(context.sample_rate_hz, kinds=tuple(self.generated_kinds), seed=self.seed)
+        return dataclasses.replace(context, noise_clips=clips)
+
+    def sample(self, rng: np.random.Generator, audio: np.ndarray, context: AugmentContext) -> BackgroundNoiseParams:
         u = rng.random(4)
-        if not clip_lengths:
-            return BackgroundNoiseParams(applied=False, clip_index=-1, start=0, snr_db=0.0)
-        index = integer(u[1], 0, len(clip_lengths) - 1)
+        clips = self.prepare(context).noise_clips
+        index = integer(u[1], 0, len(clips) - 1)
         return BackgroundNoiseParams(
             applied=bool(u[0] < self.p),
             clip_index=index,
-            start=draw_start(u[2], clip_lengths[index], length),
+            start=draw_start(u[2], clips[index].size, audio.size),
             snr_db=uniform(u[3], self.min_snr_db, self.max_snr_db),
         )
 
-    @staticmethod
-    def apply(
-        audio: np.ndarray,
-        params: BackgroundNoiseParams,
-        *,
-        sample_rate_hz: int,
-        noise_clip: np.ndarray,
-        speech_span: tuple[int, int],
-    ) -> np.ndarray:
+    def apply(self, audio: np.ndarray, params: BackgroundNoiseParams, context: AugmentContext) -> np.ndarray:
         if not params.applied:
             return audio
-        noise = segment(noise_clip, params.start, audio.size)
-        start, stop = speech_span
+        noise = segment(self.prepare(context).noise_clips[params.clip_index], params.start, audio.size)
+        start, stop = context.speech_span or (0, audio.size)
         speech_power = mean_square(audio[start:stop])
         noise_power = mean_square(noise[start:stop]) or mean_square(noise)
         if speech_power == 0.0 or noise_power == 0.0:
@@ -141,13 +157,3 @@ def read_noise_folder(folder: str | os.PathLike, *, sample_rate_hz: int) -> list
     if not files:
         raise DatasetError(f"{root}: no .wav/.flac/.ogg files; point to a folder of background recordings")
     return [read_audio(f, sample_rate_hz=sample_rate_hz, dtype="float32")[0] for f in files]
-
-
-__all__ = [
-    "DEFAULT_NOISE_KINDS",
-    "NOISE_KINDS",
-    "BackgroundNoise",
-    "BackgroundNoiseParams",
-    "generated_noise_clips",
-    "read_noise_folder",
-]

@@ -11,11 +11,13 @@ Transients are smeared a little, as with any phase vocoder; fine for augmentatio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numba import njit
 
-from harken.augment._checks import check_probability, check_range, uniform
+from harken._util.settings import check_probability, check_range
+from harken.augment.base import WORD, AugmentContext, Transform, uniform
 
 FFT_LENGTH = 512
 HOP = FFT_LENGTH // 4
@@ -30,33 +32,32 @@ class PitchShiftParams:
 
 
 @dataclass(slots=True, kw_only=True)
-class PitchShift:
+class PitchShift(Transform):
     """Shift drawn uniformly in [min_semitones, max_semitones], with probability ``p``.
 
     Examples
     --------
-    >>> t = PitchShift(p=1.0, min_semitones=2.0, max_semitones=2.0)
+    >>> t, ctx = PitchShift(p=1.0, min_semitones=2.0, max_semitones=2.0), AugmentContext(sample_rate_hz=16000)
     >>> x = np.sin(np.arange(8000) * 2 * np.pi * 440 / 16000).astype(np.float32)
-    >>> y = t.apply(x, t.sample(np.random.default_rng(0)), sample_rate_hz=16000)
-    >>> y.shape == x.shape
+    >>> t.apply(x, t.sample(np.random.default_rng(0), x, ctx), ctx).shape == x.shape
     True
     """
 
-    name = "pitch_shift"
+    name: ClassVar[str] = "pitch_shift"
+    stage: ClassVar[str] = WORD
     p: float = 0.5
     min_semitones: float = -2.0
     max_semitones: float = 2.0
 
-    def __post_init__(self) -> None:
-        check_probability("PitchShift", "p", self.p)
-        check_range("PitchShift", "semitones", self.min_semitones, self.max_semitones, lo=-12.0, hi=12.0)
+    def validate(self) -> None:
+        check_probability(self, "p")
+        check_range(self, "semitones", lo=-12.0, hi=12.0)
 
-    def sample(self, rng: np.random.Generator) -> PitchShiftParams:
+    def sample(self, rng: np.random.Generator, audio: np.ndarray, context: AugmentContext) -> PitchShiftParams:
         u = rng.random(2)
         return PitchShiftParams(applied=bool(u[0] < self.p), semitones=uniform(u[1], self.min_semitones, self.max_semitones))
 
-    @staticmethod
-    def apply(audio: np.ndarray, params: PitchShiftParams, *, sample_rate_hz: int) -> np.ndarray:
+    def apply(self, audio: np.ndarray, params: PitchShiftParams, context: AugmentContext) -> np.ndarray:
         if not params.applied or params.semitones == 0.0 or audio.size == 0:
             return audio
         return shift_frequencies(audio, 2.0 ** (params.semitones / 12.0))

@@ -1,20 +1,22 @@
 """Placement: put a word at a random offset inside the model window at the end of a buffer.
 
-In: float32 word (trimmed), the buffer ``length`` and the model ``window_length`` (the buffer's
-last samples; the samples before are the front end's warm-up and never hold speech). Out: a
-zero buffer of ``length`` samples with the word in ``[offset, offset + n)``, where
-``length - window_length <= offset`` and ``offset + n <= length``. A word longer than the window
-is cut to a ``window_length`` piece starting at ``crop_start``. Anything past ``length`` (a reverb
-tail) is dropped. With ``p`` failing the word sits in the middle of the window.
+In: the float32 word (trimmed) and, from the context, the buffer ``length`` and the model
+``window_length`` (the buffer's last samples; the samples before are the front end's warm-up and
+never hold speech). Out: a zero buffer of ``length`` samples with the word in ``[offset, offset +
+n)``, where ``length - window_length <= offset`` and ``offset + n <= length``: the speech span of
+the stages after it. A word longer than the window is cut to a ``window_length`` piece starting at
+``crop_start``. With ``p`` failing the word sits in the middle of the window.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from harken.augment._checks import check_lengths, check_probability, integer
+from harken._util.settings import check_probability
+from harken.augment.base import PLACE, AugmentContext, Transform, check_lengths, integer
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,27 +26,34 @@ class PlacementParams:
     crop_start: int
     num_samples: int  # of the (cropped) word: the speech occupies [offset, offset + num_samples)
 
+    @property
+    def speech_span(self) -> tuple[int, int]:
+        return self.offset, self.offset + self.num_samples
+
 
 @dataclass(slots=True, kw_only=True)
-class Placement:
+class Placement(Transform):
     """Random offset of the word inside the window (uniform over the positions where it fits).
 
     Examples
     --------
-    >>> t = Placement(p=1.0)
-    >>> prm = t.sample(np.random.default_rng(0), num_samples=100, length=1000, window_length=500)
+    >>> t, ctx = Placement(p=1.0), AugmentContext(sample_rate_hz=16000, length=1000, window_length=500)
+    >>> prm = t.sample(np.random.default_rng(0), np.ones(100, np.float32), ctx)
     >>> 500 <= prm.offset <= 900
     True
     """
 
-    name = "placement"
+    name: ClassVar[str] = "placement"
+    stage: ClassVar[str] = PLACE
     p: float = 1.0
 
-    def __post_init__(self) -> None:
-        check_probability("Placement", "p", self.p)
+    def validate(self) -> None:
+        check_probability(self, "p")
 
-    def sample(self, rng: np.random.Generator, *, num_samples: int, length: int, window_length: int) -> PlacementParams:
+    def sample(self, rng: np.random.Generator, audio: np.ndarray, context: AugmentContext) -> PlacementParams:
+        length, window_length = context.length, context.window_length
         check_lengths(length, window_length)
+        num_samples = int(audio.size)
         u = rng.random(3)
         applied = bool(u[0] < self.p)
         crop_start = 0
@@ -56,15 +65,9 @@ class Placement:
         offset = integer(u[2], first, last) if applied else (first + last) // 2
         return PlacementParams(applied=applied, offset=offset, crop_start=crop_start, num_samples=num_samples)
 
-    @staticmethod
-    def cut(audio: np.ndarray, params: PlacementParams) -> np.ndarray:
-        """The part of the word that fits the window (all of it unless it is longer)."""
-        return audio[params.crop_start : params.crop_start + params.num_samples]
-
-    @staticmethod
-    def apply(audio: np.ndarray, params: PlacementParams, *, sample_rate_hz: int, length: int) -> np.ndarray:
-        """The word, cut to fit, in a zero buffer of ``length`` samples at ``params.offset``."""
-        return place(Placement.cut(audio, params), params.offset, length)
+    def apply(self, audio: np.ndarray, params: PlacementParams, context: AugmentContext) -> np.ndarray:
+        """The word, cut to fit, in a zero buffer of ``context.length`` samples at ``params.offset``."""
+        return place(audio[params.crop_start : params.crop_start + params.num_samples], params.offset, context.length)
 
 
 def place(audio: np.ndarray, offset: int, length: int) -> np.ndarray:

@@ -1,9 +1,10 @@
 """``harken view-audio``: see and hear what training sees for one clip.
 
-In: an audio file, front-end and augmentation settings. Out: in a folder, the clip's own
+In: an audio file, front-end settings and a ``Compose``. Out: in a folder, the clip's own
 spectrogram PNG, and N augmented versions as wavs (the model window) plus PNGs, with the drawn
 augmentation parameters in ``augmentations.json``. Uses the same code path as the training
-pipeline (warm-up buffer, window-only int8 scaling, SpecAugment).
+pipeline (warm-up buffer, window-only int8 scaling, SpecAugment); view ``i`` is the sample of key
+``(seed, i)``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from harken._util.atomic import write_json_atomic
 from harken.audio.io import read_audio, write_wav
+from harken.augment.compose import Compose
 from harken.frontend.files import save_pngs
 from harken.frontend import FrontendSettings, warmup_samples, window_spectrogram
 
@@ -25,7 +27,7 @@ def render_views(
     out_dir: str | os.PathLike,
     *,
     frontend: FrontendSettings,
-    augmentation,
+    augmentation: Compose,
     count: int = 8,
     seed: int = 0,
     warmup_ms: int = 1000,
@@ -33,8 +35,6 @@ def render_views(
     rirs=(),
 ) -> list[Path]:
     """Write the original and ``count`` augmented views of one clip; returns the files written."""
-    from harken.augment import WaveformAugmenter, spec_augment
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = Path(audio_path).stem
@@ -44,13 +44,12 @@ def render_views(
     original = np.zeros(warmup + window, np.float32)
     original[warmup:warmup + min(window, len(audio))] = audio[:window]
     arrays = {f"{stem}_original.wav": window_spectrogram(original, frontend)}
-    augmenter = WaveformAugmenter(augmentation, sample_rate_hz=frontend.sample_rate_hz,
-                                  noise_clips=noise_clips, rirs=rirs)
+    context = augmentation.context(sample_rate_hz=frontend.sample_rate_hz, length=warmup + window,
+                                   window_length=window, noise_clips=noise_clips, rirs=rirs)
     records, written = {}, []
     for i in range(count):
-        rng = np.random.default_rng([seed, i])
-        buffer, record = augmenter(audio, length=warmup + window, window_length=window, rng=rng)
-        spectrogram = spec_augment(window_spectrogram(buffer, frontend), rng=rng, settings=augmentation)
+        buffer, record = augmentation(audio, key=(seed, i), context=context)
+        spectrogram = augmentation.mask_spectrogram(window_spectrogram(buffer, frontend), key=(seed, i))
         name = f"{stem}_aug{i:02d}.wav"
         write_wav(out / name, buffer[-window:], frontend.sample_rate_hz)
         written.append(out / name)

@@ -1,23 +1,26 @@
-"""Reverb: convolve a word with a room impulse response (RIR) from a bank.
+"""Reverb: convolve the placed speech with a room impulse response (RIR) from a bank.
 
-In: float32 dry word, one float32 RIR (direct path near sample 0, e.g. a ``RirBank`` item).
-Out: the wet word, ``n + len(rir) - 1`` samples (the tail included), scaled back to the dry
-word's peak so the drawn gain keeps its meaning. ``RirSet`` holds the bank: each RIR cut where
-the energy still to come falls below -``tail_db`` dB (60: an RT60 cut), and its spectrum cached
-per FFT length (lengths rounded up to a multiple of 4096, so a handful of them), which makes a
-convolution two FFTs instead of three (~0.17 ms for a 0.8 s word and a 0.3 s RIR at 16 kHz).
-Only the speech is convolved: background noise and the mic floor are added dry.
+In: the float32 buffer with the speech at ``context.speech_span`` and nothing mixed in yet (the
+``SPEECH`` stage), the bank in ``context.rirs``. Out: the buffer with the speech replaced by its wet
+version, ``n + len(rir) - 1`` samples from the span start (the tail included, cut at the buffer's
+end), scaled back to the dry speech's peak so the drawn gain keeps its meaning. ``RirSet`` holds the
+bank: each RIR cut where the energy still to come falls below -``tail_db`` dB (60: an RT60 cut), and
+its spectrum cached per FFT length (lengths rounded up to a multiple of 4096, so a handful of them),
+which makes a convolution two FFTs instead of three (~0.17 ms for a 0.8 s word and a 0.3 s RIR at
+16 kHz). Only the speech is convolved: background noise and the mic floor are added dry, after it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from harken.augment._checks import check_probability, integer
-from harken.augment.base import peak
+from harken._util.settings import check_number, check_probability
+from harken.augment.base import SPEECH, AugmentContext, Transform, integer, peak
 from harken.errors import SettingsError
 
 
@@ -28,39 +31,62 @@ class ReverbParams:
 
 
 @dataclass(slots=True, kw_only=True)
-class Reverb:
-    """Pick one of ``num_rirs`` impulse responses uniformly, with probability ``p``.
+class Reverb(Transform):
+    """Pick one of the context's impulse responses uniformly, with probability ``p``.
 
     Examples
     --------
-    >>> t, bank = Reverb(p=1.0), RirSet([np.array([1.0, 0.5], np.float32)])
-    >>> y = t.apply(np.ones(10, np.float32), t.sample(np.random.default_rng(0), num_rirs=len(bank)),
-    ...             sample_rate_hz=16000, rirs=bank)
-    >>> y.size, round(float(y.max()), 6)
-    (11, 1.0)
+    >>> t = Reverb(p=1.0)
+    >>> ctx = t.prepare(AugmentContext(sample_rate_hz=16000, rirs=[np.array([1.0, 0.5], np.float32)]))
+    >>> x = np.zeros(20, np.float32); x[5:15] = 1.0
+    >>> y = t.apply(x, t.sample(np.random.default_rng(0), x, ctx), dataclasses.replace(ctx, speech_span=(5, 15)))
+    >>> round(float(y.max()), 6), round(float(y[15]), 6)
+    (1.0, 0.333333)
     """
 
-    name = "reverb"
+    name: ClassVar[str] = "reverb"
+    stage: ClassVar[str] = SPEECH
     p: float = 0.5
+    tail_db: float = 60.0
 
-    def __post_init__(self) -> None:
-        check_probability("Reverb", "p", self.p)
+    def validate(self) -> None:
+        check_probability(self, "p")
+        check_number(self, "tail_db", lo=10.0, hi=120.0, unit=" dB")
 
-    def sample(self, rng: np.random.Generator, *, num_rirs: int) -> ReverbParams:
+    def prepare(self, context: AugmentContext) -> AugmentContext:
+        """The context with its impulse responses as a ``RirSet`` (tails cut at ``tail_db``)."""
+        if isinstance(context.rirs, RirSet):
+            return context
+        return dataclasses.replace(context, rirs=RirSet(context.rirs, tail_db=self.tail_db))
+
+    def sample(self, rng: np.random.Generator, audio: np.ndarray, context: AugmentContext) -> ReverbParams:
         u = rng.random(2)
+        num_rirs = len(context.rirs)
         if num_rirs < 1:
             return ReverbParams(applied=False, rir_index=-1)
         return ReverbParams(applied=bool(u[0] < self.p), rir_index=integer(u[1], 0, num_rirs - 1))
 
-    @staticmethod
-    def apply(audio: np.ndarray, params: ReverbParams, *, sample_rate_hz: int, rirs: RirSet) -> np.ndarray:
+    def apply(self, audio: np.ndarray, params: ReverbParams, context: AugmentContext) -> np.ndarray:
         if not params.applied or audio.size == 0:
             return audio
-        wet = rirs.convolve(audio, params.rir_index)
-        dry_peak, wet_peak = peak(audio), peak(wet)
-        if wet_peak > 0.0:
-            wet *= np.float32(dry_peak / wet_peak)
-        return wet
+        start, stop = context.speech_span or (0, audio.size)
+        wet = reverberate(audio[start:stop], self.prepare(context).rirs, params.rir_index)
+        out = audio.copy()
+        out[start:stop] = 0.0
+        kept = min(wet.size, out.size - start)
+        out[start : start + kept] += wet[:kept]
+        return out
+
+
+def reverberate(dry: np.ndarray, rirs: RirSet, index: int) -> np.ndarray:
+    """``dry`` convolved with RIR ``index`` (``n + m - 1`` samples), scaled to the dry peak."""
+    if dry.size == 0:
+        return dry
+    wet = rirs.convolve(dry, index)
+    dry_peak, wet_peak = peak(dry), peak(wet)
+    if wet_peak > 0.0:
+        wet *= np.float32(dry_peak / wet_peak)
+    return wet
 
 
 def truncate_rir(rir: np.ndarray, *, tail_db: float = 60.0) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Speed: play a clip faster or slower (tempo and pitch together), by soxr resampling.
+"""Speed: play a word faster or slower (tempo and pitch together), by soxr resampling.
 
 In: float32 audio. Out: float32 audio of ``round(n / factor)`` samples (factor 1.15 is 15 % faster,
 so shorter and higher). Drawn factors are rounded to steps of ``FACTOR_STEP`` (0.005): soxr "HQ"
@@ -9,10 +9,12 @@ designs its filter per ratio, and simple ratios keep it at ~0.14 ms for a 0.8 s 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from harken.augment._checks import check_probability, check_range, uniform
+from harken._util.settings import check_probability, check_range
+from harken.augment.base import WORD, AugmentContext, Transform, uniform
 
 FACTOR_STEP = 0.005
 
@@ -24,38 +26,40 @@ class SpeedParams:
 
 
 @dataclass(slots=True, kw_only=True)
-class Speed:
-    """Speed factor drawn uniformly in [min_factor, max_factor], with probability ``p``.
+class Speed(Transform):
+    """Speed factor drawn uniformly in [min_speed_factor, max_speed_factor], with probability ``p``.
 
     Examples
     --------
-    >>> s = Speed(p=1.0, min_factor=1.25, max_factor=1.25)
-    >>> len(s.apply(np.zeros(1000, np.float32), s.sample(np.random.default_rng(0)), sample_rate_hz=16000))
+    >>> s, ctx = Speed(p=1.0, min_speed_factor=1.25, max_speed_factor=1.25), AugmentContext(sample_rate_hz=16000)
+    >>> x = np.zeros(1000, np.float32)
+    >>> len(s.apply(x, s.sample(np.random.default_rng(0), x, ctx), ctx))
     800
     """
 
-    name = "speed"
+    name: ClassVar[str] = "speed"
+    stage: ClassVar[str] = WORD
     p: float = 1.0
-    min_factor: float = 0.85
-    max_factor: float = 1.15
+    min_speed_factor: float = 0.85
+    max_speed_factor: float = 1.15
 
-    def __post_init__(self) -> None:
-        check_probability("Speed", "p", self.p)
-        check_range("Speed", "factor", self.min_factor, self.max_factor, lo=0.25, hi=4.0)
+    def validate(self) -> None:
+        check_probability(self, "p")
+        check_range(self, "speed_factor", lo=0.25, hi=4.0)
 
-    def sample(self, rng: np.random.Generator) -> SpeedParams:
+    def sample(self, rng: np.random.Generator, audio: np.ndarray, context: AugmentContext) -> SpeedParams:
         u = rng.random(2)
-        factor = round(uniform(u[1], self.min_factor, self.max_factor) / FACTOR_STEP) * FACTOR_STEP
-        factor = round(min(max(factor, self.min_factor), self.max_factor), 6)
-        return SpeedParams(applied=bool(u[0] < self.p), factor=factor)
+        low, high = self.min_speed_factor, self.max_speed_factor
+        factor = round(uniform(u[1], low, high) / FACTOR_STEP) * FACTOR_STEP
+        return SpeedParams(applied=bool(u[0] < self.p), factor=round(min(max(factor, low), high), 6))
 
-    @staticmethod
-    def apply(audio: np.ndarray, params: SpeedParams, *, sample_rate_hz: int) -> np.ndarray:
+    def apply(self, audio: np.ndarray, params: SpeedParams, context: AugmentContext) -> np.ndarray:
         if not params.applied or params.factor == 1.0 or audio.size < 2:
             return audio
         import soxr
 
-        y = soxr.resample(audio, sample_rate_hz * params.factor, sample_rate_hz, quality="HQ")
+        rate = context.sample_rate_hz
+        y = soxr.resample(audio, rate * params.factor, rate, quality="HQ")
         target = max(1, round(audio.size / params.factor))
         if y.size != target:  # soxr rounds the output length its own way; make it exact
             y = y[:target] if y.size > target else np.concatenate([y, np.zeros(target - y.size, y.dtype)])

@@ -54,7 +54,7 @@ def view_audio(
         Optional[Path], typer.Option("--settings", "-s", help="Front-end settings JSON (default: the v3 settings).")
     ] = None,
     augmentation: Annotated[
-        Optional[Path], typer.Option(help="Augmentation settings JSON (default: harken's default recipe).")
+        Optional[Path], typer.Option(help="Augmentation JSON, a Compose's to_dict() (default: harken's default recipe).")
     ] = None,
     count: Annotated[int, typer.Option(min=1, max=256, help="How many augmented versions.")] = 8,
     seed: Annotated[int, typer.Option(help="Seed of the augmentation draws.")] = 0,
@@ -62,13 +62,13 @@ def view_audio(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Write PNGs of a clip's spectrogram and of N augmented versions, and the augmented wavs."""
-    from harken.augment import AugmentationSettings
+    from harken.augment.compose import Compose
     from harken._util.settings import load_json_object
     from harken.frontend import FrontendSettings
     from harken.augment.preview import render_views
 
     fe = FrontendSettings.load(settings) if settings is not None else FrontendSettings()
-    aug = AugmentationSettings.from_dict(load_json_object(augmentation)) if augmentation else AugmentationSettings()
+    aug = Compose.from_dict(load_json_object(augmentation), owner=str(augmentation)) if augmentation else Compose()
     rirs = ()
     if rooms:
         from harken.datasets.rir import RirBankSettings, rir_bank

@@ -4,8 +4,9 @@ Every training sample is made fresh: read the clip, augment the waveform into a 
 ``warmup_ms`` + one model window (the speech lands in the window; the warm-up carries the same
 background), run the bit-exact front end over the whole buffer as the device would have run it,
 keep the last window of frames and scale it to int8 over that window only, then SpecAugment.
-Sample ``i`` of epoch ``e`` always draws from ``default_rng([seed, e, i])``, so any sample can be
-rebuilt alone, in any worker process or order (``harken.pipeline.workers`` runs those processes).
+Sample ``i`` of epoch ``e`` is keyed ``(seed, e, i)`` (each augmentation draws from its own stream
+of that key, ``harken.augment.compose``), so any sample can be rebuilt alone, in any worker process
+or order (``harken.pipeline.workers`` runs those processes).
 
 What it does not do: choose files or classes (``harken.datasets.clips``), define the augmentations
 (``harken.augment``), make validation data (``harken.pipeline.validation``) or train (``harken.train.job``).
@@ -45,7 +46,7 @@ class TrainingBatches(_keras_py_dataset()):
     class_names : sequence of str
         Output index order; every clip label must be one of them.
     frontend : FrontendSettings
-    augmentation : harken.augment.AugmentationSettings
+    augmentation : harken.augment.Compose
     batch_size, seed : int
     noise_clips, rirs : sequences of float32 arrays
         Background recordings and room impulse responses for the augmenter (may be empty).
@@ -63,7 +64,7 @@ class TrainingBatches(_keras_py_dataset()):
     Examples
     --------
     >>> batches = TrainingBatches(clips, class_names=["on", "off", "_unknown_"], frontend=fe,
-    ...                           augmentation=AugmentationSettings(), batch_size=64, seed=1)  # doctest: +SKIP
+    ...                           augmentation=Compose(), batch_size=64, seed=1)  # doctest: +SKIP
     >>> x, y = batches[0]  # doctest: +SKIP
     >>> with batches.worker_processes():  # doctest: +SKIP
     ...     model.fit(batches, shuffle=False, epochs=3)
@@ -87,8 +88,6 @@ class TrainingBatches(_keras_py_dataset()):
         max_queue_size: int = 8,
     ) -> None:
         super().__init__()  # no Keras enqueuer: see worker_processes
-        from harken.augment import WaveformAugmenter
-
         if not clips:
             raise DatasetError("the training set is empty")
         if batch_size < 1:
@@ -107,9 +106,8 @@ class TrainingBatches(_keras_py_dataset()):
         self.warmup = warmup_samples(frontend, warmup_ms)
         self.balanced_sampling = balanced_sampling
         self.epoch = 0
-        self._augmenter = WaveformAugmenter(augmentation, sample_rate_hz=frontend.sample_rate_hz,
-                                            noise_clips=noise_clips, rirs=rirs)
-        self._noise_clips = list(noise_clips)
+        self._context = augmentation.context(sample_rate_hz=frontend.sample_rate_hz, length=self.buffer_length,
+                                             window_length=frontend.sample_length, noise_clips=noise_clips, rirs=rirs)
         self._unknown = index.get(UNKNOWN_CLASS)
         self._order = self._epoch_order(0)
         self.num_workers = max(1, int(workers))
@@ -160,22 +158,15 @@ class TrainingBatches(_keras_py_dataset()):
         clip_index = int(order[position])
         clip = self.clips[clip_index]
         label = int(self.labels[clip_index])
-        rng = np.random.default_rng([self.seed, epoch, position])
-        length, window = self.buffer_length, self.frontend.sample_length
+        key, aug = (self.seed, epoch, position), self.augmentation  # each transform draws from its own stream of key
         if clip.path is None:
-            from harken.augment import make_silence
-
-            audio, record = make_silence(length, rng=rng, sample_rate_hz=self.frontend.sample_rate_hz,
-                                         settings=self.augmentation, noise_clips=self._noise_clips)
+            audio, record = aug.make_silence(key=key, context=self._context)
             return audio, label, record
         source = _read_clip(clip.path, self.frontend.sample_rate_hz)
-        if self._unknown is not None and not clip.label.startswith("_"):  # a keyword may become an _unknown_ sample
-            for kind in ("cropped_known", "truncated_known"):  # each draws only when its share is set
-                share = getattr(self.augmentation, f"{kind}_fraction", 0.0)
-                if share > 0 and rng.random() < share:
-                    audio, record = getattr(self._augmenter, kind)(source, length=length, window_length=window, rng=rng)
-                    return audio, self._unknown, [{"name": kind, "from": clip.label}, *record]
-        audio, record = self._augmenter(source, length=length, window_length=window, rng=rng)
+        if self._unknown is not None and not clip.label.startswith("_") and aug.picks_cropped_known(key):
+            audio, record = aug.make_cropped_known(source, key=key, context=self._context)  # a keyword made _unknown_
+            return audio, self._unknown, [{"name": "cropped_known", "from": clip.label}, *record]
+        audio, record = aug(source, key=key, context=self._context)
         return audio, label, record
 
     def spectrogram_batch(self, index: int, epoch: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -191,11 +182,8 @@ class TrainingBatches(_keras_py_dataset()):
             buffers.append(audio)
             labels.append(label)
         spectrograms = window_spectrogram(np.stack(buffers).astype(np.float32), self.frontend)
-        from harken.augment import spec_augment
-
         for i in range(len(spectrograms)):
-            rng = np.random.default_rng([self.seed, epoch, start + i, 0x5BEC])
-            spectrograms[i] = spec_augment(spectrograms[i], rng=rng, settings=self.augmentation)
+            spectrograms[i] = self.augmentation.mask_spectrogram(spectrograms[i], key=(self.seed, epoch, start + i))
         return spectrograms, np.asarray(labels, dtype=np.int32)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:

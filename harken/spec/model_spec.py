@@ -252,9 +252,10 @@ class TrainingSettings:
 class ModelSpec(Settings):
     """Everything about one keyword-spotting model; a spec file defines one as ``spec``.
 
-    ``augmentation`` is a ``harken.augment.AugmentationSettings``; None means its defaults and a
-    dict of its settings is converted (both only once that module can be imported). ``source_path`` and ``dry_run`` are set by the
-    loader (:func:`harken.spec.loader.load_spec`).
+    ``augmentation`` is a ``harken.augment.Compose`` (the waveform transforms in order, the
+    negatives and the spectrogram masks); None means harken's default recipe (``Compose()``) and a
+    dict of its ``to_dict()`` form is converted (both only once that module can be imported).
+    ``source_path`` and ``dry_run`` are set by the loader (:func:`harken.spec.loader.load_spec`).
 
     Examples
     --------
@@ -407,16 +408,16 @@ class ModelSpec(Settings):
 
 
 def _convert_augmentation(value: Any) -> Any:
-    """None -> ``AugmentationSettings()`` (its defaults); a dict -> ``AugmentationSettings.from_dict``.
+    """None -> ``Compose()`` (harken's default recipe); a dict -> ``Compose.from_dict``.
 
     Both are kept as they are when ``harken.augment`` cannot be imported.
     """
     if value is None or isinstance(value, dict):
         try:
-            from harken.augment import AugmentationSettings
+            from harken.augment.compose import Compose
         except ImportError:
             return value
-        return AugmentationSettings() if value is None else AugmentationSettings.from_dict(value)
+        return Compose() if value is None else Compose.from_dict(value, owner="ModelSpec.augmentation")
     return value
 
 

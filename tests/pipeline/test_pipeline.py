@@ -40,9 +40,9 @@ def clips(tmp_path_factory) -> list[LabeledClip]:
 
 
 def _batches(clips, **options) -> TrainingBatches:
-    from harken.augment import AugmentationSettings
+    from harken.augment import Compose
 
-    defaults = dict(class_names=CLASSES, frontend=SMALL_FE, augmentation=AugmentationSettings(), batch_size=4,
+    defaults = dict(class_names=CLASSES, frontend=SMALL_FE, augmentation=Compose(), batch_size=4,
                     seed=7, warmup_ms=500)
     defaults.update(options)
     return TrainingBatches(clips, **defaults)
@@ -93,9 +93,9 @@ def test_each_epoch_differs_and_can_be_rebuilt(clips):
 
 
 def test_every_clip_appears_once_per_epoch_with_its_label(clips):
-    from harken.augment import AugmentationSettings
+    from harken.augment import Compose
 
-    data = _batches(clips, augmentation=AugmentationSettings(cropped_known_fraction=0.0))
+    data = _batches(clips, augmentation=Compose(cropped_known=None))
     labels = np.concatenate([y for _, y in _epoch(data)])
     assert sorted(labels.tolist()) == sorted(CLASSES.index(c.label) for c in clips)
 
@@ -109,25 +109,24 @@ def test_a_sample_is_rebuilt_alone_identically(clips):
 
 
 def test_cropped_known_samples_are_labelled_unknown(clips):
-    from harken.augment import AugmentationSettings
+    from harken.augment import Compose, CroppedKnown
 
-    data = _batches(clips, augmentation=AugmentationSettings(cropped_known_fraction=1.0, silence_fraction=0.0))
+    data = _batches(clips, augmentation=Compose(cropped_known=CroppedKnown(p=1.0)))
     keyword_positions = [p for p in range(len(clips)) if clips[int(data._order[p])].label in ("on", "off")]
     for position in keyword_positions:
         _, label, record = data.make_sample(position)
         assert label == CLASSES.index("_unknown_") and record[0]["name"] == "cropped_known"
 
 
-def test_truncated_known_samples_are_labelled_unknown_and_other_words_keep_their_draws(clips):
-    from harken.augment import AugmentationSettings
+def test_cropped_known_samples_name_their_word_and_other_samples_keep_their_draws(clips):
+    from harken.augment import Compose, CroppedKnown
 
-    plain = _batches(clips, augmentation=AugmentationSettings(silence_fraction=0.0))
-    data = _batches(clips, augmentation=AugmentationSettings(truncated_known_fraction=1.0, cropped_known_fraction=0.0,
-                                                             silence_fraction=0.0))  # fmt: skip
+    plain = _batches(clips, augmentation=Compose(cropped_known=None))
+    data = _batches(clips, augmentation=Compose(cropped_known=CroppedKnown(p=1.0)))
     for position in range(len(clips)):
         audio, label, record = data.make_sample(position)
         if clips[int(data._order[position])].label in ("on", "off"):
-            assert label == CLASSES.index("_unknown_") and record[0] == {"name": "truncated_known",
+            assert label == CLASSES.index("_unknown_") and record[0] == {"name": "cropped_known",
                                                                           "from": clips[int(data._order[position])].label}
         else:
             assert np.array_equal(audio, plain.make_sample(position)[0])

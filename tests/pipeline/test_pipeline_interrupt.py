@@ -18,7 +18,7 @@ SCRIPT = textwrap.dedent("""
     # (nohup or a background job: Python then leaves SIGINT ignored, and children inherit that)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     import numpy as np, soundfile as sf
-    from harken.augment import AugmentationSettings
+    from harken.augment import Compose
     from harken.datasets.clips import LabeledClip
     from harken.frontend import FrontendSettings
     from harken.pipeline.batches import TrainingBatches
@@ -32,7 +32,7 @@ SCRIPT = textwrap.dedent("""
         clips.append(LabeledClip(path, "on" if i % 2 else "off"))
     fe = FrontendSettings(sample_rate_hz=8000, window_step_ms=20, filterbank_n_channels=16,
                           filterbank_upper_band_limit=3900.0)
-    data = TrainingBatches(clips, class_names=["on", "off"], frontend=fe, augmentation=AugmentationSettings(),
+    data = TrainingBatches(clips, class_names=["on", "off"], frontend=fe, augmentation=Compose(),
                            batch_size=4, workers=2, use_multiprocessing=True)
     adapter = PyDatasetAdapter(data, shuffle=False)
     try:  # as harken.train.job: the workers start inside the try
@@ -110,7 +110,7 @@ def test_batch_workers_ignore_ctrl_c_and_the_parent_keeps_its_handler(tmp_path):
     import numpy as np
     import soundfile as sf
 
-    from harken.augment import AugmentationSettings
+    from harken.augment import Compose
     from harken.datasets.clips import LabeledClip
     from harken.frontend import FrontendSettings
     from harken.pipeline.batches import TrainingBatches
@@ -120,7 +120,7 @@ def test_batch_workers_ignore_ctrl_c_and_the_parent_keeps_its_handler(tmp_path):
     fe = FrontendSettings(sample_rate_hz=8000, window_step_ms=20, filterbank_n_channels=16,
                           filterbank_upper_band_limit=3900.0)
     data = TrainingBatches([LabeledClip(str(path), "on")], class_names=["on", "off"], frontend=fe,
-                           augmentation=AugmentationSettings(), batch_size=1, workers=2, use_multiprocessing=True)
+                           augmentation=Compose(), batch_size=1, workers=2, use_multiprocessing=True)
     handler = signal.getsignal(signal.SIGINT)
     with data.worker_processes():
         states = list(data._pool.map(_sigint_state, range(16), chunksize=1))

@@ -43,7 +43,7 @@ spec = harken.ModelSpec(
         DatasetSource(download="speech_commands_v2"),
         DatasetSource(synth=SynthSettings(keywords=("on", "off"))),
     ],
-    # None: harken.augment's defaults (background noise, room impulse responses, speed, gain).
+    # None: harken.augment's default recipe, Compose() (speed, pitch, gain, reverb, background noise, mic floor).
     augmentation=None,
     model=ModelSettings(
         architecture="tenet",

@@ -16,7 +16,20 @@ than a model trained on recorded speech; on_off_dev_mix adds your own recordings
 """
 
 import harken
-from harken.augment import AugmentationSettings
+from harken.augment import (
+    BackgroundNoise,
+    BandLimit,
+    Compose,
+    Gain,
+    MicEq,
+    MicFloor,
+    Narrowband,
+    PitchShift,
+    Placement,
+    Reverb,
+    Speed,
+    Trim,
+)
 from harken.datasets.synth import SynthSettings
 from harken.frontend import FrontendSettings
 from harken.spec import (
@@ -66,11 +79,19 @@ spec = harken.ModelSpec(
             validation_percentage=100.0, testing_percentage=0.0,
         ),
     ],
-    augmentation=AugmentationSettings(  # harken.augment's defaults plus the recording channel
-        p_mic_eq=0.5, max_mic_eq_gain_db=6.0,
-        p_band_limit=0.5, min_highpass_hz=100.0, max_highpass_hz=400.0, min_lowpass_hz=3000.0, max_lowpass_hz=7000.0,
-        p_narrowband=0.15,
-    ),
+    augmentation=Compose([  # harken.augment's default recipe plus the recording channel (MicEq, BandLimit, Narrowband)
+        Trim(below_peak_db=40.0),
+        Speed(p=0.8, min_speed_factor=0.85, max_speed_factor=1.15),
+        PitchShift(p=0.5, min_semitones=-2.0, max_semitones=2.0),
+        Gain(p=1.0, min_peak_dbfs=-30.0, max_peak_dbfs=-1.0),
+        Placement(p=1.0),
+        Reverb(p=0.5, tail_db=60.0),
+        BackgroundNoise(p=0.8, min_snr_db=5.0, max_snr_db=30.0),
+        MicEq(p=0.5, max_gain_db=6.0),
+        BandLimit(p=0.5, min_highpass_hz=100.0, max_highpass_hz=400.0, min_lowpass_hz=3000.0, max_lowpass_hz=7000.0),
+        Narrowband(p=0.15, min_rate_hz=8000, max_rate_hz=11025, p_mu_law=0.5),
+        MicFloor(p=1.0, min_level_dbfs=-90.0, max_level_dbfs=-60.0),
+    ]),  # the default negatives (5 % cropped keywords, silence noise) and SpecAugment masks
     model=ModelSettings(
         architecture="tenet",
         options={"channels": 32, "num_stages": 4, "blocks_per_stage": 2, "kernel_sizes": (9,)},
