@@ -89,7 +89,7 @@ def build_untrained_model(spec: ModelSpec):
 
 
 def fit_ensemble(spec: ModelSpec, data, start: Path | None, *, resume: bool = False, quiet: bool = True,
-                 teachers: list | None = None, workers: int | None = None) -> tuple[FitResult, object]:
+                 workers: int | None = None) -> tuple[FitResult, object]:
     """Train ``spec.training.ensemble_size`` members and merge them; returns the fit and the merged model.
 
     ``data`` is the spec's own (member 1 trains on it); the other members make theirs from their
@@ -121,8 +121,7 @@ def fit_ensemble(spec: ModelSpec, data, start: Path | None, *, resume: bool = Fa
         first = member_start(start, index, spec.name)
         if first is not None:
             load_initial_weights(model, first, mspec)
-        result = fit(mspec, member_data, model=model, resume=resume, quiet=quiet, teachers=teachers,
-                     work_dir=member_dir)
+        result = fit(mspec, member_data, model=model, resume=resume, quiet=quiet, work_dir=member_dir)
         if result.interrupted:
             return result, None
         with atomic_path(saved, suffix=".keras") as tmp:

@@ -1,6 +1,6 @@
-"""The trained models a spec builds on: its fine-tuning start (``training.initial_weights``) and teachers.
+"""The trained model a spec builds on: its fine-tuning start (``training.initial_weights``).
 
-Each is a ``.keras`` path or the name of another spec, whose trained model is used, or trained
+It is a ``.keras`` path or the name of another spec, whose trained model is used, or trained
 first when it has none (:func:`harken.train.job.train`); a base trained with other settings than its
 spec has now is named in a warning.
 """
@@ -32,25 +32,8 @@ def initial_weights_file(spec: ModelSpec, *, resume: bool = False, quiet: bool =
                                quiet=quiet, workers=workers)
 
 
-def teacher_files(spec: ModelSpec, *, resume: bool = False, quiet: bool = True,
-                  workers: int | None = None) -> list[Path] | TrainResult:
-    """The ``.keras`` files of ``spec.training.teachers``, training the teacher specs that have no model yet.
-
-    A teacher spec must have the student's classes and front end (it scores the student's
-    spectrograms); a TrainResult is returned if a teacher's training was interrupted.
-    """
-    files = []
-    for name in spec.training.teachers:
-        found = _trained_model_file(spec, name, "teachers", "learns from", resume=resume, quiet=quiet,
-                                    workers=workers, same_input=True)
-        if isinstance(found, TrainResult):
-            return found
-        files.append(found)
-    return files
-
-
 def _trained_model_file(spec: ModelSpec, name: str, setting: str, verb: str, *, resume: bool, quiet: bool,
-                        workers: int | None, same_input: bool = False) -> Path | TrainResult:
+                        workers: int | None) -> Path | TrainResult:
     """A ``.keras`` path as given, or the trained model of the spec ``name`` (trained first when missing)."""
     path = Path(name).expanduser()
     if path.suffix.lower() in (".keras", ".h5"):
@@ -62,10 +45,6 @@ def _trained_model_file(spec: ModelSpec, name: str, setting: str, verb: str, *, 
     base = find_spec(f"{name}-test" if spec.dry_run and not name.endswith("-test") else name)
     if base.name == spec.name:
         raise SettingsError(f"{spec.name}: training {setting} names the spec itself; name another spec")
-    if same_input and (base.classes != spec.classes or base.frontend != spec.frontend):
-        what = "classes" if base.classes != spec.classes else "front-end settings"
-        raise SettingsError(f"{spec.name}: training {setting} names {base.name}, whose {what} differ from "
-                            f"{spec.name}'s; a teacher must score the same spectrograms as its student")
     model_file = base.work_dir() / f"{base.name}.keras"
     if not model_file.is_file():
         log.warning("%s %s %s: training %s first", spec.name, verb, base.name, base.name)

@@ -11,7 +11,6 @@ Files in the work directory (``$HARKEN_HOME/models/NAME``): ``best.weights.h5`` 
 epoch, so ``resume=True`` continues after a crash or kill -9 losing at most the current epoch),
 ``history.json`` / ``history.png``, ``NAME.keras``, ``NAME.tflite`` (int8),
 ``NAME.float32.tflite``, ``representative.npy``, ``summary.txt``, ``validation_results.json``;
-with ``training.soup_size`` > 1, ``soup/1``, ``soup/2`` ... hold each fine-tune's own files (``harken.soup``);
 with ``training.ensemble_size`` > 1, ``members/1`` ... each member's (``harken.train.ensemble``).
 Ctrl-C stops cleanly: the best checkpoint and the state of the last finished epoch are kept.
 It does not make the data (``harken.pipeline.batches``) or define the model (``harken.models``).
@@ -32,7 +31,7 @@ import numpy as np
 
 from harken._util.atomic import atomic_path, write_json_atomic, write_text_atomic
 from harken.errors import HarkenError, SettingsError
-from harken.spec.model_spec import ModelSpec, TrainingSettings
+from harken.spec.model_spec import ModelSpec
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ class FitResult:
     epochs_done: int
     interrupted: bool = False
     stopped_early: bool = False
-    branches: list[FitResult] = field(default_factory=list)  # a soup's fine-tunes (``harken.soup``)
+    branches: list[FitResult] = field(default_factory=list)  # an ensemble's members (``harken.train.ensemble``)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -88,11 +87,8 @@ def build_model_for_spec(spec: ModelSpec, *, seed: int | None = None):
     return model
 
 
-def compile_for_spec(model, spec: ModelSpec, *, soft_targets: bool = False) -> None:
-    """Compile with the spec's optimizer, sparse categorical cross-entropy (focal when
-    ``training.focal_gamma`` > 0; plain categorical for ``soft_targets``: the teachers' mixed targets,
-    mixup or label smoothing)
-    and accuracy."""
+def compile_for_spec(model, spec: ModelSpec) -> None:
+    """Compile with the spec's optimizer, sparse categorical cross-entropy and accuracy."""
     import keras
 
     optimizers = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
@@ -102,15 +98,7 @@ def compile_for_spec(model, spec: ModelSpec, *, soft_targets: bool = False) -> N
         optimizer = optimizers[t.optimizer](learning_rate=t.learning_rate, **t.optimizer_options)
     except TypeError as exc:
         raise SettingsError(f"training optimizer_options={t.optimizer_options}: {exc}") from None
-    loss = "sparse_categorical_crossentropy"
-    if t.focal_gamma > 0:
-        from harken.losses import SparseFocalCrossentropy
-
-        loss = SparseFocalCrossentropy(gamma=t.focal_gamma)
-    metric = "accuracy"
-    if soft_targets:
-        loss, metric = "categorical_crossentropy", keras.metrics.CategoricalAccuracy(name="accuracy")
-    model.compile(optimizer=optimizer, loss=loss, metrics=[metric], jit_compile=False)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile=False)
 
 
 # ---- callbacks ---------------------------------------------------------------------------------------
@@ -257,15 +245,13 @@ def _seed_states(model) -> list:
 
 # ---- fit -----------------------------------------------------------------------------------------------
 def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool = True,
-        work_dir: str | os.PathLike | None = None, callbacks: list | None = None,
-        teachers: list | None = None) -> FitResult:
+        work_dir: str | os.PathLike | None = None, callbacks: list | None = None) -> FitResult:
     """Train ``model`` (default: the spec's) on ``data`` (a ``harken.pipeline.batches.TrainingData``).
 
     ``resume`` continues from the last finished epoch saved in the work directory (a fresh start
     when there is none); without it, earlier state is removed. Returns after Ctrl-C too, with
-    ``interrupted=True``. The model ends holding the best weights. ``teachers`` (Keras models, see
-    :func:`harken.train.initial_weights.teacher_files`) are required when the spec names some: the targets become theirs mixed
-    with the labels (``harken.distill``).
+    ``interrupted=True``. The model ends holding the best weights. ``callbacks`` (Keras callbacks)
+    run after harken's own: a hook for research code (``bench/``) that needs to watch or steer training.
     """
     import keras
 
@@ -277,13 +263,9 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
         (folder / BEST_WEIGHTS).unlink(missing_ok=True)
     if list(data.class_names) != list(spec.classes):
         raise SettingsError(f"the data's classes {list(data.class_names)} differ from the spec's {list(spec.classes)}")
-    if bool(spec.training.teachers) != bool(teachers):
-        raise SettingsError(f"{spec.name}: the spec names teachers {list(spec.training.teachers)} but fit was given "
-                            f"{len(teachers or [])} teacher models; load them with harken.distill.load_teachers")
     if model is None:
         model = build_model_for_spec(spec)
-    soft = bool(teachers) or spec.training.mixes_labels
-    compile_for_spec(model, spec, soft_targets=soft)
+    compile_for_spec(model, spec)
     saved = load_state(folder, model) if resume else None
     if resume and saved is None:
         log.warning("%s: nothing to resume; starting from epoch 1", folder)
@@ -320,19 +302,10 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
     interrupted = False
     if not finished:
         workers = getattr(data.train, "worker_processes", contextlib.nullcontext)
-        train_input, next_epoch = _training_input(data.train, spec.input_shape, _class_weights(spec, data),
-                                                  t, spec.num_classes)
-        validation = data.validation
-        if teachers:
-            from harken.distill import soft_targets
-
-            train_input = train_input.map(soft_targets(teachers, spec.num_classes, t.distillation_weight))
-        if soft:
-            x_val, y_val = validation
-            validation = (x_val, np.eye(spec.num_classes, dtype=np.float32)[np.asarray(y_val, np.int64)])
+        train_input, next_epoch = _training_input(data.train, spec.input_shape, _class_weights(spec, data))
         try:
             with workers():
-                model.fit(train_input, validation_data=validation, epochs=t.epochs, initial_epoch=initial_epoch,
+                model.fit(train_input, validation_data=data.validation, epochs=t.epochs, initial_epoch=initial_epoch,
                           shuffle=False, verbose=0, callbacks=[*schedule, *others, state, *(callbacks or []), next_epoch])
         except KeyboardInterrupt:
             interrupted = True
@@ -360,12 +333,8 @@ def _class_weights(spec: ModelSpec, data) -> dict[int, float] | None:
     return {spec.classes.index(name): float(w) for name, w in weights.items()}
 
 
-def _training_input(batches, input_shape: tuple[int, ...], class_weight: dict[int, float] | None,
-                    training: TrainingSettings | None = None, num_classes: int = 0):
+def _training_input(batches, input_shape: tuple[int, ...], class_weight: dict[int, float] | None):
     """``batches`` (a PyDataset) as a tf.data pass per epoch, and the callback that moves it to the next epoch.
-
-    When ``training`` asks for mixup or label smoothing (``harken.mixup``) the labels become soft
-    targets ``[B, num_classes]``, drawn per batch from ``[seed, epoch, batch]``.
 
     Given the PyDataset itself, Keras (running no enqueuer: harken's workers prefetch) adds
     ``prefetch(AUTOTUNE)``, whose autotuning threads cost the 2-core quickstart about a minute in
@@ -380,23 +349,14 @@ def _training_input(batches, input_shape: tuple[int, ...], class_weight: dict[in
         for index, weight in class_weight.items():
             weights[index] = weight
 
-    soft = training is not None and training.mixes_labels
-    if soft:
-        from harken.mixup import soft_batch
-
     def one_pass():
         for i in range(len(batches)):
             x, y = batches[i]
             x, y = np.asarray(x, np.float32), np.asarray(y, np.int32)
             w = None if weights is None else weights[y]
-            if soft:
-                rng = np.random.default_rng([getattr(batches, "seed", 0), getattr(batches, "epoch", 0), i, 0x313C])
-                x, y, w = soft_batch(x, y, num_classes, rng=rng, mixup_alpha=training.mixup_alpha,
-                                     label_smoothing=training.label_smoothing, sample_weights=w)
             yield (x, y) if w is None else (x, y, w)
 
-    labels = tf.TensorSpec((None, num_classes), tf.float32) if soft else tf.TensorSpec((None,), tf.int32)
-    signature = (tf.TensorSpec((None, *input_shape), tf.float32), labels)
+    signature = (tf.TensorSpec((None, *input_shape), tf.float32), tf.TensorSpec((None,), tf.int32))
     if weights is not None:
         signature += (tf.TensorSpec((None,), tf.float32),)
     options = tf.data.Options()
@@ -447,7 +407,7 @@ def _progress_callback(epochs: int, steps_per_epoch: int):
 
 
 def announce(message: str, *, quiet: bool) -> None:
-    """A line on stderr between progress bars (which member or fine-tune starts), unless ``quiet``; logged too."""
+    """A line on stderr between progress bars (which ensemble member starts), unless ``quiet``; logged too."""
     log.info("%s", message)
     if not quiet:
         from rich.console import Console
@@ -456,7 +416,7 @@ def announce(message: str, *, quiet: bool) -> None:
 
 
 def save_histories(folder: Path, histories: dict[str, dict[str, list[float]]], *, title: str, monitor: str) -> None:
-    """Several runs' histories (a soup's fine-tunes, an ensemble's members) as ``history.json`` and ``history.png``."""
+    """Several runs' histories (an ensemble's members) as ``history.json`` and ``history.png``."""
     write_json_atomic(folder / HISTORY_FILE, histories, indent=1)
     plot_histories(histories, folder / "history.png", title=title, monitor=monitor)
 
@@ -468,7 +428,7 @@ def plot_history(history: dict[str, list[float]], path: Path, *, title: str = ""
 
 def plot_histories(histories: dict[str, dict[str, list[float]]], path: Path, *, title: str = "",
                    monitor: str = "") -> None:
-    """:func:`plot_history` for several runs (a soup's branches), each labelled by its key."""
+    """:func:`plot_history` for several runs (an ensemble's members), each labelled by its key."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -508,9 +468,8 @@ def validation_results(y_true: np.ndarray, probabilities: np.ndarray, class_name
             "count": int(len(y_true)), "per_class": per_class}
 
 
-def _fit_one_model(spec: ModelSpec, data, start: Path | None, *, resume: bool, quiet: bool,
-                   teachers: list | None) -> tuple[FitResult, Any]:
-    """:func:`fit` (or a soup) of one model from ``start``; the first member when ``start`` is an ensemble."""
+def _fit_one_model(spec: ModelSpec, data, start: Path | None, *, resume: bool, quiet: bool) -> tuple[FitResult, Any]:
+    """:func:`fit` of one model from ``start``; the first member when ``start`` is an ensemble."""
     from harken.train import ensemble
     from harken.train.initial_weights import load_initial_weights
 
@@ -524,11 +483,7 @@ def _fit_one_model(spec: ModelSpec, data, start: Path | None, *, resume: bool, q
         start = first
     if start is not None:
         load_initial_weights(model, start, spec)
-    if spec.training.soup_size > 1:
-        from harken.soup import fit_soup
-
-        return fit_soup(spec, data, model, start, resume=resume, quiet=quiet, teachers=teachers), model
-    return fit(spec, data, model=model, resume=resume, quiet=quiet, teachers=teachers), model
+    return fit(spec, data, model=model, resume=resume, quiet=quiet), model
 
 
 def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=None, workers: int | None = None,
@@ -554,7 +509,7 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
     from harken.export import archive, quantize
     from harken.profile import summarize
 
-    from harken.train.initial_weights import initial_weights_file, teacher_files
+    from harken.train.initial_weights import initial_weights_file
 
     if data is None:
         from harken.pipeline.batches import build_training_data
@@ -563,20 +518,12 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
     start = initial_weights_file(spec, resume=resume, quiet=quiet, workers=workers)
     if isinstance(start, TrainResult):  # the base spec's training was interrupted
         return start
-    teachers = None
-    if spec.training.teachers:
-        from harken.distill import load_teachers
-
-        files = teacher_files(spec, resume=resume, quiet=quiet, workers=workers)
-        if isinstance(files, TrainResult):  # a teacher's training was interrupted
-            return files
-        teachers = load_teachers(files, spec)
     if spec.training.ensemble_size > 1:
         from harken.train.ensemble import fit_ensemble
 
-        fitted, model = fit_ensemble(spec, data, start, resume=resume, quiet=quiet, teachers=teachers, workers=workers)
+        fitted, model = fit_ensemble(spec, data, start, resume=resume, quiet=quiet, workers=workers)
     else:
-        fitted, model = _fit_one_model(spec, data, start, resume=resume, quiet=quiet, teachers=teachers)
+        fitted, model = _fit_one_model(spec, data, start, resume=resume, quiet=quiet)
     result = TrainResult(fit=fitted)
     if fitted.interrupted:
         return result
@@ -602,7 +549,7 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
         "input_scale": result.quantization.input_scale, "input_zero_point": result.quantization.input_zero_point,
         "best_epoch": None if fitted.best_epoch is None else fitted.best_epoch + 1,
         "best_value": fitted.best_value, "monitor": spec.training.checkpoint_monitor,
-        "soup_size": spec.training.soup_size, "ensemble_size": spec.training.ensemble_size,
+        "ensemble_size": spec.training.ensemble_size,
     }
     write_json_atomic(folder / "validation_results.json", result.validation, indent=1)
     write_text_atomic(folder / "summary.txt", summarize.format_keras_summary(model, spec.model_params()) + "\n")

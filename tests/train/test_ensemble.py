@@ -19,7 +19,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::U
     ({"ensemble_size": 0}, "use a whole number >= 1"),
     ({"ensemble_size": 2.0}, "use a whole number >= 1"),
     ({"ensemble_size": True}, "use a whole number >= 1"),
-    ({"ensemble_size": 3, "soup_size": 3, "initial_weights": "base"}, "not both"),
 ])
 def test_ensemble_size_is_checked(settings, message):
     with pytest.raises(SpecProblem, match=message):

@@ -292,7 +292,7 @@ def test_fine_tuning_warns_when_the_base_model_was_trained_with_other_settings(t
     # a setting added to harken after the base was trained is not a change
     assert changed_since_trained(find_spec("base_spec")) is not None
     trained = read_archived_spec(base.archive_path())
-    del trained["training"]["focal_gamma"]
+    del trained["training"]["ensemble_size"]
     trained["seed"] = 5
     with zipfile.ZipFile(base.archive_path(), "w") as archive:
         archive.writestr(SPEC_FILE, json.dumps(trained))
