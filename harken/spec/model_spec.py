@@ -26,7 +26,7 @@ from typing import Any
 
 from harken._util.settings import reject_unknown_keys
 from harken.datasets.directory import UNKNOWN_CLASS
-from harken.datasets.synth import SynthSettings
+from harken.datasets.synth_settings import SynthSettings
 from harken.errors import SettingsError
 from harken.frontend.settings import FrontendSettings
 from harken._util.paths import harken_home
