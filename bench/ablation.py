@@ -15,7 +15,10 @@ The ``dev_mix`` rows train the built-in ``on_off_dev_mix`` on half of the dev sp
 2 cores); each dev_mix row then takes about 8-12 minutes. The offline rows up to ``negatives`` (and
 those built on it) keep the 40 dB dynamic range they were measured with; ``range60`` is the
 quickstart's recipe now. The dev_mix rows follow the quickstart as it is: those listed in
-docs/real_voice.md before the 60 dB change (real16, focal, ...) were measured on the 40 dB one.
+docs/real_voice.md before the 60 dB change (real16, ...) were measured on the 40 dB one.
+Rows of experiments since removed from harken (distillation, soups, mixup, label smoothing, focal
+loss, channel_mean, max pooling, generated speakers, weak endings, cold starts, truncated keywords)
+are in git history; their results stay readable by --table.
 It is a benchmark, never a test. Results are appended to ``--out`` (JSON lines); ``--table``
 prints the table of every result found there (mean over seeds; "range" is the lowest and highest
 seed, or for a single seed its 95 % range over speakers) to stderr and one JSON object to
@@ -27,9 +30,9 @@ a difference these seeds resolve), plus the best balanced accuracy at <= 5 % fal
 every pair of uint8 keyword thresholds, scored again from the models in the work folder (an
 oracle on dev: it shows the curve, it is not a way to choose thresholds).
 
-    python bench/ablation.py --rows baseline,cold_start --seeds 0,1
+    python bench/ablation.py --rows baseline,loeo --seeds 0,1
     python bench/ablation.py --table
-    python bench/ablation.py --compare range60,channel_mean_bias --work DIR
+    python bench/ablation.py --compare range60,range60_c39 --work DIR
 """
 
 from __future__ import annotations
@@ -75,15 +78,6 @@ def _frontend(**settings) -> list[str]:
 
 
 
-def _truncation(fraction: float, low: float = 0.25, high: float = 0.5) -> list[str]:
-    """Spec-file lines that set the truncated-keyword share and the kept part of the word."""
-    return ["import dataclasses", "spec.augmentation = dataclasses.replace(spec.augmentation, "
-            f"truncated_known_fraction={fraction!r}, min_truncated_fraction={low!r}, max_truncated_fraction={high!r})"]
-
-
-_NO_TRUNCATION = ["import dataclasses", "spec.augmentation = dataclasses.replace(spec.augmentation, truncated_known_fraction=0.0)"]
-
-
 def _base_weights(row: str, *, seed: int | None = None) -> list[str]:
     """Spec-file lines that fine-tune the model of ablation row ``row`` (of ``seed``; None: the spec's own seed)."""
     name = f"abl_{row}_s{seed}" if seed is not None else f"abl_{row}_s{{spec.seed}}"
@@ -117,32 +111,20 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         "code": ["import dataclasses",
                  "spec.augmentation = dataclasses.replace(spec.augmentation, p_time_mask=0.0, min_snr_db=15.0, max_snr_db=40.0)"],
     }),
-    "dev_mix_focal": ("dev_mix", ("dev_mix with focal cross-entropy (gamma 2): clips the model already gets right count "
-                                  "less, hard near-misses (real 'up' heard as 'off') more"), {
-        "code": ["spec.training.focal_gamma = 2.0"],
-    }),
     "dev_mix_wide": ("dev_mix", "dev_mix fine-tuning the wide row's base (48 channels, 3 blocks per stage, kernels 9/5/3)", {
         "code": [f"spec.model.options = {_WIDE!r}", *_base_weights("wide", seed=0)],
     }),
     "dev_mix_range60": ("dev_mix", "dev_mix fine-tuning the range60 row's base (60 dB dynamic int8 range, was 40)", {
-        "code": [*_RANGE60, *_NO_TRUNCATION, *_base_weights("range60", seed=0)],
+        "code": [*_RANGE60, *_base_weights("range60", seed=0)],
     }),
     "dev_mix_own_base": ("dev_mix", ("dev_mix fine-tuning the range60 row's model of the same seed (dev_mix_range60 "
                                      "fine-tunes seed 0's for every seed): members with different bases, for ensembles"), {
-        "code": [*_RANGE60, *_NO_TRUNCATION, *_base_weights("range60")],
-    }),
-    "dev_mix_truncated": ("dev_mix", ("dev_mix fine-tuning the truncated row's base (same seed), with its truncated keywords "
-                                      "(15 % of keyword samples without their ending, labelled _unknown_) on in the fine-tune too"), {
-        "code": [*_RANGE60, *_truncation(0.15, 0.35, 0.65), *_base_weights("truncated")],
-    }),
-    "dev_mix_truncated_short": ("dev_mix", ("dev_mix fine-tuning the truncated_short row's base (same seed), its truncated "
-                                            "keywords (15 %, first 25-50 % of the word) on in the fine-tune too"), {
-        "code": [*_RANGE60, *_truncation(0.15), *_base_weights("truncated_short")],
+        "code": [*_RANGE60, *_base_weights("range60")],
     }),
     "dev_mix_mined": ("dev_mix_range60", ("a second fine-tune of dev_mix_range60 (same seed) for 10 epochs (0.0005 halved every "
                                           "4) with the training-half clips it still gets wrong (hard examples: WORK/mined_sSEED, "
                                           "made by scoring the training half) added 16 times"), {
-        "code": [*_RANGE60, *_NO_TRUNCATION, *_base_weights("dev_mix_range60"),
+        "code": [*_RANGE60, *_base_weights("dev_mix_range60"),
                  "from harken.spec.model_spec import DatasetSource",
                  "work = os.path.dirname(os.environ['HARKEN_HOME'])",
                  "mined = DatasetSource(directory=os.path.join(work, f'mined_s{spec.seed}'), validation_percentage=0.0, "
@@ -150,33 +132,6 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
                  "spec.datasets = spec.datasets + [mined] * 16",
                  "spec.training.epochs = 10",
                  "spec.training.lr_schedule = lambda epoch: 0.0005 * 0.5 ** (epoch // 4)"],
-    }),
-    "dev_mix_truncated_mined": ("dev_mix_truncated_short", ("a second fine-tune of dev_mix_truncated_short (same seed), as "
-                                                            "dev_mix_mined (hard examples: WORK/mined_trunc_sSEED), truncated "
-                                                            "keywords still on: the two changes together"), {
-        "code": [*_RANGE60, *_truncation(0.15), *_base_weights("dev_mix_truncated_short"),
-                 "from harken.spec.model_spec import DatasetSource",
-                 "work = os.path.dirname(os.environ['HARKEN_HOME'])",
-                 "mined = DatasetSource(directory=os.path.join(work, f'mined_trunc_s{spec.seed}'), validation_percentage=0.0, "
-                 "testing_percentage=0.0)",
-                 "spec.datasets = spec.datasets + [mined] * 16",
-                 "spec.training.epochs = 10",
-                 "spec.training.lr_schedule = lambda epoch: 0.0005 * 0.5 ** (epoch // 4)"],
-    }),
-    "dev_mix_distilled": ("dev_mix_truncated_short", ("dev_mix_truncated_short taught by its three trained seeds "
-                                                      "(training.teachers; targets half their mean probabilities, half the label)"), {
-        "code": [*_RANGE60, *_truncation(0.15), *_base_weights("truncated_short"),
-                 "spec.training.teachers = tuple(os.path.join(os.environ['HARKEN_HOME'], 'models', n, n + '.keras') "
-                 "for n in ('abl_dev_mix_truncated_short_s0', 'abl_dev_mix_truncated_short_s1', 'abl_dev_mix_truncated_short_s2'))"],
-    }),
-    "dev_mix_other_speakers": ("dev_mix_truncated_short", ("dev_mix_truncated_short with the 275 real clips of "
-                                                            "speech_commands_sample (59 other speakers, 260 of them other words) "
-                                                            "added 8 times: what real non-keyword speech of more people buys"), {
-        "code": [*_RANGE60, *_truncation(0.15), *_base_weights("truncated_short"),
-                 "from harken.spec.model_spec import DatasetSource",
-                 "sample = os.path.join(os.path.dirname(os.environ['HARKEN_REAL_CLIPS']), 'speech_commands_sample')",
-                 "other = DatasetSource(directory=sample, validation_percentage=0.0, testing_percentage=0.0)",
-                 "spec.datasets = spec.datasets + [other] * 8"],
     }),
     "dev_mix_scratch": (None, ("on_off_dev_mix trained from scratch (the first version): 0.003 halved every 6 epochs, "
                                "epoch picked on the held-out synthetic voices"), {"code": _FROM_SCRATCH}),
@@ -193,9 +148,6 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
              "testing_percentage": 0.0},
             {"synth": _HELD_OUT_VALIDATION, "validation_percentage": 100.0, "testing_percentage": 0.0},
         ],
-    }),
-    "cold_start": ("loeo", "half the samples start the front end cold, as a clip scored alone does", {
-        "aug.p_cold_start": 0.5,
     }),
     "channel": ("loeo", "microphone EQ (+-6 dB), band limits (100-400 Hz, 3-7 kHz), narrowband 8-11 kHz", {
         "aug.p_mic_eq": 0.5, "aug.p_band_limit": 0.5, "aug.p_narrowband": 0.15,
@@ -227,27 +179,8 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     }),
     "range60": ("negatives", ("a 60 dB dynamic int8 range (was 40): word-final consonants (the /f/ of 'off', the /p/ of "
                               "'up') lie 40-60 dB under the vowel's peak"), {"code": _RANGE60}),
-    "weak_ending": ("range60", ("half the words with their last 15-45 % attenuated by 6-30 dB (labels kept): real speakers "
-                                "swallow final consonants, espeak's 'up' ends in a loud /p/ burst"), {"aug.p_weak_ending": 0.5}),
     "more_unknown": ("range60", "5,000 unknown clips (was 3,000; keywords stay at 1,000 each): more word variety against false accepts", {
         "datasets": _offline_datasets(num_unknown=5000),
-    }),
-    "max_pool": ("range60", "the TENet's last frames max-pooled over time (was averaged): a short cue is not averaged away", {
-        "model.options": {**_RECIPE_TENET, "pooling": "max"},
-    }),
-    "channel_mean": ("range60", ("each filterbank channel's mean over the window subtracted first (model.options "
-                                 "channel_mean='subtract'): a fixed microphone or voice colouring no longer reaches the model"), {
-        "model.options": {**_RECIPE_TENET, "channel_mean": "subtract"},
-    }),
-    "channel_mean_both": ("range60", ("the spectrogram and its copy with each channel's mean over the window removed, each "
-                                      "through its own first convolution, summed (model.options channel_mean='both'): the "
-                                      "colouring-free view without losing the spectral shape that tells real noise from speech"), {
-        "model.options": {**_RECIPE_TENET, "channel_mean": "both"},
-    }),
-    "channel_mean_bias": ("range60", ("the window's per-channel means through a 1x1 convolution, added to every frame of the "
-                                      "first convolution's output (model.options channel_mean='bias'): the function of "
-                                      "channel_mean_both but at the two edge frames, at 1 % of its extra cost"), {
-        "model.options": {**_RECIPE_TENET, "channel_mean": "bias"},
     }),
     "range60_c39": ("range60", ("the recipe's TENet widened to 39 channels (was 32): 3.66 M MACs, the cost of channel_mean_both "
                                 "(3.65 M), its same-cost control"), {
@@ -257,27 +190,7 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
                                  "the recipe: one model at about the cost of on_off_offline_large's three merged (8.0 M)"), {
         "model.options": _WIDE,
     }),
-    "truncated": ("range60", ("15 % of the keyword samples cut to their first 35-65 % (no final consonant), placed as a whole "
-                              "word and labelled _unknown_: the vowel alone must not make 'off'"), {
-        "aug.truncated_known_fraction": 0.15, "aug.min_truncated_fraction": 0.35, "aug.max_truncated_fraction": 0.65}),
-    "truncated_short": ("truncated", "truncated keywords cut to their first 25-50 % (was 35-65 %): the vowel without any of the ending", {
-        "aug.min_truncated_fraction": 0.25, "aug.max_truncated_fraction": 0.5}),
-    "distilled": ("range60", ("the range60 recipe taught by three trained models of it: on_off_offline (seed 0; trained "
-                              "first when missing) and the range60 row's seeds 1 and 2 (training.teachers): targets are "
-                              "half their mean probabilities, half the label"), {
-        "code": ["import os", "spec.training.teachers = ('on_off_offline', *(os.path.join(os.environ['HARKEN_HOME'], "
-                 "'models', n, n + '.keras') for n in ('abl_range60_s1', 'abl_range60_s2')))"]}),
-    "distilled_unweighted": ("distilled", ("distilled without class weights: the teachers, trained "
-                                           "with balanced weights, already lean to the keywords; weighting their targets "
-                                           "again doubles that"), {"train.class_weights": None}),
-    "soup": ("range60", ("the range60 model (same seed) fine-tuned three times for 8 more epochs (0.001 halved every 3, "
-                         "last epoch kept, each with its own seed) and the three averaged weight by weight "
-                         "(training.soup_size = 3, a model soup)"), {
-        "code": [*_base_weights("range60"), "spec.training.soup_size = 3", "spec.training.epochs = 8",
-                 "spec.training.lr_schedule = lambda epoch: 0.001 * 0.5 ** (epoch // 3)",
-                 "spec.training.checkpoint_monitor = None"],
-    }),
-    "range60_unweighted": ("range60", "range60 without class weights: the control for distilled_unweighted", {
+    "range60_unweighted": ("range60", "range60 without class weights", {
         "train.class_weights": None}),
     "piper_joe": ("range60", ("a second, neural TTS engine: 400 on, 400 off and 1,200 unknown clips of the Piper voice 'joe' "
                               "(one US speaker; rate, prosody noise and vowel variants drawn per clip) added to the espeak "
@@ -303,13 +216,6 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     "specaug_strong": ("range60", ("stronger SpecAugment: masks on 80 % of samples (was 50 %), frequency masks up to 20 "
                                    "channels (was 8), time masks up to 10 frames as before: fewer fine spectral cues to learn espeak by"), {
         "aug.p_time_mask": 0.8, "aug.p_freq_mask": 0.8, "aug.max_freq_mask_channels": 20}),
-    "mixup": ("range60", ("mixup (training.mixup_alpha = 0.2): each training spectrogram blended with another of its batch, "
-                          "targets alike, so scores change smoothly between the synthetic examples where real voices fall"), {
-        "train.mixup_alpha": 0.2}),
-    "label_smoothing": ("range60", ("label smoothing 0.1 (training.label_smoothing): no synthetic clip learned with full "
-                                    "confidence, so real ones need more evidence to reach a keyword"), {
-        "train.label_smoothing": 0.1}),
-    "mixup_smoothing": ("mixup", "mixup and label smoothing 0.1 together", {"train.label_smoothing": 0.1}),
     "pcan": ("range60", ("per-channel amplitude normalisation on (the TFLM front end's PCAN, strength 0.95, offset 80, as "
                          "micro_speech): each channel divided by its own running noise estimate, so a weak ending in "
                          "channels the vowel left quiet (the /f/ of 'off') counts as much as the vowel"), {
@@ -322,10 +228,6 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
                           "speaker's shifted formants meet the same filters"), {
         "code": ["spec.model.architecture = 'dscnn'", "spec.model.options = {'filters': 32, 'num_blocks': 4, "
                  "'first_kernel_size': (10, 4), 'first_strides': (2, 4)}"]}),
-    "speakers": ("range60", ("1,000 generated espeak-ng speakers added to the ~650 bundled training voices (SynthSettings."
-                             "num_generated_speakers): variant files with drawn vocal-tract length and formants, pitch, voicing, "
-                             "breath, tilt and consonant strength 50-160 %, so a weak /f/ or /p/ is heard in training"), {
-        "datasets": _offline_datasets(num_generated_speakers=1000)}),
     "nr_off": ("range60", ("the front end's noise reduction off (it subtracts a running per-channel estimate, up to 60 % of "
                            "the energy, from the vowel's second half and what follows it)"), {
         "code": _frontend(noise_reduction_enable=False)}),

@@ -2,12 +2,13 @@
 
 Scores the same clips with every model (TFLM interpreter, top class) and with the mean of their
 probabilities: the accuracy an ensemble would reach, and so the most that distilling those models
-into one (``training.teachers``) can hope to keep. Also prints, for each, the best balanced accuracy
+into one could hope to keep. Also prints, for each, the best balanced accuracy
 over keyword threshold pairs at <= ``--max-false-accepts`` (an oracle on the scored clips: it shows
 the curve, it is not a way to choose thresholds). With ``--soup SPEC`` (``.keras`` models
 fine-tuned from one start) it also scores their weight average, quantized to int8 with the spec's
-settings and the first model's ``representative.npy``: the model ``training.soup_size`` would
-make of them (``harken.soup``); the members are then scored as the int8 ``.tflite`` beside each.
+settings and the first model's ``representative.npy``: a "model soup" (Wortsman et al., 2022; the
+library's ``training.soup_size`` was measured and removed, docs/real_voice.md); the members are
+then scored as the int8 ``.tflite`` beside each.
 With ``--merge SPEC`` it writes and scores one int8 model holding every member, whose output is
 the mean of their probabilities: the ensemble as one deployable file (N times the MACs). A benchmark, never a test.
 
@@ -80,10 +81,21 @@ def _write_int8(model, paths: list[Path], spec_file: str, out: Path) -> Path:
     return out
 
 
+def average_weights(weight_lists: list[list[np.ndarray]]) -> list[np.ndarray]:
+    """The element-wise mean of several models' weights (``model.get_weights()`` lists of one architecture).
+
+    Floating-point arrays are averaged (batch-norm statistics too); any others (counters, seed
+    states) are taken from the first model.
+    """
+    first = weight_lists[0]
+    if any(len(w) != len(first) or any(a.shape != b.shape for a, b in zip(w, first)) for w in weight_lists):
+        raise SystemExit("--soup: the models' weights differ in number or shape (not the same model)")
+    return [np.mean(np.stack(arrays), axis=0, dtype=np.float64).astype(arrays[0].dtype)
+            if np.issubdtype(arrays[0].dtype, np.floating) else arrays[0].copy() for arrays in zip(*weight_lists)]
+
+
 def soup_model(paths: list[Path], spec_file: str, out: Path) -> Path:
     """The int8 model of the weight average of ``paths`` (Keras files of one architecture), written to ``out``."""
-    from harken.soup import average_weights
-
     members = _keras_members(paths, "--soup")
     soup = members[0]
     soup.set_weights(average_weights([m.get_weights() for m in members]))

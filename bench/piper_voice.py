@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from harken.audio.io import write_wav  # noqa: E402
-from harken.datasets.synth import place_speech  # noqa: E402
+from harken.datasets.synth_render import place_speech  # noqa: E402
 from harken.datasets.words import negative_forms, negative_words  # noqa: E402
 
 SAMPLE_RATE_HZ = 16000

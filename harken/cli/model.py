@@ -59,9 +59,6 @@ def train_command(
     if spec.training.ensemble_size > 1:
         typer.echo(f"trained {spec.name}: an ensemble of {spec.training.ensemble_size} models (seeds {spec.seed}-"
                    f"{spec.seed + spec.training.ensemble_size - 1}) merged into one, their probabilities averaged")
-    elif result.fit.branches:
-        typer.echo(f"trained {spec.name}: {len(result.fit.branches)} fine-tunes of {result.fit.branches[0].epochs_done} "
-                   "epoch(s), their weights averaged (a model soup)")
     elif v["monitor"]:
         typer.echo(f"trained {spec.name}: {result.fit.epochs_done} epoch(s), best {v['monitor']} "
                    f"{v['best_value']:.4f} at epoch {v['best_epoch']}")

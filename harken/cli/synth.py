@@ -27,10 +27,7 @@ def synth(
     clip_ms: Annotated[int, typer.Option(help="Clip length in milliseconds.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same bytes.")] = 0,
     engines: Annotated[Optional[str], typer.Option(
-        help="Comma-separated TTS engines: espeak, flite, pico, festival, piper (default: every installed one but piper).")] = None,
-    generated_speakers: Annotated[int, typer.Option(
-        help="Generated espeak-ng speakers added to the voices (drawn formants, pitch, breath, consonant strength).",
-        min=0)] = 0,
+        help="Comma-separated TTS engines: espeak, piper (default: espeak; piper needs its voice package).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (default: all cores).", min=0)] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
@@ -47,8 +44,7 @@ def synth(
     words = tuple(k for k in keywords.split(",") if k.strip())
     chosen = {"engines": tuple(e.strip() for e in engines.split(",") if e.strip())} if engines else {}
     settings = SynthSettings(keywords=words, num_clips_per_keyword=clips_per_keyword, num_unknown=unknown,
-                             sample_rate_hz=sample_rate, clip_ms=clip_ms, seed=seed,
-                             num_generated_speakers=generated_speakers, **chosen)  # fmt: skip
+                             sample_rate_hz=sample_rate, clip_ms=clip_ms, seed=seed, **chosen)  # fmt: skip
     workers = workers or os.cpu_count() or 1
     try:
         result = _run(settings, workers, quiet)

@@ -134,7 +134,7 @@ def near_misses(keyword: str, *, max_distance: int = 2, max_count: int = 40, voi
     word = keyword.strip().lower()
     if word in NEAR_MISSES:
         return tuple(dict.fromkeys(w for w in NEAR_MISSES[word] if w != word))
-    from harken.audio.tts.engines import espeak_phonemes
+    from harken.audio.tts.espeak import espeak_phonemes
 
     target = _phoneme_symbols(espeak_phonemes(word, voice=voice))
     vocabulary = dict.fromkeys(COMMON_WORDS + tuple(w for ws in NEAR_MISSES.values() for w in ws))

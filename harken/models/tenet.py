@@ -115,37 +115,6 @@ class MultiScaleTemporalConv(layers.Layer):
         return kernel.astype(np.float32), bias.astype(np.float32)
 
 
-@keras.saving.register_keras_serializable(package="harken")
-class ChannelMeanSubtraction(layers.Layer):
-    """Subtract each feature channel's mean over time (cepstral mean normalisation of a log spectrogram).
-
-    A fixed colouring of the sound (microphone, room, a voice's long-term spectrum) adds a
-    constant to each channel of a log spectrogram; removing every channel's mean over the window
-    removes that constant, so the layers after it see the same input under any such colouring.
-    Input and output are ``(batch, time, 1, channels)``; no weights (a MEAN and a SUB on the device).
-    """
-
-    def call(self, inputs):
-        return inputs - keras.ops.mean(inputs, axis=1, keepdims=True)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-
-@keras.saving.register_keras_serializable(package="harken")
-class ChannelMean(layers.Layer):
-    """Each feature channel's mean over time: ``(batch, time, 1, channels)`` -> ``(batch, 1, 1, channels)``.
-
-    The window's long-term spectrum (a MEAN on the device); see ``channel_mean="bias"`` of :func:`build_tenet`.
-    """
-
-    def call(self, inputs):
-        return keras.ops.mean(inputs, axis=1, keepdims=True)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], 1, *input_shape[2:])
-
-
 def _total_pad(time: int, kernel: int, strides: int) -> int:
     """Total 'same' padding along time, as TensorFlow computes it."""
     out = -(-time // strides)
@@ -162,8 +131,6 @@ def build_tenet(
     expansion: int = 3,
     kernel_sizes=(9, 5, 3, 1),
     dropout_rate: float = 0.1,
-    pooling: str = "average",
-    channel_mean: str = "keep",
 ) -> keras.Model:
     """Build a TENet keyword-spotting model (v3 tutorial values as defaults).
 
@@ -182,22 +149,6 @@ def build_tenet(
         plain depthwise convolution (what :func:`merge_multiscale` turns any model into).
     dropout_rate : float in [0, 1)
         Dropout before the classifier.
-    pooling : {"average", "max"}
-        How the last stage's frames become one vector: their mean (v3), or their maximum, which
-        keeps a short cue (a word-final consonant) from being averaged away by the silence around the word.
-    channel_mean : {"keep", "subtract", "both", "bias"}
-        What the first convolution sees: the spectrogram as it is (v3); each channel's mean over
-        time subtracted (:class:`ChannelMeanSubtraction`: a fixed per-channel colouring such as a
-        microphone or a voice's timbre no longer reaches the model, but neither does the overall
-        spectral shape that tells noise from speech); or both, each through its own first
-        convolution and summed (a convolution of the two side by side, without a concatenation,
-        which would make the converter rescale the int8 input away from the front end's values);
-        or "bias": the channels' means over the window (:class:`ChannelMean`) through a 1x1
-        convolution, added to every frame of the first convolution's output. Since a convolution of
-        a constant is a constant, "both" computes exactly this but at the two edge frames
-        (``conv_a(x - m) + conv_b(x) = (conv_a + conv_b)(x) - conv_a(m)``), at 1 % of its extra cost.
-        Measured on real voices in docs/real_voice.md ("both": fewer false accepts, not more
-        accuracy); no built-in spec uses them.
 
     Examples
     --------
@@ -216,32 +167,18 @@ def build_tenet(
         )
     if not 0.0 <= dropout_rate < 1.0:
         raise SettingsError(f"TENet dropout_rate={dropout_rate} must be in [0, 1)")
-    if pooling not in ("average", "max"):
-        raise SettingsError(f"TENet pooling={pooling!r}: use 'average' (the v3 model's) or 'max'")
-    if channel_mean not in ("keep", "subtract", "both", "bias"):
-        raise SettingsError(f"TENet channel_mean={channel_mean!r}: use 'keep' (the v3 model's), 'subtract', 'both' or 'bias'")
 
     inputs = keras.Input(shape=tuple(input_shape), name="spectrogram")
     x = inputs
     if tuple(input_shape) != (time, 1, features):
         x = layers.Reshape((time, 1, features), name="to_time_1_features")(x)
-    first = x if channel_mean in ("keep", "bias") else ChannelMeanSubtraction(name="channel_mean_subtraction")(x)
-    first = layers.Conv2D(channels, (3, 1), padding="same", name="temporal_conv")(first)
-    if channel_mean == "both":
-        raw = layers.Conv2D(channels, (3, 1), padding="same", use_bias=False, name="temporal_conv_raw")(x)
-        first = layers.Add(name="temporal_conv_sum")([first, raw])
-    elif channel_mean == "bias":
-        means = ChannelMean(name="channel_mean")(x)
-        bias = layers.Conv2D(channels, 1, use_bias=False, name="channel_mean_bias")(means)
-        first = layers.Add(name="temporal_conv_sum")([first, bias])  # broadcast over time
-    x = first
+    x = layers.Conv2D(channels, (3, 1), padding="same", name="temporal_conv")(x)
     index = 0
     for _ in range(num_stages):
         for block in range(blocks_per_stage):
             x = _block(x, index, channels, expansion, kernel_sizes, strides=2 if block == 0 else 1)
             index += 1
-    pool = layers.AveragePooling2D if pooling == "average" else layers.MaxPooling2D
-    x = pool(pool_size=(x.shape[1], 1), name=f"{pooling}_pool")(x)
+    x = layers.AveragePooling2D(pool_size=(x.shape[1], 1), name="average_pool")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(dropout_rate, name="dropout")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="classifier")(x)

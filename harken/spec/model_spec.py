@@ -94,30 +94,10 @@ class TrainingSettings:
     the same model (its trained ``.keras`` is used; ``harken train`` trains it first when it has no
     model yet) or the path of a ``.keras`` / ``.weights.h5`` file.
 
-    ``focal_gamma`` > 0 trains with focal cross-entropy (``harken.losses``): confidently right clips
-    count for less, hard ones (near-miss words) for more; 0 is plain cross-entropy.
-
-    ``teachers`` distils trained models into this one (``harken.distill``): spec names (trained first
-    when they have no model yet) or ``.keras`` paths of models with the same classes and front end.
-    Each sample's target is ``distillation_weight`` x their mean probabilities + the rest x its label.
-
-    ``soup_size`` > 1 fine-tunes ``initial_weights`` that many times (each with its own seed for
-    the order, augmentation draws and dropout) and averages their weights into one model, a "model
-    soup" (``harken.soup``) of one model's size and speed, for ``soup_size`` times the training. It
-    needs ``initial_weights``: only models fine-tuned from the same start can be averaged. For the
-    on/off TENet it gained nothing resolved on real speech (docs/real_voice.md): no built-in spec uses it.
-
     ``ensemble_size`` > 1 trains the spec that many times, member ``i`` with seed ``seed + i``, and
     merges the members into one model that averages their probabilities (``harken.train.ensemble``):
     ``ensemble_size`` times the MACs, weights and training time of one model. With
     ``initial_weights`` naming an ensemble, member ``i`` fine-tunes its member ``i``.
-
-    ``mixup_alpha`` > 0 trains on mixed samples (mixup, ``harken.mixup``): each spectrogram of a
-    batch is blended with another one of the batch, and their targets alike, with a weight drawn from
-    Beta(alpha, alpha) (0.2 is usual). ``label_smoothing`` > 0 moves that share of each target to
-    an even spread over the classes. Both train on soft targets, so neither goes with
-    ``focal_gamma`` or ``teachers``. For the on/off recipe neither gained anything resolved on real
-    speech over five seeds (docs/real_voice.md): no built-in spec uses them.
     """
 
     epochs: int = 80
@@ -132,17 +112,9 @@ class TrainingSettings:
     reduce_lr_on_plateau: ReduceLrOnPlateau | None = None
     class_weights: str | dict[str, float] | None = "balanced"
     initial_weights: str | None = None
-    focal_gamma: float = 0.0
-    teachers: tuple[str, ...] = ()
-    distillation_weight: float = 0.5
-    soup_size: int = 1
     ensemble_size: int = 1
-    mixup_alpha: float = 0.0
-    label_smoothing: float = 0.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.teachers, list):
-            self.teachers = tuple(self.teachers)
         if self.lr_steps is not None:
             self.lr_steps = tuple((int(n), float(lr)) for n, lr in self.lr_steps)
         self.validate()
@@ -173,53 +145,12 @@ class TrainingSettings:
                                                  not self.initial_weights.strip()):
             raise SpecProblem(f"training initial_weights={self.initial_weights!r}: give a spec name or a "
                               ".keras / .weights.h5 path", token="initial_weights")
-        if isinstance(self.focal_gamma, bool) or not isinstance(self.focal_gamma, (int, float)) or not (
-                0 <= self.focal_gamma <= 10):
-            raise SpecProblem(f"training focal_gamma={self.focal_gamma!r}: use a number from 0 (plain cross-entropy) "
-                              "to 10 (2 is usual)", token="focal_gamma")
-        if not isinstance(self.teachers, (tuple, list)) or any(not isinstance(t, str) or not t.strip() for t in self.teachers):
-            raise SpecProblem(f"training teachers={self.teachers!r}: give spec names or .keras paths, e.g. ('on_off_offline',)",
-                              token="teachers")
-        if isinstance(self.distillation_weight, bool) or not isinstance(self.distillation_weight, (int, float)) or not (
-                0 < self.distillation_weight <= 1):
-            raise SpecProblem(f"training distillation_weight={self.distillation_weight!r}: use a number in (0, 1] "
-                              "(the teachers' share of each target; 0.5 is usual)", token="distillation_weight")
-        if self.teachers and self.focal_gamma > 0:
-            raise SpecProblem("training: focal_gamma works with plain labels, not with teachers' soft targets; "
-                              "set one of them", token="focal_gamma")
-        if isinstance(self.soup_size, bool) or not isinstance(self.soup_size, int) or self.soup_size < 1:
-            raise SpecProblem(f"training soup_size={self.soup_size!r}: use a whole number >= 1 (1: one model)",
-                              token="soup_size")
-        if self.soup_size > 1 and self.initial_weights is None:
-            raise SpecProblem(f"training soup_size={self.soup_size}: averaging needs models fine-tuned from the same "
-                              "start; set initial_weights too", token="soup_size")
         if isinstance(self.ensemble_size, bool) or not isinstance(self.ensemble_size, int) or self.ensemble_size < 1:
             raise SpecProblem(f"training ensemble_size={self.ensemble_size!r}: use a whole number >= 1 (1: one model)",
                               token="ensemble_size")
-        if self.ensemble_size > 1 and self.soup_size > 1:
-            raise SpecProblem("training: give soup_size (weights averaged into one model) or ensemble_size (models "
-                              "merged, their probabilities averaged), not both", token="ensemble_size")
-        if isinstance(self.mixup_alpha, bool) or not isinstance(self.mixup_alpha, (int, float)) or not (
-                0 <= self.mixup_alpha <= 10):
-            raise SpecProblem(f"training mixup_alpha={self.mixup_alpha!r}: use a number from 0 (no mixup) to 10 "
-                              "(0.2 is usual)", token="mixup_alpha")
-        if isinstance(self.label_smoothing, bool) or not isinstance(self.label_smoothing, (int, float)) or not (
-                0 <= self.label_smoothing < 1):
-            raise SpecProblem(f"training label_smoothing={self.label_smoothing!r}: use a number in [0, 1) "
-                              "(0.1 is usual)", token="label_smoothing")
-        if self.mixes_labels and (self.teachers or self.focal_gamma > 0):
-            setting = "mixup_alpha" if self.mixup_alpha > 0 else "label_smoothing"
-            other = "teachers" if self.teachers else "focal_gamma"
-            raise SpecProblem(f"training: {setting} makes soft targets, which {other} does not work with; "
-                              "set one of them", token=setting)
         if isinstance(self.class_weights, str) and self.class_weights != "balanced":
             raise SpecProblem(f"training class_weights={self.class_weights!r}: use 'balanced', a dict or None",
                               token="class_weights")
-
-    @property
-    def mixes_labels(self) -> bool:
-        """Whether mixup or label smoothing turns the labels into soft targets (``harken.mixup``)."""
-        return self.mixup_alpha > 0 or self.label_smoothing > 0
 
     @property
     def total_lr_step_batches(self) -> int | None:
@@ -234,7 +165,6 @@ class TrainingSettings:
         out["reduce_lr_on_plateau"] = self.reduce_lr_on_plateau.to_dict() if self.reduce_lr_on_plateau else None
         out["optimizer_options"] = _plain(self.optimizer_options)
         out["class_weights"] = _plain(self.class_weights)
-        out["teachers"] = list(self.teachers)
         return out
 
     @classmethod
@@ -353,13 +283,12 @@ class ModelSpec(Settings):
         return self.work_dir() / f"{self.name}{ARCHIVE_SUFFIX}"
 
     def for_dry_run(self) -> ModelSpec:
-        """A copy for a dry run: ``NAME-test``, 3 epochs, a few samples per class, a soup or ensemble of at most 2."""
+        """A copy for a dry run: ``NAME-test``, 3 epochs, a few samples per class, an ensemble of at most 2."""
         spec = copy.deepcopy(self)
         if not spec.dry_run:
             spec.name = f"{spec.name}{DRY_RUN_SUFFIX}"
         spec.dry_run = True
         spec.training.epochs = min(spec.training.epochs, DRY_RUN_EPOCHS)
-        spec.training.soup_size = min(spec.training.soup_size, 2)
         spec.training.ensemble_size = min(spec.training.ensemble_size, 2)
         cap = DRY_RUN_SAMPLES_PER_CLASS
         for source in spec.datasets:

@@ -11,7 +11,7 @@ from typing import Any
 
 from harken._util.settings import Settings, check_number
 from harken.datasets.directory import UNKNOWN_CLASS
-from harken.datasets.synth import SynthSettings
+from harken.datasets.synth_settings import SynthSettings
 from harken.errors import SettingsError
 from harken.spec.problem import SpecProblem
 

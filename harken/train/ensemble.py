@@ -11,28 +11,26 @@ from a single base. See docs/real_voice.md for what it measured on real speech.
 
 from __future__ import annotations
 
-import copy
 import json
+import logging
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
 from harken._util.atomic import atomic_path
 from harken.errors import SettingsError
 from harken.spec.model_spec import ModelSpec
-from harken.train.job import HISTORY_FILE, FitResult, announce, build_model_for_spec, fit, save_histories
+from harken.train.build import build_model_for_spec, member_spec, merge_members
+from harken.train.fit import FitResult, fit
+from harken.train.history import HISTORY_FILE, save_histories
+from harken.train.initial_weights import load_initial_weights
+
+__all__ = ["MEMBERS_DIR", "MEMBER_FILE", "announce", "fit_ensemble", "member_files", "member_spec", "member_start",
+           "merge_members"]
+
+log = logging.getLogger(__name__)
 
 MEMBERS_DIR = "members"
 MEMBER_FILE = "member.keras"
-MERGED_OUTPUT = "mean_probabilities"
-
-
-def member_spec(spec: ModelSpec, index: int) -> ModelSpec:
-    """The spec member ``index`` trains: the same settings, one model, seed ``spec.seed + index``."""
-    member = copy.deepcopy(spec)
-    member.seed = int(spec.seed) + int(index)
-    member.training.ensemble_size = 1
-    return member
 
 
 def member_files(work_dir: Path) -> list[Path]:
@@ -56,40 +54,8 @@ def member_start(start: Path | None, index: int, spec_name: str) -> Path | None:
     return members[index]
 
 
-def merge_members(members: Sequence, name: str = "ensemble"):
-    """One Keras model running every member on the same input and averaging their probabilities.
-
-    The members' layers are copied under ``m<i>_`` names (names must be unique in one model), so
-    the members themselves are left as they are.
-    """
-    import keras
-
-    if not members:
-        raise ValueError("merge_members needs at least one model")
-    shape = tuple(members[0].input_shape[1:])
-    if any(tuple(m.input_shape[1:]) != shape or m.output_shape[-1] != members[0].output_shape[-1] for m in members):
-        raise ValueError("merge_members: the models differ in input shape or number of classes")
-    x = keras.Input(shape, name="input")
-    outputs = []
-    for i, member in enumerate(members):
-        copied = keras.models.clone_model(member, clone_function=lambda layer, i=i: layer.__class__.from_config(
-            {**layer.get_config(), "name": f"m{i}_{layer.name}"}))
-        copied.set_weights(member.get_weights())
-        outputs.append(keras.Model(copied.inputs[0], copied.outputs[0], name=f"member{i + 1}")(x))
-    mean = keras.layers.Average(name=MERGED_OUTPUT)(outputs) if len(outputs) > 1 else outputs[0]
-    return keras.Model(x, mean, name=name)
-
-
-def build_untrained_model(spec: ModelSpec):
-    """The spec's untrained deployable model: one model, or its ensemble's members merged (for summaries)."""
-    if spec.training.ensemble_size == 1:
-        return build_model_for_spec(spec)
-    members = [build_model_for_spec(member_spec(spec, i)) for i in range(spec.training.ensemble_size)]
-    return merge_members(members, name=spec.name.replace("-", "_"))
-
-
 def fit_ensemble(spec: ModelSpec, data, start: Path | None, *, resume: bool = False, quiet: bool = True,
-                 teachers: list | None = None, workers: int | None = None) -> tuple[FitResult, object]:
+                 workers: int | None = None) -> tuple[FitResult, object]:
     """Train ``spec.training.ensemble_size`` members and merge them; returns the fit and the merged model.
 
     ``data`` is the spec's own (member 1 trains on it); the other members make theirs from their
@@ -99,7 +65,6 @@ def fit_ensemble(spec: ModelSpec, data, start: Path | None, *, resume: bool = Fa
     """
     from harken.models.keras_file import load_keras_model
     from harken.pipeline.data import build_training_data
-    from harken.train.initial_weights import load_initial_weights
 
     folder = spec.work_dir()
     if not resume:  # members of an earlier run must not pass for this run's
@@ -121,15 +86,24 @@ def fit_ensemble(spec: ModelSpec, data, start: Path | None, *, resume: bool = Fa
         first = member_start(start, index, spec.name)
         if first is not None:
             load_initial_weights(model, first, mspec)
-        result = fit(mspec, member_data, model=model, resume=resume, quiet=quiet, teachers=teachers,
-                     work_dir=member_dir)
+        result = fit(mspec, member_data, model=model, resume=resume, quiet=quiet, work_dir=member_dir)
         if result.interrupted:
             return result, None
         with atomic_path(saved, suffix=".keras") as tmp:
             model.save(tmp)
         members.append(model)
         results.append(result)
-    histories = {}  # from each member's folder: members skipped on --resume keep theirs
+    _save_member_histories(spec, folder)
+    fitted = FitResult(work_dir=folder, history={}, best_epoch=None, best_value=None,
+                       epochs_done=sum(r.epochs_done for r in results), branches=results)
+    return fitted, merge_members(members, name=spec.name.replace("-", "_"))
+
+
+def _save_member_histories(spec: ModelSpec, folder: Path) -> None:
+    """The members' histories together in ``folder``, read from each member's folder (members skipped on
+    ``--resume`` keep theirs)."""
+    size = spec.training.ensemble_size
+    histories = {}
     for index in range(size):
         path = folder / MEMBERS_DIR / str(index + 1) / HISTORY_FILE
         if path.is_file():
@@ -137,6 +111,12 @@ def fit_ensemble(spec: ModelSpec, data, start: Path | None, *, resume: bool = Fa
     if histories:
         save_histories(folder, histories, title=f"{spec.name}: ensemble of {size}",
                        monitor=spec.training.checkpoint_monitor or "last epoch")
-    fitted = FitResult(work_dir=folder, history={}, best_epoch=None, best_value=None,
-                       epochs_done=sum(r.epochs_done for r in results), branches=results)
-    return fitted, merge_members(members, name=spec.name.replace("-", "_"))
+
+
+def announce(message: str, *, quiet: bool) -> None:
+    """A line on stderr between progress bars (which ensemble member starts), unless ``quiet``; logged too."""
+    log.info("%s", message)
+    if not quiet:
+        from rich.console import Console
+
+        Console(stderr=True).print(message, soft_wrap=True)

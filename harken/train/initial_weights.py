@@ -1,81 +1,58 @@
-"""The trained models a spec builds on: its fine-tuning start (``training.initial_weights``) and teachers.
+"""The trained model a spec builds on: its fine-tuning start (``training.initial_weights``).
 
-Each is a ``.keras`` path or the name of another spec, whose trained model is used, or trained
-first when it has none (:func:`harken.train.job.train`); a base trained with other settings than its
-spec has now is named in a warning.
+It is a ``.keras`` / ``.weights.h5`` path or the name of another spec, whose trained model is used;
+a base trained with other settings than its spec has now is named in a warning. A base spec with no
+trained model yet is trained by the ``train_base`` function the caller passes
+(:func:`harken.train.job.train` passes itself), so this module never imports the training job.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from harken.errors import HarkenError, SettingsError
 from harken.spec.model_spec import ModelSpec
-from harken.train.job import TrainResult, train
 
 log = logging.getLogger(__name__)
 
 
-def initial_weights_file(spec: ModelSpec, *, resume: bool = False, quiet: bool = True,
-                         workers: int | None = None) -> Path | TrainResult | None:
+def initial_weights_file(spec: ModelSpec, *, train_base: Callable[[ModelSpec], Any] | None = None) -> Path | Any | None:
     """The file ``spec.training.initial_weights`` names (None: train from scratch).
 
-    A spec name gives that spec's trained ``NAME.keras`` (``NAME-test`` for a dry run); when it has
-    none yet, that spec is trained first (its TrainResult is returned if that training was interrupted).
+    A spec name gives that spec's trained ``NAME.keras`` (``NAME-test`` for a dry run). When it has
+    none yet, ``train_base(base_spec)`` trains it first and its result (a ``TrainResult``) is
+    returned if that training was interrupted; without ``train_base`` that is an error.
     """
     name = spec.training.initial_weights
     if name is None:
         return None
-    return _trained_model_file(spec, name, "initial_weights", "starts from the weights of", resume=resume,
-                               quiet=quiet, workers=workers)
-
-
-def teacher_files(spec: ModelSpec, *, resume: bool = False, quiet: bool = True,
-                  workers: int | None = None) -> list[Path] | TrainResult:
-    """The ``.keras`` files of ``spec.training.teachers``, training the teacher specs that have no model yet.
-
-    A teacher spec must have the student's classes and front end (it scores the student's
-    spectrograms); a TrainResult is returned if a teacher's training was interrupted.
-    """
-    files = []
-    for name in spec.training.teachers:
-        found = _trained_model_file(spec, name, "teachers", "learns from", resume=resume, quiet=quiet,
-                                    workers=workers, same_input=True)
-        if isinstance(found, TrainResult):
-            return found
-        files.append(found)
-    return files
-
-
-def _trained_model_file(spec: ModelSpec, name: str, setting: str, verb: str, *, resume: bool, quiet: bool,
-                        workers: int | None, same_input: bool = False) -> Path | TrainResult:
-    """A ``.keras`` path as given, or the trained model of the spec ``name`` (trained first when missing)."""
     path = Path(name).expanduser()
     if path.suffix.lower() in (".keras", ".h5"):
         if not path.is_file():
-            raise SettingsError(f"{spec.name}: training {setting}={name!r}: no such file")
+            raise SettingsError(f"{spec.name}: training initial_weights={name!r}: no such file")
         return path
     from harken.spec.loader import find_spec
 
     base = find_spec(f"{name}-test" if spec.dry_run and not name.endswith("-test") else name)
     if base.name == spec.name:
-        raise SettingsError(f"{spec.name}: training {setting} names the spec itself; name another spec")
-    if same_input and (base.classes != spec.classes or base.frontend != spec.frontend):
-        what = "classes" if base.classes != spec.classes else "front-end settings"
-        raise SettingsError(f"{spec.name}: training {setting} names {base.name}, whose {what} differ from "
-                            f"{spec.name}'s; a teacher must score the same spectrograms as its student")
+        raise SettingsError(f"{spec.name}: training initial_weights names the spec itself; name another spec")
     model_file = base.work_dir() / f"{base.name}.keras"
     if not model_file.is_file():
-        log.warning("%s %s %s: training %s first", spec.name, verb, base.name, base.name)
-        result = train(base, resume=resume, quiet=quiet, workers=workers)
+        if train_base is None:
+            raise SettingsError(f"{spec.name}: training initial_weights={name!r} has no trained model "
+                                f"({model_file}); run `harken train {base.name}` first")
+        log.warning("%s starts from the weights of %s: training %s first", spec.name, base.name, base.name)
+        result = train_base(base)
         if result.fit.interrupted:
             return result
     elif (changed := changed_since_trained(base)) is not None:
-        log.warning("%s %s %s, whose model was trained with other settings than its spec has now (%s); "
-                    "run `harken train %s` first to use the current recipe", spec.name, verb, base.name, changed,
-                    base.name)
+        log.warning("%s starts from the weights of %s, whose model was trained with other settings than its spec "
+                    "has now (%s); run `harken train %s` first to use the current recipe", spec.name, base.name,
+                    changed, base.name)
     return model_file
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harken.audio import tts
 from harken.audio.tts.engines import Voice, available_engines, espeak_voices, synthesize
+from harken.audio.tts.espeak import ESPEAK_ENGLISH_VOICES
 from harken.datasets.synth import SynthSettings, resolve_voices
 from harken.datasets.words import keyword_forms, near_misses, negative_words
 from harken.errors import AudioError, SettingsError
@@ -29,6 +29,12 @@ def test_espeak_accepts_phonemes_in_double_brackets():
     assert audio.size > 1000
 
 
+def test_every_english_voice_loads_from_the_bundled_data():
+    for language in ESPEAK_ENGLISH_VOICES:  # their voice files sit in sub-folders of lang/
+        audio, _ = synthesize("on", Voice(engine="espeak", name=language, variant="m3"))
+        assert audio.size > 1000, language
+
+
 def test_a_voice_that_does_not_load_raises_audio_error_naming_it():
     with pytest.raises(AudioError, match="'en-gb'.*en-gb-x-rp"):
         synthesize("on", Voice(engine="espeak", name="en-gb"))
@@ -46,23 +52,23 @@ def test_unknown_engine_is_rejected():
 
 def test_speaker_id_is_file_name_safe():
     assert Voice(engine="espeak", name="en-us", variant="f3").speaker_id == "enus-f3"
-    assert Voice(engine="flite", name="slt").speaker_id == "flite-slt"
+    assert Voice(engine="piper", name="en_US-joe-medium").speaker_id == "piper-enusjoemedium"
 
 
-def test_optional_engines_absent_from_path_are_skipped(monkeypatch):
+def test_without_a_piper_voice_only_espeak_is_available(monkeypatch):
     import harken.audio.tts.piper
 
-    monkeypatch.setattr(tts.shutil, "which", lambda name: None)
     monkeypatch.setattr(harken.audio.tts.piper, "installed_piper_voices", lambda: ())
     assert available_engines() == ("espeak",)
     voices = resolve_voices(SynthSettings())
     assert voices and {v.engine for v in voices} == {"espeak"}
+    assert resolve_voices(SynthSettings(engines=("piper",))) == ()
 
 
-def test_missing_optional_engine_raises_when_asked_directly(monkeypatch):
-    monkeypatch.setattr(tts.shutil, "which", lambda name: None)
-    with pytest.raises(AudioError, match="flite is not on PATH"):
-        synthesize("on", Voice(engine="flite", name="slt"))
+def test_the_default_engines_are_espeak_alone():
+    assert SynthSettings().engines == ("espeak",)
+    with pytest.raises(SettingsError, match="engines=.*espeak, piper"):
+        SynthSettings(engines=("flite",))
 
 
 def test_keyword_forms_include_punctuation_phonemes_and_phrases():

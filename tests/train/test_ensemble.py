@@ -19,7 +19,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::U
     ({"ensemble_size": 0}, "use a whole number >= 1"),
     ({"ensemble_size": 2.0}, "use a whole number >= 1"),
     ({"ensemble_size": True}, "use a whole number >= 1"),
-    ({"ensemble_size": 3, "soup_size": 3, "initial_weights": "base"}, "not both"),
 ])
 def test_ensemble_size_is_checked(settings, message):
     with pytest.raises(SpecProblem, match=message):
@@ -44,7 +43,7 @@ def test_merged_members_average_their_probabilities_and_survive_saving(tmp_path)
     import keras
 
     from harken.models.keras_file import load_keras_model
-    from harken.train.job import build_model_for_spec
+    from harken.train.build import build_model_for_spec
 
     spec = tiny_spec()
     members = [build_model_for_spec(spec, seed=s) for s in (0, 1, 2)]
@@ -91,7 +90,9 @@ def _member_data(calls):
 def test_an_ensemble_is_its_seeds_trained_alone_merged_and_resumes_without_training_again(tmp_path, monkeypatch):
     import harken.pipeline.data
     from harken.models.keras_file import load_keras_model
-    from harken.train.job import build_model_for_spec, fit, train
+    from harken.train.build import build_model_for_spec
+    from harken.train.fit import fit
+    from harken.train.job import train
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     calls: list[int] = []
@@ -140,7 +141,8 @@ def test_training_one_model_again_drops_an_earlier_ensembles_members(tmp_path, m
 
 
 def test_one_model_fine_tuning_an_ensemble_starts_from_its_first_member(tmp_path, monkeypatch, caplog):
-    from harken.train.job import build_model_for_spec, train
+    from harken.train.build import build_model_for_spec
+    from harken.train.job import train
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     spec = tiny_spec(name="base")
@@ -158,7 +160,7 @@ def test_one_model_fine_tuning_an_ensemble_starts_from_its_first_member(tmp_path
 
 
 def test_each_member_is_announced_on_stderr_unless_quiet(capsys):
-    from harken.train.job import announce
+    from harken.train.ensemble import announce
 
     announce("many: member 2 of 3 (seed 5)", quiet=False)
     assert "many: member 2 of 3 (seed 5)" in capsys.readouterr().err

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 def _cli():
     import typer
 
-    from harken import cli_model
+    from harken.cli import model as cli_model
 
     app = typer.Typer()
     cli_model.register(app)

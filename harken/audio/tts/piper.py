@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from harken.audio.io import to_int16
+from harken.audio.tts.espeak import espeak_phonemes
 from harken.errors import AudioError
 
 #: Piper voice name -> the pip package that bundles it (model_path(), config_path()).
@@ -130,8 +131,6 @@ def _voice(name: str) -> SeededPiperVoice:
 
 def text_to_ipa(text: str, *, espeak_voice: str = "en-us") -> str:
     """IPA of ``text`` by harken's espeak-ng, with a final ``. ! ? ,`` kept (Piper voices read them as tone)."""
-    from harken.audio.tts.engines import espeak_phonemes
-
     if text.strip().startswith("[["):
         return espeak_to_ipa(text)
     ending = text.strip()[-1:] if re.search(r"[.!?,]$", text.strip()) else ""
