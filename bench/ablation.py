@@ -305,7 +305,7 @@ def dev_half_samples(root: str, part: str) -> list:
 
 def scored_clips(model, root: str, *, part: str | None = None):
     """A loaded model's scores of every clip of a folder, or of one half of the dev speakers."""
-    from harken.evaluate.scoring import score_clips, score_dataset
+    from harken.evaluation.scoring import score_clips, score_dataset
 
     if part is None:
         return score_dataset(model, root)
@@ -315,7 +315,7 @@ def scored_clips(model, root: str, *, part: str | None = None):
 
 def score(model_path: Path, root: str, *, part: str | None = None) -> dict:
     """Top-class figures (and those at the embedded thresholds) of a model on a folder (or half)."""
-    from harken.evaluate.scoring import evaluate_scores
+    from harken.evaluation.scoring import evaluate_scores
     from harken.runtime.clip_model import load_clip_model
 
     model = load_clip_model(model_path)
@@ -445,7 +445,7 @@ def best_balanced_at(scores, true_labels, classes, max_false_accepts: float = 0.
     """
     import numpy as np
 
-    from harken.evaluate import metrics
+    from harken.evaluation import metrics
 
     scores = np.asarray(scores, dtype=np.int64)
     top = np.argmax(scores, axis=1)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from harken.evaluate.scoring import ScoredClips
+    from harken.evaluation.scoring import ScoredClips
 
 REPO = Path(__file__).resolve().parent.parent
 VALIDATION, TESTING = 10.0, 5.0  # on_off_dev_mix's REAL_VALIDATION_PERCENTAGE and REAL_TESTING_PERCENTAGE
@@ -84,7 +84,7 @@ def write_manifest_spec(spec: str, manifest: Path, path: Path, name: str) -> str
 
 def pooled(parts: list[ScoredClips]) -> ScoredClips:
     """The folds' scored clips as one set (each fold scores other speakers)."""
-    from harken.evaluate.scoring import ScoredClips
+    from harken.evaluation.scoring import ScoredClips
 
     if len(parts) == 1:
         return parts[0]
@@ -123,7 +123,7 @@ def main() -> None:
            "HARKEN_MODEL_PATH": str(work / "fold_b")}
     os.environ.update(env)
 
-    from harken.evaluate.scoring import evaluate_scores, score_dataset
+    from harken.evaluation.scoring import evaluate_scores, score_dataset
     from harken.runtime.clip_model import load_clip_model
 
     scored = {}

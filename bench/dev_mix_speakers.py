@@ -31,7 +31,7 @@ from dev_mix_folds import (REPO, TESTING, VALIDATION, fold_rows, pooled, train, 
                            write_manifest_spec)
 
 if TYPE_CHECKING:
-    from harken.evaluate.scoring import ScoredClips
+    from harken.evaluation.scoring import ScoredClips
 
 
 def is_training_word(file: str, split: str) -> bool:
@@ -94,7 +94,7 @@ def model_for(spec: str, fold: str, count: str, rows: list[list[str]], order: li
 
 def report(sets: dict[str, ScoredClips]) -> dict:
     """Each count's figures (stderr line, JSON row), and its paired difference to ``all`` when scored."""
-    from harken.evaluate.scoring import compare_scores, evaluate_scores
+    from harken.evaluation.scoring import compare_scores, evaluate_scores
 
     rows = {}
     for count, s in sets.items():
@@ -130,7 +130,7 @@ def main() -> None:
     env = {**os.environ, "HARKEN_HOME": str(work / "home"), "HARKEN_REAL_CLIPS": dev, "HARKEN_MODEL_PATH": str(specs)}
     os.environ.update(env)
 
-    from harken.evaluate.scoring import score_dataset
+    from harken.evaluation.scoring import score_dataset
     from harken.runtime.clip_model import load_clip_model
 
     folds = [f.strip().upper() for f in args.folds.split(",")]

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from harken.evaluate import metrics
-from harken.evaluate.scoring import score_dataset
+from harken.evaluation import metrics
+from harken.evaluation.scoring import score_dataset
 from harken.runtime.clip_model import load_clip_model
 
 
@@ -104,7 +104,7 @@ def soup_model(paths: list[Path], spec_file: str, out: Path) -> Path:
 
 def merged_model(paths: list[Path], spec_file: str, out: Path) -> Path:
     """One int8 model running every member on the same input and averaging their probabilities, written to ``out``."""
-    from harken.train.ensemble import merge_members
+    from harken.training.ensemble import merge_members
 
     return _write_int8(merge_members(_keras_members(paths, "--merge"), name="merged"), paths, spec_file, out)
 

@@ -20,8 +20,10 @@ from harken.errors import (
 
 __version__ = "0.1.0"
 
-# public name -> the module that defines it (imported by __getattr__ on first use)
-_LAZY = {
+# public name -> the module that defines it, or (module, name there) (imported by __getattr__ on first use).
+# The stages are subpackages named after the stage (harken.training, harken.evaluation) so that the verbs
+# harken.train and harken.evaluate can be plain functions.
+_LAZY: dict[str, str | tuple[str, str]] = {
     "ModelSpec": "harken.spec",
     "DatasetSource": "harken.spec",
     "DetectionSettings": "harken.spec",
@@ -30,8 +32,8 @@ _LAZY = {
     "load_spec": "harken.spec.loader",
     "find_spec": "harken.spec.loader",
     "list_specs": "harken.spec.loader",
-    "train": "harken.train",  # the subpackage, callable: harken.train(spec) runs harken.train.job.train
-    "evaluate_model": "harken.evaluate.scoring",
+    "train": "harken.training.job",
+    "evaluate": ("harken.evaluation.scoring", "evaluate_model"),
     "FrontendSettings": "harken.frontend",
     "compute_spectrograms": "harken.frontend",
     "StreamingFrontend": "harken.frontend",
@@ -41,12 +43,11 @@ _LAZY = {
 
 def __getattr__(name: str):
     """``harken.ModelSpec``, ``harken.train``...: import the defining module on first use."""
-    module = _LAZY.get(name)
-    if module is None:
+    home = _LAZY.get(name)
+    if home is None:
         raise AttributeError(f"module 'harken' has no attribute {name!r}")
-    if module == f"harken.{name}":
-        return import_module(module)
-    return getattr(import_module(module), name)
+    module, attribute = home if isinstance(home, tuple) else (home, name)
+    return getattr(import_module(module), attribute)
 
 
 def __dir__() -> list[str]:

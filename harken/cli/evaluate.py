@@ -1,6 +1,6 @@
 """``harken evaluate`` and ``harken calibrate``: score a model on labelled clips; set its thresholds.
 
-Thin commands: parse, call ``harken.evaluate.scoring`` / ``harken.evaluate.calibrate``, print. Results go to stdout
+Thin commands: parse, call ``harken.evaluation.scoring`` / ``harken.evaluation.calibrate``, print. Results go to stdout
 (``--json`` for machines), the progress bar to stderr (``--quiet`` turns it off). Library imports
 happen inside the commands, so ``--help`` stays instant; a .tflite model never imports TensorFlow.
 Wire them into a Typer app with :func:`register`.
@@ -62,7 +62,7 @@ def evaluate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
 ) -> None:
     """Score a model on labelled clips as the firmware would; write eval-results.json and plots."""
-    from harken.evaluate.scoring import compare_scores, evaluate_model, resolve_model, save_evaluation, spec_split_settings
+    from harken.evaluation.scoring import compare_scores, evaluate_model, resolve_model, save_evaluation, spec_split_settings
 
     path = resolve_model(model)
     from_spec = spec_split_settings(model, dataset) or {}
@@ -146,7 +146,7 @@ def calibrate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
 ) -> None:
     """Choose per-keyword detection thresholds for a false-accept target and store them in the model."""
-    from harken.evaluate.calibrate import calibrate_model
+    from harken.evaluation.calibrate import calibrate_model
 
     with _progress(quiet or as_json, "calibrate") as progress:
         cal, backup_path = calibrate_model(model, dataset, target_false_accept=target_false_accept, split=split,

@@ -1,6 +1,6 @@
 """``harken train | quantize | summarize | list | update-params``: the model commands.
 
-Thin: parse, call the library (``harken.train.job``, ``harken.export.quantize``, ``harken.profile.summarize``,
+Thin: parse, call the library (``harken.training.job``, ``harken.export.quantize``, ``harken.profile.summarize``,
 ``harken.spec.loader``, ``harken.export.tflite``), print. TensorFlow is imported inside the commands only.
 A ``HarkenError`` becomes ``error: ...`` with exit code 2 in ``harken.cli.app.run``; an interrupted
 training exits 130 after saying how to resume.
@@ -43,7 +43,7 @@ def train_command(
 ) -> None:
     """Train a model spec, quantize it to int8, evaluate it on the validation split and write its archive."""
     from harken.spec.loader import find_spec
-    from harken.train.job import train
+    from harken.training.job import train
 
     spec = find_spec(name)
     result = train(spec, resume=resume, quiet=quiet, workers=workers)

@@ -9,7 +9,7 @@ of that key, ``harken.augment.compose``), so any sample can be rebuilt alone, in
 or order (``harken.pipeline.workers`` runs those processes).
 
 What it does not do: choose files or classes (``harken.datasets.clips``), define the augmentations
-(``harken.augment``), make validation data (``harken.pipeline.validation``) or train (``harken.train.job``).
+(``harken.augment``), make validation data (``harken.pipeline.validation``) or train (``harken.training.job``).
 """
 
 from __future__ import annotations

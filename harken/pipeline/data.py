@@ -1,11 +1,11 @@
-"""A model specification -> its training data: the one entry from ``harken.train`` into the pipeline.
+"""A model specification -> its training data: the one entry from ``harken.training`` into the pipeline.
 
 In: a ``ModelSpec``. Out: ``TrainingData``: seeded augmented training batches
 (``harken.pipeline.batches``), cached validation arrays (``harken.pipeline.validation``), the
 classes and their Keras weights, and the test clips. The clips come from the spec's dataset
 sources (``harken.datasets.clips``); background noise and a room-impulse bank feed the augmenter.
 
-What it does not do: train (``harken.train.job``).
+What it does not do: train (``harken.training.job``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from harken.pipeline.validation import validation_arrays
 
 @dataclass
 class TrainingData:
-    """What ``harken.train.job`` needs: augmented training batches and cached validation arrays."""
+    """What ``harken.training.job`` needs: augmented training batches and cached validation arrays."""
 
     train: TrainingBatches
     validation: tuple[np.ndarray, np.ndarray]

@@ -194,7 +194,7 @@ def summarize(target: str | os.PathLike, *, tflite: bool = False) -> str:
 
         model = load_keras_model(keras_path)
     else:
-        from harken.train.build import build_untrained_model
+        from harken.training.build import build_untrained_model
 
         model = build_untrained_model(spec)
     return format_keras_summary(model, spec.model_params())
@@ -202,7 +202,7 @@ def summarize(target: str | os.PathLike, *, tflite: bool = False) -> str:
 
 def build_untrained_tflite(spec) -> bytes:
     """An int8 .tflite of the spec's untrained model (calibrated on random int8 spectrograms)."""
-    from harken.train.build import build_untrained_model
+    from harken.training.build import build_untrained_model
     from harken.export.quantize import convert_int8, embed_params
 
     model = build_untrained_model(spec)

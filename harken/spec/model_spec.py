@@ -7,7 +7,7 @@ archive). Loading and finding spec files by name is :mod:`harken.spec.loader`.
 Its parts live beside it and are imported here too: ``DatasetSource`` in :mod:`harken.spec.sources`,
 quantization and detection in :mod:`harken.spec.deployment`, the training callbacks in
 :mod:`harken.spec.training`.
-It does not load data, build models or train: ``harken.pipeline.batches`` and ``harken.train.job`` do.
+It does not load data, build models or train: ``harken.pipeline.batches`` and ``harken.training.job`` do.
 
 Examples
 --------
@@ -95,7 +95,7 @@ class TrainingSettings:
     model yet) or the path of a ``.keras`` / ``.weights.h5`` file.
 
     ``ensemble_size`` > 1 trains the spec that many times, member ``i`` with seed ``seed + i``, and
-    merges the members into one model that averages their probabilities (``harken.train.ensemble``):
+    merges the members into one model that averages their probabilities (``harken.training.ensemble``):
     ``ensemble_size`` times the MACs, weights and training time of one model. With
     ``initial_weights`` naming an ensemble, member ``i`` fine-tunes its member ``i``.
     """

@@ -1,6 +1,6 @@
 """How a spec trains: the callbacks' settings (early stopping, learning-rate reduction on a plateau).
 
-In: keyword arguments in a spec file. Out: validated settings that ``harken.train.job`` turns into
+In: keyword arguments in a spec file. Out: validated settings that ``harken.training.job`` turns into
 Keras callbacks. ``TrainingSettings`` itself still lives in ``harken.spec.model_spec``; it moves
 here once the branches that edit it are merged.
 """

@@ -124,7 +124,7 @@ def test_evaluate_against_a_baseline_prints_and_writes_the_differences(model_dir
 def test_evaluating_a_tflite_never_imports_tensorflow(model_dir, tmp_path):
     code = textwrap.dedent(f"""
         import sys
-        from harken.evaluate.scoring import evaluate_model, save_evaluation
+        from harken.evaluation.scoring import evaluate_model, save_evaluation
         ev, scored = evaluate_model({str(model_dir / "model.tflite")!r}, {str(model_dir / "clips")!r})
         save_evaluation(ev, scored, {str(tmp_path)!r})
         loaded = [m for m in ("tensorflow", "keras") if m in sys.modules]
@@ -148,7 +148,7 @@ def test_batched_inference_equals_one_clip_at_a_time(model_dir):
 
 
 def test_keras_model_takes_settings_and_classes_from_sibling_tflite(model_dir, tmp_path):
-    from harken.evaluate.scoring import evaluate_model
+    from harken.evaluation.scoring import evaluate_model
 
     _, tflite_scored = evaluate_model(model_dir / "model.tflite", model_dir / "clips")
     keras_ev, keras_scored = evaluate_model(model_dir / "model.keras", model_dir / "clips")
@@ -211,7 +211,7 @@ def test_calibrate_writes_thresholds_and_keeps_a_backup(model_dir, tmp_path):
     params = read_params(model)
     assert (tmp_path / "m.tflite.bak").read_bytes() == (model_dir / "model.tflite").read_bytes()
     assert params["classes"] == CLASSES and params["fe.filterbank_n_channels"] == 16
-    from harken.evaluate.scoring import evaluate_model
+    from harken.evaluation.scoring import evaluate_model
 
     ev, _ = evaluate_model(model, model_dir / "clips")
     assert ev.detection["false_accept_rate"] == 0.0
@@ -220,7 +220,7 @@ def test_calibrate_writes_thresholds_and_keeps_a_backup(model_dir, tmp_path):
 
 def test_model_name_resolves_through_the_spec(model_dir, tmp_path, monkeypatch):
     import harken.spec.loader
-    from harken.evaluate.scoring import resolve_model
+    from harken.evaluation.scoring import resolve_model
 
     work = tmp_path / "models" / "tiny"
     work.mkdir(parents=True)
@@ -295,7 +295,7 @@ def test_speaker_manifest_chooses_the_testing_speakers(model_dir, tmp_path):
 
 
 def test_split_percentages_come_from_the_spec_that_trained_on_the_folder(tmp_path, monkeypatch):
-    from harken.evaluate.scoring import spec_split_settings
+    from harken.evaluation.scoring import spec_split_settings
 
     clips = tmp_path / "clips"
     (clips / "on").mkdir(parents=True)

@@ -31,7 +31,7 @@ spec = harken.ModelSpec(
 
 
 def test_train_command_runs_a_dry_run_with_test_outputs(tmp_path, monkeypatch):
-    from tests.train.test_train import tiny_data
+    from tests.training.test_train import tiny_data
 
     calls = []
 

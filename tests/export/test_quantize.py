@@ -105,10 +105,10 @@ def test_update_params_rejects_a_setting_without_value(small_cnn_int8, tmp_path)
 
 @pytest.mark.slow
 def test_quantize_redoes_the_models_from_saved_weights(tmp_path, monkeypatch):
-    from tests.train.test_train import tiny_data, tiny_spec
+    from tests.training.test_train import tiny_data, tiny_spec
 
     from harken.export.quantize import quantize
-    from harken.train.job import train
+    from harken.training.job import train
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path))
     spec = tiny_spec(name="requant", epochs=1)

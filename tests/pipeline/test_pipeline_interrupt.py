@@ -35,7 +35,7 @@ SCRIPT = textwrap.dedent("""
     data = TrainingBatches(clips, class_names=["on", "off"], frontend=fe, augmentation=Compose(),
                            batch_size=4, workers=2, use_multiprocessing=True)
     adapter = PyDatasetAdapter(data, shuffle=False)
-    try:  # as harken.train.job: the workers start inside the try
+    try:  # as harken.training.job: the workers start inside the try
         with data.worker_processes():
             iterator = adapter.get_numpy_iterator()
             next(iterator)

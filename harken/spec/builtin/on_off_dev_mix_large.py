@@ -1,7 +1,7 @@
 """on / off / _unknown_ from synthetic speech plus your own recordings, three models in one file.
 
 ``on_off_dev_mix`` three times, merged into one int8 model that averages their probabilities
-(``training.ensemble_size = 3``, ``harken.train.ensemble``): member ``i`` fine-tunes member ``i`` of
+(``training.ensemble_size = 3``, ``harken.training.ensemble``): member ``i`` fine-tunes member ``i`` of
 ``on_off_offline_large`` (the quickstart recipe with seed ``i``; trained first when it has not
 been) on your recordings with seed ``i``, so the three start apart and disagree where one alone
 errs. Three times the cost of ``on_off_dev_mix`` at run time (8.1 M MACs, about the seeds' v3

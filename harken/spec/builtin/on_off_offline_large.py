@@ -2,7 +2,7 @@
 
 The quickstart recipe (``on_off_offline``) trained with seeds 0, 1 and 2 and merged into one int8
 model that runs all three on the same spectrogram and averages their probabilities
-(``training.ensemble_size = 3``, ``harken.train.ensemble``). It costs three times the quickstart: 8.1 M
+(``training.ensemble_size = 3``, ``harken.training.ensemble``). It costs three times the quickstart: 8.1 M
 MACs per inference (the seeds' v3 on/off model: 8.4-8.9 M), ~470 kB of .tflite, a ~100 kB TFLM
 arena and about 20 minutes of training on 2 cores. Member 1 is exactly the quickstart's model
 (same seed and settings). On real speech it scores higher than any one of its members

@@ -3,7 +3,7 @@
 It is a ``.keras`` / ``.weights.h5`` path or the name of another spec, whose trained model is used;
 a base trained with other settings than its spec has now is named in a warning. A base spec with no
 trained model yet is trained by the ``train_base`` function the caller passes
-(:func:`harken.train.job.train` passes itself), so this module never imports the training job.
+(:func:`harken.training.job.train` passes itself), so this module never imports the training job.
 """
 
 from __future__ import annotations

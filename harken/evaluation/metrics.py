@@ -16,7 +16,7 @@ Undefined figures (the recall of a class with no clips, the AUC of a class with 
 ``None``, never 0 and never NaN, so they survive JSON and cannot be mistaken for measurements.
 Every figure of a few hundred clips carries sampling error; ``bootstrap_intervals`` gives its
 range by resampling *speakers* (a speaker's clips stay together: they are not independent).
-This module does not run models: see ``harken.evaluate.scoring``.
+This module does not run models: see ``harken.evaluation.scoring``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harken.evaluate import metrics
+from harken.evaluation import metrics
 from harken.errors import SettingsError
 
 

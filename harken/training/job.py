@@ -3,15 +3,15 @@
 Three levels, each usable alone (Keras progressive disclosure):
 
 - ``harken train NAME`` (CLI) -> :func:`train` (data, fit, quantize, evaluate, summaries, archive);
-- :func:`harken.train.fit.fit` runs Keras ``fit`` on a ``TrainingData`` with the spec's schedule and callbacks;
-- :func:`harken.train.build.build_model_for_spec` + :func:`harken.train.fit.compile_for_spec` give the
+- :func:`harken.training.fit.fit` runs Keras ``fit`` on a ``TrainingData`` with the spec's schedule and callbacks;
+- :func:`harken.training.build.build_model_for_spec` + :func:`harken.training.fit.compile_for_spec` give the
   model for your own loop.
 
 Files in the work directory (``$HARKEN_HOME/models/NAME``): those of ``fit`` (``best.weights.h5``,
 ``state/``, ``history.json`` / ``history.png``), ``NAME.keras``, ``NAME.tflite`` (int8),
 ``NAME.float32.tflite``, ``representative.npy``, ``summary.txt``, ``summary_tflite.txt``,
 ``validation_results.json``; with ``training.ensemble_size`` > 1, ``members/1`` ... each member's
-(``harken.train.ensemble``). It does not make the data (``harken.pipeline.batches``) or define the
+(``harken.training.ensemble``). It does not make the data (``harken.pipeline.batches``) or define the
 model (``harken.models``).
 """
 
@@ -27,10 +27,10 @@ import numpy as np
 
 from harken._util.atomic import atomic_path, write_json_atomic, write_text_atomic
 from harken.spec.model_spec import ModelSpec
-from harken.train import ensemble
-from harken.train.build import build_model_for_spec
-from harken.train.fit import FitResult, fit
-from harken.train.initial_weights import initial_weights_file, load_initial_weights
+from harken.training import ensemble
+from harken.training.build import build_model_for_spec
+from harken.training.fit import FitResult, fit
+from harken.training.initial_weights import initial_weights_file, load_initial_weights
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
 
 
 def _fit_one_model(spec: ModelSpec, data, start: Path | None, *, resume: bool, quiet: bool) -> tuple[FitResult, Any]:
-    """:func:`~harken.train.fit.fit` of one model from ``start``; the first member when ``start`` is an ensemble."""
+    """:func:`~harken.training.fit.fit` of one model from ``start``; the first member when ``start`` is an ensemble."""
     if not resume:  # a single model now: an earlier ensemble's members must not pass for its members
         shutil.rmtree(spec.work_dir() / ensemble.MEMBERS_DIR, ignore_errors=True)
     model = build_model_for_spec(spec)

@@ -2,7 +2,7 @@
 
 In: a :class:`~harken.spec.model_spec.ModelSpec` (architecture name or builder function, its
 options, input shape, classes, seed, ``training.ensemble_size``). Out: Keras models whose initial
-weights follow the seed. The low module of ``harken.train``: fitting, ensembles and summaries
+weights follow the seed. The low module of ``harken.training``: fitting, ensembles and summaries
 (``harken.profile.summarize``) all build their models here. It does not compile or train.
 """
 

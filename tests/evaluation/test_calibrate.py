@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harken.evaluate.calibrate import choose_thresholds
+from harken.evaluation.calibrate import choose_thresholds
 from harken.errors import DatasetError, SettingsError
 
 CLASSES = ["on", "off", "_unknown_"]

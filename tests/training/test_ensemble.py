@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from harken.train.ensemble import MEMBER_FILE, MEMBERS_DIR, member_files, member_spec, member_start, merge_members
+from harken.training.ensemble import MEMBER_FILE, MEMBERS_DIR, member_files, member_spec, member_start, merge_members
 from harken.errors import SettingsError
 from harken.spec.model_spec import SpecProblem, TrainingSettings
-from tests.train.test_train import tiny_data, tiny_spec
+from tests.training.test_train import tiny_data, tiny_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
 
@@ -43,7 +43,7 @@ def test_merged_members_average_their_probabilities_and_survive_saving(tmp_path)
     import keras
 
     from harken.models.keras_file import load_keras_model
-    from harken.train.build import build_model_for_spec
+    from harken.training.build import build_model_for_spec
 
     spec = tiny_spec()
     members = [build_model_for_spec(spec, seed=s) for s in (0, 1, 2)]
@@ -90,9 +90,9 @@ def _member_data(calls):
 def test_an_ensemble_is_its_seeds_trained_alone_merged_and_resumes_without_training_again(tmp_path, monkeypatch):
     import harken.pipeline.data
     from harken.models.keras_file import load_keras_model
-    from harken.train.build import build_model_for_spec
-    from harken.train.fit import fit
-    from harken.train.job import train
+    from harken.training.build import build_model_for_spec
+    from harken.training.fit import fit
+    from harken.training.job import train
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     calls: list[int] = []
@@ -129,7 +129,7 @@ def test_an_ensemble_is_its_seeds_trained_alone_merged_and_resumes_without_train
 
 
 def test_training_one_model_again_drops_an_earlier_ensembles_members(tmp_path, monkeypatch):
-    from harken.train.job import train
+    from harken.training.job import train
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     spec = tiny_spec(name="many", epochs=1)
@@ -141,8 +141,8 @@ def test_training_one_model_again_drops_an_earlier_ensembles_members(tmp_path, m
 
 
 def test_one_model_fine_tuning_an_ensemble_starts_from_its_first_member(tmp_path, monkeypatch, caplog):
-    from harken.train.build import build_model_for_spec
-    from harken.train.job import train
+    from harken.training.build import build_model_for_spec
+    from harken.training.job import train
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     spec = tiny_spec(name="base")
@@ -160,7 +160,7 @@ def test_one_model_fine_tuning_an_ensemble_starts_from_its_first_member(tmp_path
 
 
 def test_each_member_is_announced_on_stderr_unless_quiet(capsys):
-    from harken.train.ensemble import announce
+    from harken.training.ensemble import announce
 
     announce("many: member 2 of 3 (seed 5)", quiet=False)
     assert "many: member 2 of 3 (seed 5)" in capsys.readouterr().err

@@ -127,7 +127,7 @@ def test_on_off_dev_mix_dry_run_fine_tunes_the_quickstart_model(tmp_path, monkey
 
 
 def test_on_off_dev_mix_large_dry_run_fine_tunes_each_member_of_the_offline_ensemble(tmp_path, monkeypatch):
-    from harken.train.ensemble import member_files
+    from harken.training.ensemble import member_files
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HARKEN_REAL_CLIPS", str(_my_clips(tmp_path / "my_clips")))

@@ -4,7 +4,7 @@ In: a work directory and a compiled Keras model. Out: ``state/epoch-NNNNN.*`` fi
 ``state/state.json`` (history, best value, callback counters), written after each epoch so that a
 crash or kill -9 loses at most the current epoch; :func:`load_state` puts them back. New files
 are written before the JSON that points at them, so a state is complete or absent.
-It does not decide when to save (``harken.train.callbacks.TrainingState`` does).
+It does not decide when to save (``harken.training.callbacks.TrainingState`` does).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """harken's Keras callbacks: the stepped learning rate, resumable early stopping and plateau, the
 per-epoch checkpoint and state, the move to the next epoch's batches, and the progress display.
 
-In: the training settings and work directory, given by :func:`harken.train.fit.fit`, the one
+In: the training settings and work directory, given by :func:`harken.training.fit.fit`, the one
 importer of this module (it imports Keras, so it is imported only when training starts).
 Out: callbacks for ``model.fit``. Whatever they save outlives a crash: best weights and state are
-written atomically after each epoch (``harken.train.resume``).
+written atomically after each epoch (``harken.training.resume``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import numpy as np
 
 from harken._util.atomic import atomic_path, write_json_atomic
 from harken.errors import SettingsError
-from harken.train.history import HISTORY_FILE
-from harken.train.resume import BEST_WEIGHTS, save_state
+from harken.training.history import HISTORY_FILE
+from harken.training.resume import BEST_WEIGHTS, save_state
 
 
 class SteppedLearningRate(keras.callbacks.Callback):

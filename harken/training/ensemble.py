@@ -19,10 +19,10 @@ from pathlib import Path
 from harken._util.atomic import atomic_path
 from harken.errors import SettingsError
 from harken.spec.model_spec import ModelSpec
-from harken.train.build import build_model_for_spec, member_spec, merge_members
-from harken.train.fit import FitResult, fit
-from harken.train.history import HISTORY_FILE, save_histories
-from harken.train.initial_weights import load_initial_weights
+from harken.training.build import build_model_for_spec, member_spec, merge_members
+from harken.training.fit import FitResult, fit
+from harken.training.history import HISTORY_FILE, save_histories
+from harken.training.initial_weights import load_initial_weights
 
 __all__ = ["MEMBERS_DIR", "MEMBER_FILE", "announce", "fit_ensemble", "member_files", "member_spec", "member_start",
            "merge_members"]

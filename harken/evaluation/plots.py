@@ -1,6 +1,6 @@
 """Evaluation plots as PNG files: confusion matrix, ROC, precision-recall, score histograms.
 
-In: an :class:`harken.evaluate.scoring.Evaluation` and its :class:`harken.evaluate.scoring.ScoredClips`.
+In: an :class:`harken.evaluation.scoring.Evaluation` and its :class:`harken.evaluation.scoring.ScoredClips`.
 Out: ``eval-confusion.png``, ``eval-roc.png``, ``eval-precision-recall.png``, ``eval-scores.png``.
 Legend labels never start with the class name: matplotlib hides labels that start with ``_``
 (``_unknown_``). Uses matplotlib's non-interactive Agg canvas (no display, no global pyplot state) and writes each
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harken.evaluate import metrics
+from harken.evaluation import metrics
 from harken._util.atomic import atomic_path
 
 __all__ = ["save_evaluation_plots"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from harken.errors import ModelFileError, SettingsError
-from harken.evaluate.scoring import (
+from harken.evaluation.scoring import (
     ScoredClips,
     compare_scores,
     detect,

@@ -4,9 +4,9 @@ In: a :class:`~harken.spec.model_spec.ModelSpec` and its data (a
 ``harken.pipeline.batches.TrainingData``: training batches, validation arrays, class names and
 weights), optionally a model and extra Keras callbacks. Out: the model holding its best (or last)
 weights, and a :class:`FitResult`. Files in the work directory: ``best.weights.h5``, ``state/``
-(``harken.train.resume``), ``history.json`` / ``history.png``. Ctrl-C stops cleanly, keeping the
+(``harken.training.resume``), ``history.json`` / ``history.png``. Ctrl-C stops cleanly, keeping the
 best checkpoint and the state of the last finished epoch. It does not make the data, convert or
-evaluate (``harken.train.job`` does the whole job).
+evaluate (``harken.training.job`` does the whole job).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import numpy as np
 from harken._util.atomic import atomic_path
 from harken.errors import SettingsError
 from harken.spec.model_spec import ModelSpec, TrainingSettings
-from harken.train.build import build_model_for_spec
-from harken.train.history import plot_history
-from harken.train.resume import BEST_WEIGHTS, STATE_DIR, load_state
+from harken.training.build import build_model_for_spec
+from harken.training.history import plot_history
+from harken.training.resume import BEST_WEIGHTS, STATE_DIR, load_state
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class FitResult:
     epochs_done: int
     interrupted: bool = False
     stopped_early: bool = False
-    branches: list[FitResult] = field(default_factory=list)  # an ensemble's members (``harken.train.ensemble``)
+    branches: list[FitResult] = field(default_factory=list)  # an ensemble's members (``harken.training.ensemble``)
 
 
 def compile_for_spec(model, spec: ModelSpec) -> None:
@@ -67,7 +67,7 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
     ``interrupted=True``. The model ends holding the best weights. ``callbacks`` (Keras callbacks)
     run after harken's own: a hook for research code (``bench/``) that needs to watch or steer training.
     """
-    from harken.train.callbacks import TrainingState
+    from harken.training.callbacks import TrainingState
 
     spec.validate()
     folder = Path(work_dir) if work_dir is not None else spec.work_dir()
@@ -116,7 +116,7 @@ def _prepare_folder(folder: Path, *, resume: bool) -> None:
 
 def _plateau_callbacks(t: TrainingSettings, restored: dict) -> list:
     """Early stopping and learning-rate reduction as the settings ask, with their saved counters put back."""
-    from harken.train.callbacks import ResumableEarlyStopping, ResumableReduceLr
+    from harken.training.callbacks import ResumableEarlyStopping, ResumableReduceLr
 
     def kept(name: str) -> dict:
         return {k: v for k, v in restored.get(name, {}).items() if v is not None}
@@ -141,7 +141,7 @@ def _schedule_callbacks(t: TrainingSettings, steps_per_epoch: int, *, quiet: boo
     """NaN guard, the learning-rate schedule (per epoch or stepped by batches) and, unless ``quiet``, progress."""
     import keras
 
-    from harken.train.callbacks import RichProgress, SteppedLearningRate
+    from harken.training.callbacks import RichProgress, SteppedLearningRate
 
     schedule: list = [keras.callbacks.TerminateOnNaN()]
     if t.lr_schedule is not None:
@@ -162,7 +162,7 @@ def _finished_before(t: TrainingSettings, saved: dict | None, epochs_done: int, 
 
 def _run_fit(spec: ModelSpec, data, model, callbacks: list, *, initial_epoch: int) -> bool:
     """``model.fit`` from ``initial_epoch`` inside the batches' worker processes; True when Ctrl-C stopped it."""
-    from harken.train.callbacks import NextEpoch
+    from harken.training.callbacks import NextEpoch
 
     workers = getattr(data.train, "worker_processes", contextlib.nullcontext)
     train_input = _training_input(data.train, spec.input_shape, _class_weights(spec, data))
@@ -186,7 +186,7 @@ def _class_weights(spec: ModelSpec, data) -> dict[int, float] | None:
 
 
 def _training_input(batches, input_shape: tuple[int, ...], class_weight: dict[int, float] | None):
-    """``batches`` (a PyDataset) as a tf.data pass per epoch (moved on by :class:`~harken.train.callbacks.NextEpoch`).
+    """``batches`` (a PyDataset) as a tf.data pass per epoch (moved on by :class:`~harken.training.callbacks.NextEpoch`).
 
     Given the PyDataset itself, Keras (running no enqueuer: harken's workers prefetch) adds
     ``prefetch(AUTOTUNE)``, whose autotuning threads cost the 2-core quickstart about a minute in

@@ -6,7 +6,7 @@ Out: :class:`ScoredClips` (every clip's scores) and :class:`Evaluation` (the fig
 
 Dataset classes the model lacks are counted as ``_unknown_`` (``yes`` for an on/off model; and
 ``_silence_`` for a model without a silence class). Figures come in two views (see
-``harken.evaluate.metrics``): per model class, and keywords versus ``reject``. One clip is one inference, so
+``harken.evaluation.metrics``): per model class, and keywords versus ``reject``. One clip is one inference, so
 the firmware's averaged score is the clip's score; "detected as c" means that c is the top class
 and its uint8 score is ``>= threshold_c`` of the embedded ``detection_threshold_list``; otherwise
 the clip is rejected. Streaming evaluation (many windows per recording) is not done here.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harken.evaluate import metrics
+from harken.evaluation import metrics
 from harken._util.atomic import write_json_atomic, write_text_atomic
 from harken.datasets.directory import UNKNOWN_CLASS
 from harken.errors import DatasetError, HarkenError, ModelFileError, SettingsError
@@ -64,7 +64,7 @@ class Evaluation:
     """The figures of one evaluation (``None`` = undefined, e.g. recall of a class without clips).
 
     ``intervals`` holds the 95 % ranges of the keyword-view figures over speakers resampled
-    (:func:`harken.evaluate.metrics.bootstrap_intervals`); None when the clips' speakers are unknown.
+    (:func:`harken.evaluation.metrics.bootstrap_intervals`); None when the clips' speakers are unknown.
     ``baseline`` holds the differences from another model on the same clips
     (:func:`compare_scores`), when one was given.
     """
@@ -320,7 +320,7 @@ def _top_class(scored: ScoredClips) -> list[str]:
 def compare_scores(scored: ScoredClips, baseline: ScoredClips, *, baseline_name: str = "") -> dict:
     """The model's top-class figures minus the baseline's, on the same clips, with paired 95 % ranges.
 
-    The speakers are resampled once for both models (:func:`harken.evaluate.metrics.bootstrap_difference`),
+    The speakers are resampled once for both models (:func:`harken.evaluation.metrics.bootstrap_difference`),
     so a range that excludes 0 is a difference these speakers resolve.
     """
     if scored.paths != baseline.paths:
@@ -379,7 +379,7 @@ def save_evaluation(
     write_text_atomic(out / PREDICTIONS_FILE, text.getvalue())
     written = [out / RESULTS_FILE, out / PREDICTIONS_FILE]
     if plots:
-        from harken.evaluate.plots import save_evaluation_plots
+        from harken.evaluation.plots import save_evaluation_plots
 
         written += save_evaluation_plots(evaluation, scored, out)
     return written

@@ -1,6 +1,6 @@
 """Choose per-class detection thresholds for a target false-accept rate, and store them in the model.
 
-In: scored clips (see ``harken.evaluate.scoring``) or a ``.tflite`` model and a labelled dataset.
+In: scored clips (see ``harken.evaluation.scoring``) or a ``.tflite`` model and a labelled dataset.
 Out: a :class:`Calibration` (thresholds with the false-accept rate and recall each one gives), and,
 unless it is a dry run, the model's embedded ``detection_threshold_list`` rewritten (a backup of the
 old file is kept beside it).
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harken.evaluate import metrics
+from harken.evaluation import metrics
 from harken.errors import DatasetError, ModelFileError, SettingsError
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def choose_thresholds(
         recall[name] = float(hits.sum() / own.sum()) if own.any() else None
         if not met[name]:
             log.warning("%s: even threshold 255 false-accepts %.2f%% > target", name, 100 * far[name])
-    from harken.evaluate.scoring import detect
+    from harken.evaluation.scoring import detect
 
     detected = detect(scores, classes, thresholds)
     _, balanced, overall, _ = metrics.keyword_view(list(true_labels), detected)
@@ -180,7 +180,7 @@ def calibrate_model(
     >>> cal.thresholds  # doctest: +SKIP
     [187, 203, 255, 255]
     """
-    from harken.evaluate.scoring import resolve_model, score_dataset
+    from harken.evaluation.scoring import resolve_model, score_dataset
     from harken.runtime.clip_model import load_clip_model
 
     path = resolve_model(model)

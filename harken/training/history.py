@@ -2,7 +2,7 @@
 
 In: histories (one list per metric: loss, accuracy, their ``val_`` forms, ``lr``), keyed by run
 for several runs (an ensemble's members). Out: JSON and a PNG of loss, accuracy and learning rate
-(matplotlib, imported on use). It does not record the history (``harken.train.callbacks`` does).
+(matplotlib, imported on use). It does not record the history (``harken.training.callbacks`` does).
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ import pytest
 
 from harken.frontend import FrontendSettings
 from harken.spec.model_spec import EarlyStopping, ModelSettings, ModelSpec, QuantizationSettings, TrainingSettings
-from harken.train.fit import fit
-from harken.train.job import train
-from harken.train.resume import STATE_DIR
+from harken.training.fit import fit
+from harken.training.job import train
+from harken.training.resume import STATE_DIR
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
 
@@ -223,7 +223,7 @@ def _kernels(model) -> list:
 
 def trained_base(folder):
     """A tiny model trained for 2 epochs and saved as ``folder/base.keras``: a start to fine-tune."""
-    from harken.train.build import build_model_for_spec
+    from harken.training.build import build_model_for_spec
 
     base = tiny_spec(name="base", epochs=2)
     base_model = build_model_for_spec(base)
@@ -233,8 +233,8 @@ def trained_base(folder):
 
 
 def test_training_can_start_from_another_models_weights(tmp_path, monkeypatch):
-    from harken.train.initial_weights import initial_weights_file, load_initial_weights
-    from harken.train.build import build_model_for_spec
+    from harken.training.initial_weights import initial_weights_file, load_initial_weights
+    from harken.training.build import build_model_for_spec
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     base_model = trained_base(tmp_path)
@@ -246,7 +246,7 @@ def test_training_can_start_from_another_models_weights(tmp_path, monkeypatch):
 
 
 def test_initial_weights_by_spec_name_use_that_specs_trained_model(tmp_path, monkeypatch):
-    from harken.train.initial_weights import initial_weights_file
+    from harken.training.initial_weights import initial_weights_file
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     specs = tmp_path / "specs"
@@ -264,7 +264,7 @@ def test_fine_tuning_warns_when_the_base_model_was_trained_with_other_settings(t
 
     from harken.export.archive import SPEC_FILE, read_archived_spec, write_archive
     from harken.spec.loader import find_spec
-    from harken.train.initial_weights import _first_difference, changed_since_trained, initial_weights_file
+    from harken.training.initial_weights import _first_difference, changed_since_trained, initial_weights_file
 
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     specs = tmp_path / "specs"
@@ -303,8 +303,8 @@ def test_fine_tuning_warns_when_the_base_model_was_trained_with_other_settings(t
 
 def test_initial_weights_that_do_not_fit_are_named(tmp_path):
     from harken.errors import SettingsError
-    from harken.train.initial_weights import initial_weights_file, load_initial_weights
-    from harken.train.build import build_model_for_spec
+    from harken.training.initial_weights import initial_weights_file, load_initial_weights
+    from harken.training.build import build_model_for_spec
 
     with pytest.raises(SettingsError, match="no such file"):
         initial_weights_file(tiny_spec(initial_weights=str(tmp_path / "missing.keras")))
@@ -320,7 +320,7 @@ def test_initial_weights_that_do_not_fit_are_named(tmp_path):
 
 
 def test_without_a_checkpoint_monitor_the_last_epoch_is_kept(tmp_path):
-    from harken.train.build import build_model_for_spec
+    from harken.training.build import build_model_for_spec
 
     spec = tiny_spec(epochs=3, checkpoint_monitor=None, learning_rate=0.05)
     snapshots = []
@@ -337,8 +337,8 @@ def test_without_a_checkpoint_monitor_the_last_epoch_is_kept(tmp_path):
 
 
 def test_an_ema_optimizer_leaves_its_averages_in_the_kept_last_epoch(tmp_path):
-    from harken.train.build import build_model_for_spec
-    from harken.train.resume import BEST_WEIGHTS
+    from harken.training.build import build_model_for_spec
+    from harken.training.resume import BEST_WEIGHTS
 
     spec = tiny_spec(epochs=2, checkpoint_monitor=None, learning_rate=0.05,
                      optimizer_options={"use_ema": True, "ema_momentum": 0.9})
