@@ -38,6 +38,8 @@ oracle on dev: it shows the curve, it is not a way to choose thresholds).
 from __future__ import annotations
 
 import argparse
+import difflib
+import inspect
 import json
 import os
 import platform
@@ -92,7 +94,114 @@ def _offline_datasets(**synth) -> list[dict]:
     return [{"synth": training, "validation_percentage": 0.0, "testing_percentage": 0.0, "silence_percentage": 10.0},
             {"synth": _HELD_OUT_VALIDATION, "validation_percentage": 100.0, "testing_percentage": 0.0}]
 
-# name: (parent, description, changes). Changes are dotted keys: "aug.<AugmentationSettings field>",
+#: The rows' "aug.<name>" keys: the flat augmentation settings harken had before ``harken.augment.Compose``
+#: (``AugmentationSettings``, git 4621ddd), each -> (transform, field) of the spec's Compose. The transform is
+#: one of ``harken.augment.TRANSFORMS`` (the waveform list) or an extra of Compose (cropped_known, silence,
+#: spec_augment). The flat defaults are Compose()'s, except the channel transforms (mic_eq, band_limit,
+#: narrowband): off (p 0) there, absent from Compose() (``set_transform`` adds them).
+AUG_FIELDS: dict[str, tuple[str, str]] = {
+    "trim_below_peak_db": ("trim", "below_peak_db"),
+    "p_offset": ("placement", "p"),
+    "p_speed": ("speed", "p"),
+    "min_speed_factor": ("speed", "min_speed_factor"),
+    "max_speed_factor": ("speed", "max_speed_factor"),
+    "p_pitch": ("pitch_shift", "p"),
+    "min_pitch_semitones": ("pitch_shift", "min_semitones"),
+    "max_pitch_semitones": ("pitch_shift", "max_semitones"),
+    "p_gain": ("gain", "p"),
+    "min_peak_dbfs": ("gain", "min_peak_dbfs"),
+    "max_peak_dbfs": ("gain", "max_peak_dbfs"),
+    "p_reverb": ("reverb", "p"),
+    "rir_tail_db": ("reverb", "tail_db"),
+    "p_noise": ("background_noise", "p"),
+    "min_snr_db": ("background_noise", "min_snr_db"),
+    "max_snr_db": ("background_noise", "max_snr_db"),
+    "generated_noise_kinds": ("background_noise", "generated_kinds"),
+    "p_mic_floor": ("mic_floor", "p"),
+    "min_mic_floor_dbfs": ("mic_floor", "min_level_dbfs"),
+    "max_mic_floor_dbfs": ("mic_floor", "max_level_dbfs"),
+    "p_mic_eq": ("mic_eq", "p"),
+    "max_mic_eq_gain_db": ("mic_eq", "max_gain_db"),
+    "p_band_limit": ("band_limit", "p"),
+    "min_highpass_hz": ("band_limit", "min_highpass_hz"),
+    "max_highpass_hz": ("band_limit", "max_highpass_hz"),
+    "min_lowpass_hz": ("band_limit", "min_lowpass_hz"),
+    "max_lowpass_hz": ("band_limit", "max_lowpass_hz"),
+    "p_narrowband": ("narrowband", "p"),
+    "min_narrowband_rate_hz": ("narrowband", "min_rate_hz"),
+    "max_narrowband_rate_hz": ("narrowband", "max_rate_hz"),
+    "p_mu_law": ("narrowband", "p_mu_law"),
+    "cropped_known_fraction": ("cropped_known", "p"),
+    "min_cropped_fraction": ("cropped_known", "min_fraction"),
+    "max_cropped_fraction": ("cropped_known", "max_fraction"),
+    "p_silence_noise": ("silence", "p"),
+    "min_silence_noise_dbfs": ("silence", "min_level_dbfs"),
+    "max_silence_noise_dbfs": ("silence", "max_level_dbfs"),
+    **{name: ("spec_augment", name) for name in ("p_time_mask", "max_num_time_masks", "max_time_mask_frames",
+                                                 "p_freq_mask", "max_num_freq_masks", "max_freq_mask_channels")},
+}
+#: Flat settings without a counterpart in the Compose: what became of them.
+_GONE_AUG_FIELDS = {
+    "generated_noise_seed": "it seeded both the generated noises and the mic floor: set BackgroundNoise.seed and "
+                            "MicFloor.seed with a \"code\" line instead",
+    "silence_fraction": "it was unused; generated silence is DatasetSource.silence_percentage",
+    **dict.fromkeys(("truncated_known_fraction", "min_truncated_fraction", "max_truncated_fraction"),
+                    "truncated keywords were removed from harken (measured, not adopted)"),
+    "p_cold_start": "cold starts were removed from harken (measured, not adopted)",
+    **dict.fromkeys(("p_weak_ending", "min_weak_ending_fraction", "max_weak_ending_fraction", "min_weak_ending_db",
+                     "max_weak_ending_db"), "weak endings were removed from harken (measured, not adopted)"),
+}
+
+
+def set_transform(aug, name: str, **fields):
+    """``aug`` (a harken.augment.Compose) with fields of its transform ``name`` set; written into the spec files.
+
+    ``name``: a list transform (harken.augment.TRANSFORMS; its first occurrence) or cropped_known,
+    silence, spec_augment. A list transform ``aug`` lacks is added where the old chain had it
+    (TRANSFORMS' order), off (p 0, as the flat settings had it) unless ``fields`` set p.
+    """
+    import dataclasses
+
+    from harken.augment import TRANSFORMS, CroppedKnown, SilenceNoise, SpecAugment
+
+    extras = {"cropped_known": CroppedKnown, "silence": SilenceNoise, "spec_augment": SpecAugment}
+    if name in extras:
+        return dataclasses.replace(aug, **{name: dataclasses.replace(getattr(aug, name) or extras[name](), **fields)})
+    transforms, names, order = list(aug.transforms), [t.name for t in aug.transforms], list(TRANSFORMS)
+    if name in names:
+        i = names.index(name)
+        transforms[i] = dataclasses.replace(transforms[i], **fields)
+    else:
+        i = next((k for k, n in enumerate(names) if order.index(n) > order.index(name)), len(names))
+        off = {"p": 0.0} if "p" in {f.name for f in dataclasses.fields(TRANSFORMS[name])} else {}
+        transforms.insert(i, TRANSFORMS[name](**{**off, **fields}))
+    return dataclasses.replace(aug, transforms=transforms)
+
+
+def augmentation_code(overrides: dict) -> list[str]:
+    """Spec-file lines that set a row's flat augmentation settings (``AUG_FIELDS`` names) on ``spec.augmentation``."""
+    by_transform: dict[str, dict] = {}
+    for old, value in overrides.items():
+        if old in _GONE_AUG_FIELDS:
+            raise SystemExit(f"aug.{old}: no longer a setting: {_GONE_AUG_FIELDS[old]}")
+        if old not in AUG_FIELDS:
+            close = difflib.get_close_matches(old, list(AUG_FIELDS), n=1)
+            hint = f"did you mean aug.{close[0]}? " if close else ""
+            raise SystemExit(f"aug.{old}: unknown augmentation setting; {hint}use one of {', '.join(AUG_FIELDS)} "
+                             "(bench/ablation.py AUG_FIELDS)")  # fmt: skip
+        name, field = AUG_FIELDS[old]
+        by_transform.setdefault(name, {})[field] = value
+    if not by_transform:
+        return []
+    lines = ["# the row's augmentation settings: old flat names -> transform fields (bench/ablation.py AUG_FIELDS)",
+             inspect.getsource(set_transform).rstrip()]
+    for name, fields in by_transform.items():
+        settings = ", ".join(f"{field}={value!r}" for field, value in fields.items())
+        lines.append(f"spec.augmentation = set_transform(spec.augmentation, {name!r}, {settings})")
+    return lines
+
+
+# name: (parent, description, changes). Changes are dotted keys: "aug.<old flat name>" (AUG_FIELDS),
 # "datasets" (a list of DatasetSource dicts), "train.<TrainingSettings field>", "model.options".
 ROWS: dict[str, tuple[str | None, str, dict]] = {
     "dev_mix": (None, ("on_off_dev_mix: fine-tunes on_off_offline for 20 epochs on a third of its synthetic speech + 8 "
@@ -108,8 +217,7 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
     }),
     "dev_mix_clear_ending": ("dev_mix", ("dev_mix without SpecAugment time masks and with noise at 15-40 dB SNR (was 5-30): "
                                          "keeps the weak final /f/ of 'off' audible, which 'up' lacks"), {
-        "code": ["import dataclasses",
-                 "spec.augmentation = dataclasses.replace(spec.augmentation, p_time_mask=0.0, min_snr_db=15.0, max_snr_db=40.0)"],
+        "aug.p_time_mask": 0.0, "aug.min_snr_db": 15.0, "aug.max_snr_db": 40.0,
     }),
     "dev_mix_wide": ("dev_mix", "dev_mix fine-tuning the wide row's base (48 channels, 3 blocks per stage, kernels 9/5/3)", {
         "code": [f"spec.model.options = {_WIDE!r}", *_base_weights("wide", seed=0)],
@@ -259,19 +367,21 @@ def row_settings(name: str) -> tuple[dict, list[str]]:
 def spec_text(name: str, seed: int) -> str:
     """A spec file: the built-in on_off_offline, then every setting of the row set explicitly.
 
-    ``dev_mix`` is the built-in on_off_dev_mix as it is (only the seed set).
+    The ``dev_mix`` rows are the built-in on_off_dev_mix with the seed set and only their own changes.
     """
     if name.startswith("dev_mix"):
-        code = ROWS[name][2].get("code", [])
+        changes = ROWS[name][2]
+        aug = {k[4:]: v for k, v in changes.items() if k.startswith("aug.")}
         return "\n".join([f'"""Ablation row {name} (seed {seed}). Written by bench/ablation.py."""',
                           "from harken.spec.loader import load_spec", f"spec = load_spec({str(DEV_MIX)!r})",
-                          'spec.name = ""', f"spec.seed = {seed}", *code]) + "\n"  # fmt: skip
+                          'spec.name = ""', f"spec.seed = {seed}", *augmentation_code(aug),
+                          *changes.get("code", [])]) + "\n"  # fmt: skip
     changes, lineage = row_settings(name)
     aug = {k[4:]: v for k, v in changes.items() if k.startswith("aug.")}
     train = {k[6:]: v for k, v in changes.items() if k.startswith("train.")}
     lines = [
         f'"""Ablation row {name} (seed {seed}): {" -> ".join(lineage)}. Written by bench/ablation.py."""',
-        "from harken.augment import AugmentationSettings",
+        "from harken.augment import Compose",
         "from harken.spec.model_spec import DatasetSource",
         "from harken.spec.loader import load_spec",
         f"spec = load_spec({str(BUILTIN)!r})",
@@ -279,7 +389,8 @@ def spec_text(name: str, seed: int) -> str:
         f"spec.seed = {seed}",
         "# the rows before range60 were measured with the v3 front end's 40 dB range (range60 and range80 set theirs)",
         *_dynamic_range(40.0),
-        f"spec.augmentation = AugmentationSettings(**{aug!r})",
+        "spec.augmentation = Compose()  # harken.augment's default recipe, then the row's settings",
+        *augmentation_code(aug),
         f"spec.datasets = [DatasetSource.from_dict(d) for d in {changes['datasets']!r}]",
     ]
     lines += [f"spec.training.{k} = {v!r}" for k, v in train.items()]
@@ -368,7 +479,7 @@ def run(name: str, seed: int, args) -> dict:
     spec_file.write_text(spec_text(name, seed), encoding="utf-8")
     env = {**os.environ, "HARKEN_HOME": str(work / "home"), "HARKEN_REAL_CLIPS": args.dev}
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "harken.cli.main", "train", str(spec_file), "--quiet", "--json"], env=env,
+    proc = subprocess.run([sys.executable, "-m", "harken", "train", str(spec_file), "--quiet", "--json"], env=env,
                           capture_output=True, text=True, check=False)  # fmt: skip
     seconds = time.perf_counter() - start
     if proc.returncode != 0:

@@ -104,7 +104,7 @@ def train(name: str, env: dict) -> Path:
     model = home / "models" / name / f"{name}.tflite"
     if not model.is_file():
         print(f"training {name} ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "harken.cli.main", "train", name, "--quiet"], env=env, check=True, cwd=REPO)
+        subprocess.run([sys.executable, "-m", "harken", "train", name, "--quiet"], env=env, check=True, cwd=REPO)
     return model
 
 

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_synth(home: Path, *, clips_per_keyword: int, unknown: int, workers: int, seed: int) -> tuple[float, dict]:
     env = dict(os.environ, HARKEN_HOME=str(home), PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    cmd = [sys.executable, "-m", "harken.cli.main", "datasets", "synth", "--keywords", "on,off",
+    cmd = [sys.executable, "-m", "harken", "datasets", "synth", "--keywords", "on,off",
            "--clips-per-keyword", str(clips_per_keyword), "--unknown", str(unknown),
            "--workers", str(workers), "--seed", str(seed), "--json", "--quiet"]  # fmt: skip
     start = time.perf_counter()

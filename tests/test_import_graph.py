@@ -162,7 +162,6 @@ def test_no_import_cycle_among_module_level_imports():
     assert not cycles, f"{len(cycles)} import cycle(s) at module level:\n{_describe(cycles)}"
 
 
-@pytest.mark.xfail(strict=False, reason="modules being split")
 def test_every_module_is_at_most_400_lines():
     builtin = ROOT / "harken" / "spec" / "builtin"
     sizes = {name: len(path.read_text(encoding="utf-8").splitlines())

@@ -45,7 +45,7 @@ def set_rms_dbfs(x: np.ndarray, rms_db: float) -> np.ndarray:
 
     Examples
     --------
-    >>> round(rms_dbfs(set_rms_dbfs(np.ones(100), -20.0)), 3)
+    >>> round(float(rms_dbfs(set_rms_dbfs(np.ones(100), -20.0))), 3)
     -20.0
     """
     x = np.asarray(x, dtype=np.float64)
@@ -72,7 +72,7 @@ def colored_noise(num_samples: int, *, exponent: float = 1.0, rms_db: float = -3
     Examples
     --------
     >>> x = colored_noise(16000, exponent=1.0, rms_db=-20.0, rng=np.random.default_rng(0))
-    >>> x.dtype.name, round(rms_dbfs(x), 2)
+    >>> x.dtype.name, round(float(rms_dbfs(x)), 2)
     ('float32', -20.0)
     """
     _check_length(num_samples)
