@@ -39,6 +39,7 @@ def test_member_specs_differ_only_in_seed():
     assert spec.seed == 7 and spec.training.ensemble_size == 3  # the spec itself is left alone
 
 
+@pytest.mark.slow
 def test_merged_members_average_their_probabilities_and_survive_saving(tmp_path):
     import keras
 
@@ -59,6 +60,7 @@ def test_merged_members_average_their_probabilities_and_survive_saving(tmp_path)
         merge_members([members[0], five_classes])
 
 
+@pytest.mark.slow
 def test_each_member_starts_from_the_same_member_of_an_ensemble_base(tmp_path):
     single = tmp_path / "single" / "base.keras"
     single.parent.mkdir()
@@ -87,6 +89,7 @@ def _member_data(calls):
     return build
 
 
+@pytest.mark.slow
 def test_an_ensemble_is_its_seeds_trained_alone_merged_and_resumes_without_training_again(tmp_path, monkeypatch):
     import harken.pipeline.data
     from harken.models.keras_file import load_keras_model
@@ -128,6 +131,7 @@ def test_an_ensemble_is_its_seeds_trained_alone_merged_and_resumes_without_train
     np.testing.assert_array_equal(load_keras_model(again.keras_path).predict(x, verbose=0), merged.predict(x, verbose=0))
 
 
+@pytest.mark.slow
 def test_training_one_model_again_drops_an_earlier_ensembles_members(tmp_path, monkeypatch):
     from harken.training.job import train
 
@@ -140,6 +144,7 @@ def test_training_one_model_again_drops_an_earlier_ensembles_members(tmp_path, m
     assert not stale.exists() and member_files(spec.work_dir()) == []
 
 
+@pytest.mark.slow
 def test_one_model_fine_tuning_an_ensemble_starts_from_its_first_member(tmp_path, monkeypatch, caplog):
     from harken.training.build import build_model_for_spec
     from harken.training.job import train

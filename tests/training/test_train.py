@@ -15,7 +15,8 @@ from harken.training.fit import fit
 from harken.training.job import train
 from harken.training.resume import STATE_DIR
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
+pytestmark = [pytest.mark.slow,  # every test here trains a (tiny) model
+              pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")]
 
 
 class TinyBatches(keras.utils.PyDataset):
@@ -195,7 +196,6 @@ def test_unknown_monitor_is_named(tmp_path):
         fit(spec, tiny_data(spec), work_dir=tmp_path)
 
 
-@pytest.mark.slow
 def test_train_writes_models_results_and_archive(tmp_path, monkeypatch):
     from harken.export.archive import archive_names
     from harken.export.tflite import read_params
