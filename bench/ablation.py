@@ -15,7 +15,7 @@ The ``dev_mix`` rows train the built-in ``on_off_dev_mix`` on half of the dev sp
 2 cores); each dev_mix row then takes about 8-12 minutes. The offline rows up to ``negatives`` (and
 those built on it) keep the 40 dB dynamic range they were measured with; ``range60`` is the
 quickstart's recipe now. The dev_mix rows follow the quickstart as it is: those listed in
-docs/real_voice.md before the 60 dB change (real16, ...) were measured on the 40 dB one.
+docs/experiments.md before the 60 dB change (real16, ...) were measured on the 40 dB one.
 Rows of experiments since removed from harken (distillation, soups, mixup, label smoothing, focal
 loss, channel_mean, max pooling, generated speakers, weak endings, cold starts, truncated keywords)
 are in git history; their results stay readable by --table.

@@ -7,7 +7,7 @@ over keyword threshold pairs at <= ``--max-false-accepts`` (an oracle on the sco
 the curve, it is not a way to choose thresholds). With ``--soup SPEC`` (``.keras`` models
 fine-tuned from one start) it also scores their weight average, quantized to int8 with the spec's
 settings and the first model's ``representative.npy``: a "model soup" (Wortsman et al., 2022; the
-library's ``training.soup_size`` was measured and removed, docs/real_voice.md); the members are
+library's ``training.soup_size`` was measured and removed, docs/experiments.md); the members are
 then scored as the int8 ``.tflite`` beside each.
 With ``--merge SPEC`` it writes and scores one int8 model holding every member, whose output is
 the mean of their probabilities: the ensemble as one deployable file (N times the MACs). A benchmark, never a test.

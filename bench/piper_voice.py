@@ -1,4 +1,4 @@
-"""Clips of one Piper neural voice as a class-folder dataset: the measurements of docs/real_voice.md.
+"""Clips of one Piper neural voice as a class-folder dataset: the measurements of docs/experiments.md.
 
 Piper (a VITS text-to-speech model run by onnxruntime) draws Gaussian noise inside the model, so
 its output changes from call to call; here both noise draws become model inputs fed from a

@@ -78,7 +78,7 @@ _STAGE_TEXT = {WORD: "acts on the dry word", PLACE: "places the word", SPEECH: "
 
 
 def default_transforms() -> list[Transform]:
-    """harken's default recipe, measured useful in research/sim2real.md (the channel transforms are off).
+    """harken's default recipe, measured useful on real voices, docs/experiments.md (the channel transforms are off).
 
     Speed 0.85-1.15, a +-2 semitone pitch shift (= the 0.88-1.12 vocal-tract-length warp), peak
     gain -30..-1 dBFS, a random offset in the window, reverb with p 0.5, noise at an SNR of 5-30 dB

@@ -4,7 +4,7 @@ In: float32 audio. Out: float32 audio of the same length. Method: a phase vocode
 STFT bin's magnitude and true frequency to the scaled bin (512-point Hann frames, hop 128, phases
 re-accumulated frame by frame; the per-bin bookkeeping is numba-compiled): ~0.3 ms for a 0.6 s word at 16 kHz.
 Because the whole spectrum is scaled, formants move with the pitch: +-2 semitones (factor
-0.89-1.12) is also the vocal-tract-length warp that research/sim2real.md found useful (0.88-1.12).
+0.89-1.12) is also the vocal-tract-length warp that the recipe's measurements found useful (0.88-1.12; docs/experiments.md).
 Transients are smeared a little, as with any phase vocoder; fine for augmentation.
 """
 

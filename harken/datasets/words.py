@@ -5,7 +5,7 @@ Out: the texts to speak for each keyword (spellings, punctuation, espeak phoneme
 carrier phrases) and the negative words (near-misses first, then ordinary words), never containing
 a keyword.
 
-Near-misses for on/off are the list measured in ``research/sim2real.md``; for other keywords they
+Near-misses for on/off are a fixed list chosen from measured confusions (docs/experiments.md); for other keywords they
 are found by phoneme edit distance (espeak-ng's phonemes) over the vocabulary below. This module
 does not speak anything; ``harken.datasets.synth`` does.
 """

@@ -6,7 +6,7 @@ in ``WORK/members/<i+1>/``. The members become one Keras model that runs each on
 and averages their softmax outputs: one ``.tflite`` to deploy, ``training.ensemble_size`` times the
 MACs, weights and training time of one member. A fine-tuning ensemble starts member ``i`` from
 member ``i`` of an ensemble base (different starts make the members differ more), or every member
-from a single base. See docs/real_voice.md for what it measured on real speech.
+from a single base. See docs/results.md for what it measured on real speech.
 """
 
 from __future__ import annotations

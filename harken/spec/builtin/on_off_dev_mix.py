@@ -19,7 +19,7 @@ epochs were and halves every 5 epochs; the last epoch is kept (the held-out synt
 cannot rank models on real speech). The real clips are listed ``REAL_COPIES`` times, so each epoch
 sees several differently augmented copies of each. Front end, model, augmentation and detection
 settings are the quickstart's (this spec loads it), so the two cannot drift apart. See
-docs/real_voice.md for what it measured.
+docs/your-recordings.md for what it measured.
 
     HARKEN_REAL_CLIPS=~/my_clips harken train on_off_dev_mix
 """

@@ -7,7 +7,7 @@ been) on your recordings with seed ``i``, so the three start apart and disagree 
 errs. Three times the cost of ``on_off_dev_mix`` at run time (8.1 M MACs, about the seeds' v3
 on/off model's 8.4-8.9 M) and in training (about 25 minutes on 2 cores, plus ~20 for
 ``on_off_offline_large``). Set ``HARKEN_REAL_CLIPS`` as for ``on_off_dev_mix``; see
-docs/real_voice.md for what it measured.
+docs/your-recordings.md for what it measured.
 
     HARKEN_REAL_CLIPS=~/my_clips harken train on_off_dev_mix_large
 """

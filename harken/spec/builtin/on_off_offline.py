@@ -5,7 +5,7 @@ int8) except a 60 dB dynamic int8 range instead of 40 dB, so that the quiet word
 "off") stay in the spectrogram; every clip comes from harken's offline speech synthesiser (espeak-ng
 voices, near-miss unknown words, generated silence) and the model is a small single-scale TENet, so
 a usable int8 model comes out in a few minutes without any download. The data recipe is the one measured on
-real voices in docs/real_voice.md: slow speaking rates (real isolated words last ~1.7x longer
+real voices in docs/experiments.md: slow speaking rates (real isolated words last ~1.7x longer
 than espeak's), a randomised recording channel (microphone EQ, band limits, narrowband), and
 the Klatt-synthesiser voices held out of training as the validation set (leave-one-engine-out,
 closer to real voices than a synthetic validation split). Expect lower accuracy on real speakers
@@ -52,7 +52,7 @@ spec = harken.ModelSpec(
     version=1,
     description="Keyword spotting classifier to detect: on, off (synthetic speech only)",
     classes=("on", "off", "_unknown_"),
-    frontend=FrontendSettings(  # the v3 front end, with 60 dB of dynamic range instead of 40 (docs/real_voice.md)
+    frontend=FrontendSettings(  # the v3 front end, with 60 dB of dynamic range instead of 40 (docs/experiments.md)
         sample_rate_hz=16000,
         window_size_ms=30,
         window_step_ms=10,

@@ -6,7 +6,7 @@ model that runs all three on the same spectrogram and averages their probabiliti
 MACs per inference (the seeds' v3 on/off model: 8.4-8.9 M), ~470 kB of .tflite, a ~100 kB TFLM
 arena and about 20 minutes of training on 2 cores. Member 1 is exactly the quickstart's model
 (same seed and settings). On real speech it scores higher than any one of its members
-(docs/real_voice.md), and it is the start of ``on_off_dev_mix_large``.
+(docs/results.md), and it is the start of ``on_off_dev_mix_large``.
 
     harken train on_off_offline_large
 """
