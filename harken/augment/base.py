@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from harken._util.settings import Settings
+from harken._util.settings import Settings, to_plain
 from harken.errors import SettingsError
 
 WORD, PLACE, SPEECH, BUFFER = "word", "place", "speech", "buffer"
@@ -99,16 +99,8 @@ class Transform(Settings):
 
 
 def params_to_dict(name: str, params: Any) -> dict[str, Any]:
-    """``{"name": name, **fields}`` with numpy scalars turned into plain Python numbers."""
-    out: dict[str, Any] = {"name": name}
-    for f in dataclasses.fields(params):
-        value = getattr(params, f.name)
-        if isinstance(value, np.generic):
-            value = value.item()
-        elif isinstance(value, tuple):
-            value = [list(v) if isinstance(v, tuple) else v for v in value]
-        out[f.name] = value
-    return out
+    """``{"name": name, **fields}`` as plain JSON types (numpy scalars as numbers, tuples as lists)."""
+    return {"name": name, **{f.name: to_plain(getattr(params, f.name)) for f in dataclasses.fields(params)}}
 
 
 def peak(audio: np.ndarray) -> float:
