@@ -10,6 +10,7 @@ tuples from the field's type hint. The ``check_*`` helpers raise ``SettingsError
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import difflib
 import math
@@ -67,23 +68,34 @@ class Settings:
 
 
 def to_plain(value: Any) -> Any:
-    """``value`` as JSON types: settings as dicts, tuples as lists, numpy scalars as numbers."""
-    if isinstance(value, Settings):
+    """``value`` as JSON types: settings (anything with ``to_dict``) as dicts, tuples as lists, numpy
+    scalars as numbers, functions as ``"<function module.name>"`` (a function cannot travel as JSON),
+    anything else as its ``repr``."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "to_dict"):
         return value.to_dict()
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
+        return {str(k): to_plain(v) for k, v in value.items()}
     if hasattr(value, "item") and callable(value.item) and getattr(value, "shape", None) == ():
         return value.item()
-    return value
+    if callable(value):
+        return f"<function {getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', repr(value))}>"
+    return repr(value)
 
 
 def from_plain(hint: Any, value: Any, *, owner: str) -> Any:
-    """Convert plain ``value`` to the field type ``hint``: nested settings, tuples, lists, optional of those."""
+    """Convert plain ``value`` to the field type ``hint``: nested settings, tuples, lists, optional of those.
+
+    A function-typed field given its ``to_plain`` name becomes None: the function must be set again.
+    """
     if value is None:
         return None
     origin = typing.get_origin(hint)
+    if (origin is collections.abc.Callable or hint is collections.abc.Callable) and isinstance(value, str):
+        return None
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         return from_plain(options[0], value, owner=owner) if len(options) == 1 else value

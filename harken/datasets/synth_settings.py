@@ -7,10 +7,9 @@ rendering the clips is :mod:`harken.datasets.synth_plan` and :mod:`harken.datase
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
-from harken._util.settings import reject_unknown_keys
+from harken._util.settings import Settings
 from harken.audio.tts.engines import DEFAULT_ENGINES, ENGINES
 from harken.errors import SettingsError
 
@@ -18,7 +17,7 @@ UNKNOWN_LABEL = "_unknown_"
 
 
 @dataclass(slots=True, kw_only=True)
-class SynthSettings:
+class SynthSettings(Settings):
     """What to synthesise. Prosody ranges are drawn uniformly per clip (integers, inclusive).
 
     ``engines`` defaults to espeak-ng alone (bundled with harken's dependencies, so the data is
@@ -95,14 +94,8 @@ class SynthSettings:
             raise SettingsError(f"engines={self.engines!r}: use one or more of {', '.join(ENGINES)}")
 
     def to_dict(self) -> dict:
-        d = dataclasses.asdict(self)
-        d["keywords"], d["engines"] = list(self.keywords), list(self.engines)
-        d["include_voices"], d["exclude_voices"] = list(self.include_voices), list(self.exclude_voices)
+        """Every setting as plain JSON types (the dataset's cache key material)."""
+        d = Settings.to_dict(self)
         if not self.include_voices and not self.exclude_voices:  # keep the cache keys of datasets made before the filters
             del d["include_voices"], d["exclude_voices"]
         return d
-
-    @classmethod
-    def from_dict(cls, data: dict) -> SynthSettings:
-        reject_unknown_keys(data, [f.name for f in dataclasses.fields(cls)], owner="SynthSettings")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})

@@ -7,7 +7,6 @@ It does not list or load clips: ``harken.datasets`` and ``harken.pipeline.batche
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from harken._util.settings import Settings, check_number
 from harken.datasets.directory import UNKNOWN_CLASS
@@ -82,16 +81,3 @@ class DatasetSource(Settings):
                 names.add(UNKNOWN_CLASS)
             return names
         return None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Every field as plain JSON types (``synth`` through its own ``to_dict``)."""
-        out = Settings.to_dict(self)
-        out["synth"] = self.synth.to_dict() if self.synth is not None else None  # until SynthSettings is a Settings
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Any, *, owner: str | None = None) -> DatasetSource:
-        """Rebuild from ``to_dict()`` output; unknown keys are rejected with the closest name."""
-        if isinstance(data, dict) and isinstance(data.get("synth"), dict):  # until SynthSettings is a Settings
-            data = {**data, "synth": SynthSettings.from_dict(data["synth"])}
-        return super(DatasetSource, cls).from_dict(data, owner=owner)

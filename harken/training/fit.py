@@ -22,7 +22,8 @@ import numpy as np
 
 from harken._util.atomic import atomic_path
 from harken.errors import SettingsError
-from harken.spec.model_spec import ModelSpec, TrainingSettings
+from harken.spec.model_spec import ModelSpec
+from harken.spec.training import TrainingSettings
 from harken.training.build import build_model_for_spec
 from harken.training.history import plot_history
 from harken.training.resume import BEST_WEIGHTS, STATE_DIR, load_state

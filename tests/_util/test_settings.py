@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -83,3 +84,19 @@ def test_lists_of_settings_round_trip_and_name_the_bad_item():
     assert Many.from_dict(s.to_dict()) == s
     with pytest.raises(SettingsError, match=r"Many.items\[1\]: unknown setting 'x'"):
         Many.from_dict({"items": [{}, {"x": 1}]})
+
+
+def _half(epoch: int) -> float:
+    return 0.5 ** epoch
+
+
+@dataclass(slots=True, kw_only=True)
+class Scheduled(Settings):
+    schedule: Callable[[int], float] | None = None
+    options: dict = field(default_factory=dict)
+
+
+def test_a_function_travels_as_its_name_and_comes_back_as_none():
+    d = Scheduled(schedule=_half, options={1: (2, 3)}).to_dict()
+    assert d == {"schedule": "<function tests._util.test_settings._half>", "options": {"1": [2, 3]}}
+    assert Scheduled.from_dict(d) == Scheduled(options={"1": [2, 3]})

@@ -69,7 +69,7 @@ def test_builtin_offline_spec_is_the_default_recipe_plus_the_recording_channel()
 
 
 def test_model_spec_takes_a_compose_and_round_trips_it():
-    from harken.spec.model_spec import ModelSettings, ModelSpec
+    from harken.spec import ModelSettings, ModelSpec
 
     aug = Compose([Trim(), Gain(p=0.5), Placement(), MicFloor()], cropped_known=None, silence=SilenceNoise(p=0.3))
     spec = ModelSpec(name="m", classes=("on", "off"), model=ModelSettings(architecture="cnn"), augmentation=aug)

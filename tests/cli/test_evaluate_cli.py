@@ -303,7 +303,7 @@ def test_split_percentages_come_from_the_spec_that_trained_on_the_folder(tmp_pat
     specs.mkdir()
     (specs / "mine.py").write_text(textwrap.dedent(f"""
         import harken
-        from harken.spec.model_spec import DatasetSource
+        from harken.spec import DatasetSource
         spec = harken.ModelSpec(classes=("on", "off", "_unknown_"), datasets=[
             DatasetSource(directory={str(clips)!r}, validation_percentage=30.0, testing_percentage=20.0,
                           speaker_manifest="splits.csv")])

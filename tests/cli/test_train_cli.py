@@ -17,7 +17,7 @@ SPEC = '''\
 """Tiny CLI test model."""
 import harken
 from harken.frontend import FrontendSettings
-from harken.spec.model_spec import ModelSettings, QuantizationSettings, TrainingSettings
+from harken.spec import ModelSettings, QuantizationSettings, TrainingSettings
 
 spec = harken.ModelSpec(
     classes=("on", "off", "_unknown_"),

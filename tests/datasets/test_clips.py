@@ -9,7 +9,7 @@ import soundfile as sf
 from harken.datasets.clips import LabeledClip, class_index, collect_clips, keras_class_weights, read_clip
 from harken.errors import DatasetError
 from harken.frontend import FrontendSettings
-from harken.spec.model_spec import DatasetSource, ModelSettings, ModelSpec, TrainingSettings
+from harken.spec import DatasetSource, ModelSettings, ModelSpec, TrainingSettings
 
 FE = FrontendSettings(sample_rate_hz=8000, window_step_ms=20, filterbank_n_channels=16,
                       filterbank_upper_band_limit=3900.0)

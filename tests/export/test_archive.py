@@ -8,7 +8,7 @@ import pytest
 
 from harken.export.archive import archive_names, read_archive_file, write_archive
 from harken.errors import ModelFileError
-from harken.spec.model_spec import ModelSettings, ModelSpec
+from harken.spec import ModelSettings, ModelSpec
 
 
 def spec_in(folder) -> ModelSpec:

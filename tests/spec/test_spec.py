@@ -12,14 +12,14 @@ from typer.testing import CliRunner
 import harken
 from harken.errors import SettingsError, SpecError
 from harken.datasets.synth import SynthSettings
-from harken.spec.model_spec import (DatasetSource, DetectionSettings, EarlyStopping, ModelSettings, ModelSpec,
+from harken.spec import (DatasetSource, DetectionSettings, EarlyStopping, ModelSettings, ModelSpec,
                                     QuantizationSettings, ReduceLrOnPlateau, TrainingSettings)
 from harken.spec.loader import find_spec, list_specs, load_spec
 
 GOOD = '''\
 """A tiny test spec."""
 import harken
-from harken.spec.model_spec import ModelSettings, TrainingSettings
+from harken.spec import ModelSettings, TrainingSettings
 
 spec = harken.ModelSpec(
     classes=("on", "off", "_unknown_"),
@@ -78,13 +78,15 @@ def test_nested_unknown_key_names_where_it_is():
         ModelSpec.from_dict(data)
 
 
-def test_every_public_name_imports_from_the_package_and_from_model_spec():
+def test_every_public_name_imports_from_the_package_where_its_module_defines_it():
+    import importlib
+
     import harken.spec
-    import harken.spec.model_spec
 
     for name in harken.spec.__all__:
-        if name[0].isupper():
-            assert getattr(harken.spec.model_spec, name) is getattr(harken.spec, name)
+        value = getattr(harken.spec, name)
+        assert value.__module__.startswith("harken.spec."), name
+        assert getattr(importlib.import_module(value.__module__), name) is value
 
 
 def test_from_dict_rejects_unknown_keys_with_a_suggestion():

@@ -9,7 +9,7 @@ import pytest
 
 from harken.training.ensemble import MEMBER_FILE, MEMBERS_DIR, member_files, member_spec, member_start, merge_members
 from harken.errors import SettingsError
-from harken.spec.model_spec import SpecProblem, TrainingSettings
+from harken.spec import SpecProblem, TrainingSettings
 from tests.training.test_train import tiny_data, tiny_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")

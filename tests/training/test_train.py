@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from harken.frontend import FrontendSettings
-from harken.spec.model_spec import EarlyStopping, ModelSettings, ModelSpec, QuantizationSettings, TrainingSettings
+from harken.spec import EarlyStopping, ModelSettings, ModelSpec, QuantizationSettings, TrainingSettings
 from harken.training.fit import fit
 from harken.training.job import train
 from harken.training.resume import STATE_DIR

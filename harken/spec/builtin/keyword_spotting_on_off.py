@@ -12,7 +12,7 @@ synthetic speech, with a learning rate that decays by 5 % per epoch.
 import harken
 from harken.datasets.synth import SynthSettings
 from harken.frontend import FrontendSettings
-from harken.spec.model_spec import DatasetSource, DetectionSettings, ModelSettings, TrainingSettings
+from harken.spec import DatasetSource, DetectionSettings, ModelSettings, TrainingSettings
 
 
 def lr_schedule(epoch: int) -> float:

@@ -12,7 +12,7 @@ stepped by batches (kws_streaming schedule) and training stops after the last st
 import harken
 from harken.datasets.synth import SynthSettings
 from harken.frontend import FrontendSettings
-from harken.spec.model_spec import DatasetSource, DetectionSettings, ModelSettings, TrainingSettings
+from harken.spec import DatasetSource, DetectionSettings, ModelSettings, TrainingSettings
 
 spec = harken.ModelSpec(
     version=1,

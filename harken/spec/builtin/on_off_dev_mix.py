@@ -29,7 +29,7 @@ import dataclasses
 import os
 
 from harken.errors import SpecError
-from harken.spec.model_spec import DatasetSource, TrainingSettings
+from harken.spec import DatasetSource, TrainingSettings
 from harken.spec.loader import find_spec
 
 REAL_CLIPS_VARIABLE = "HARKEN_REAL_CLIPS"
