@@ -1,18 +1,20 @@
 """The ``harken`` command: the command groups registered on :data:`harken.cli.app.app`, and :func:`main`.
 
-Each group lives in its own module (``features``, ``model``, ``evaluate``, ``datasets``) and imports its
+Each group lives in its own module (``features``, ``model``, ``evaluate``, ``datasets``, ``profile``, ``view``) and imports its
 library code inside the commands, so ``harken --help`` imports neither TensorFlow nor the front end.
 """
 
 from __future__ import annotations
 
-from harken.cli import datasets, evaluate, features, model
+from harken.cli import datasets, evaluate, features, model, profile, view
 from harken.cli.app import app, run
 
 features.register(app)
 model.register(app)
 evaluate.register(app)
 datasets.register(app)
+profile.register(app)
+view.register(app)
 
 
 def main() -> None:

@@ -33,7 +33,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Operator", "TensorInfo", "count_operator", "read_operators"]
+from harken.errors import ModelFileError
+
+__all__ = ["Operator", "TensorInfo", "count_operator", "model_io", "read_operators"]
 
 _RESHAPES = {"reshape", "squeeze", "expand_dims"}
 _CLAMPS = {"relu", "relu6", "relu_n1_to_1"}
@@ -87,8 +89,19 @@ def read_operators(tflite: bytes | str | os.PathLike) -> list[Operator]:
 
     from harken.export.tflite.metadata import load_model_bytes
 
-    data, _ = load_model_bytes(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite))
+    data, source = load_model_bytes(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite))
+    try:
+        return _read(schema, data)
+    except Exception as exc:  # flatbuffers raises plain struct/type/index errors on a damaged file
+        raise ModelFileError(f"{source}: cannot parse the .tflite model ({type(exc).__name__}: {exc}); "
+                             "the file is damaged or truncated: convert or copy it again") from None
+
+
+def _read(schema, data: bytes) -> list[Operator]:
+    """The operators of the first subgraph (raises whatever the FlatBuffer reader raises on a bad file)."""
     model = schema.ModelT.InitFromObj(schema.Model.GetRootAs(data, 0))
+    if not model.subgraphs:
+        raise ValueError("the model has no subgraph")
     names = _enum_names(schema.BuiltinOperator)
     types = _enum_names(schema.TensorType)
     activations = _enum_names(schema.ActivationFunctionType)
@@ -114,6 +127,21 @@ def read_operators(tflite: bytes | str | os.PathLike) -> list[Operator]:
         operators.append(Operator(index=index, op=name, inputs=inputs, outputs=outputs, activation=activation,
                                   macs=macs, ops=ops, options=options))  # fmt: skip
     return operators
+
+
+def model_io(tflite: bytes) -> tuple[tuple[TensorInfo, ...], tuple[TensorInfo, ...]]:
+    """(inputs, outputs) of the model's first subgraph, for a .tflite :func:`read_operators` has already read."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    graph = schema.Model.GetRootAs(tflite, 0).Subgraphs(0)
+    types = _enum_names(schema.TensorType)
+
+    def info(i: int) -> TensorInfo:
+        t = graph.Tensors(i)
+        return TensorInfo(shape=tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else (),
+                          dtype=types.get(t.Type(), "?"))  # fmt: skip
+
+    return (tuple(info(int(i)) for i in graph.InputsAsNumpy()), tuple(info(int(i)) for i in graph.OutputsAsNumpy()))
 
 
 def count_operator(name: str, inputs: tuple[TensorInfo, ...], outputs: tuple[TensorInfo, ...], *,

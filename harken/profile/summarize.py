@@ -13,18 +13,17 @@ Reading a .tflite needs no TensorFlow.
 from __future__ import annotations
 
 import os
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from harken.errors import ModelFileError
 from harken.profile.counting import TensorInfo, read_operators
+from harken.profile.source import tflite_from_archive
 
 __all__ = ["TensorInfo", "TfliteLayer", "TfliteSummary", "format_keras_summary", "format_tflite_summary",
-           "summarize", "tflite_summary"]
+           "options_text", "summarize", "text_table", "tflite_summary"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,12 +71,12 @@ def tflite_summary(tflite: bytes | str | os.PathLike) -> TfliteSummary:
 
     data, _ = load_model_bytes(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite))
     layers = [TfliteLayer(index=op.index, op=op.op, inputs=op.inputs, outputs=op.outputs,
-                          options=_options(op.op, op.options, op.activation), macs=op.macs, ops=op.ops)
+                          options=options_text(op.op, op.options, op.activation), macs=op.macs, ops=op.ops)
               for op in read_operators(data)]  # fmt: skip
     return TfliteSummary(layers=layers, params=read_params(data), size_bytes=len(data))
 
 
-def _options(name: str, options: Any, activation: str | None) -> str:
+def options_text(name: str, options: Any, activation: str | None) -> str:
     """The options text of an operator in the seeds' wording."""
     if options is None:
         return ""
@@ -107,7 +106,7 @@ def format_tflite_summary(summary: TfliteSummary) -> str:
             rows.append((str(layer.index) if i == 0 else "", layer.op if i == 0 else "",
                          str(layer.inputs[i]) if i < len(layer.inputs) else "",
                          str(layer.outputs[i]) if i < len(layer.outputs) else "", layer.options if i == 0 else ""))
-    text = _table(header, rows)
+    text = text_table(header, rows)
     text += [f"Total MACs: {_k(summary.macs)}", f"Total OPs: {_k(summary.ops)}"]
     text += format_params(summary.params)
     text.append(f".tflite file size: {summary.size_bytes / 1000:.1f}kB")
@@ -151,7 +150,7 @@ def format_keras_summary(model, params: dict[str, Any] | None = None) -> str:
     from harken.models.macs import count_macs
 
     rows = keras_rows(model)
-    text = _table(("Layer", "Type", "Output shape", "Param #"), [(n, k, s, f"{p:,}") for n, k, s, p in rows])
+    text = text_table(("Layer", "Type", "Output shape", "Param #"), [(n, k, s, f"{p:,}") for n, k, s, p in rows])
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     total = int(model.count_params())
     macs = count_macs(model)
@@ -174,7 +173,7 @@ def summarize(target: str | os.PathLike, *, tflite: bool = False) -> str:
     if path.suffix == ".tflite":
         return format_tflite_summary(tflite_summary(path))
     if text.endswith(".zip"):
-        return format_tflite_summary(tflite_summary(_tflite_from_archive(path)))
+        return format_tflite_summary(tflite_summary(tflite_from_archive(path)))
     if path.suffix == ".keras":
         from harken.models.keras_file import load_keras_model
 
@@ -211,24 +210,14 @@ def build_untrained_tflite(spec) -> bytes:
     return embed_params(convert_int8(model, samples), spec)
 
 
-def _tflite_from_archive(path: Path) -> bytes:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = [n for n in archive.namelist() if n.endswith(".tflite") and not n.endswith(".float32.tflite")]
-            if not names:
-                raise ModelFileError(f"{path}: the archive holds no int8 .tflite model")
-            return archive.read(names[0])
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise ModelFileError(f"{path}: cannot read the archive ({exc}); re-run 'harken train'") from None
-
-
 def _k(value: int) -> str:
     if value >= 1_000_000:
         return f"{value / 1e6:.3f} M"
     return f"{value / 1e3:.3f} k"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def text_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """The lines of a ``| a | b |`` table with ``+---+`` rules (the seeds' layout)."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
 
     def line(cells):
