@@ -1,4 +1,5 @@
-"""``--help``, ``features`` and ``evaluate``/``summarize`` of an int8 .tflite never import TensorFlow or Keras.
+"""``--help``, ``features`` and ``evaluate``/``summarize``/``profile``/``view --out`` of an int8 .tflite (or of an
+archive, for ``profile``) never import TensorFlow or Keras.
 
 Each command runs through ``harken.cli.main.main`` in a fresh interpreter, which then prints the top-level
 modules it has loaded. The .tflite is the stored SL_PARAMSv1 fixture (int8, classes and fe.* embedded).
@@ -10,6 +11,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -54,17 +56,28 @@ def clips(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.mark.parametrize("command", ["help", "features", "evaluate", "summarize"])
+@pytest.mark.parametrize("command", ["help", "features", "evaluate", "summarize", "profile", "profile-archive",
+                                     "view-out"])
 def test_command_never_imports_tensorflow_or_keras(command, clips, tmp_path):
+    archive = tmp_path / "tiny.harken.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(TINY_TFLITE, "tiny.tflite")
     args = {
         "help": ["--help"],
         "features": ["features", str(GOLDEN_FRONTEND / "inputs/16k/on_enus-f3_s150.wav"), "--out",
                      str(tmp_path / "f.npz"), "-q"],
         "evaluate": ["evaluate", str(TINY_TFLITE), "--dataset", str(clips), "--out", str(tmp_path), "-q"],
         "summarize": ["summarize", str(TINY_TFLITE)],
+        "profile": ["profile", str(TINY_TFLITE), "--output", str(tmp_path)],
+        "profile-archive": ["profile", str(archive), "--json"],
+        "view-out": ["view", str(TINY_TFLITE), "--out", str(tmp_path / "graph.dot")],
     }[command]
     result = _modules_after(*args, cwd=tmp_path)
     assert result["exit"] == 0
     assert "tensorflow" not in result["modules"] and "keras" not in result["modules"]
     if command == "evaluate":
         assert (tmp_path / "eval-results.json").is_file()  # the command did run
+    if command == "profile":
+        assert (tmp_path / "tiny_with_params-profile.json").is_file()
+    if command == "view-out":
+        assert (tmp_path / "graph.dot").is_file()
