@@ -25,9 +25,12 @@ def register(app: typer.Typer) -> None:
 def profile_command(
     model: Annotated[str, typer.Argument(metavar="MODEL", help=MODEL_HELP)],
     build: Annotated[bool, typer.Option("--build", help="Convert the spec's untrained model to int8 first.")] = False,
-    target: Annotated[str, typer.Option(help="cortex-m33 (78 MHz), cortex-m4, cortex-m7 or cortex-m55.")] = "cortex-m33",
-    clock_hz: Annotated[Optional[float], typer.Option("--clock-hz", help="CPU clock in Hz (default: the target's).")] = None,
-    joules_per_cycle: Annotated[Optional[float], typer.Option("--joules-per-cycle", help="Energy per CPU cycle, for an energy estimate.")] = None,  # noqa: E501
+    target: Annotated[str, typer.Option(help="cortex-m33 (78 MHz), cortex-m4, cortex-m7 or cortex-m55.")
+                      ] = "cortex-m33",
+    clock_hz: Annotated[Optional[float], typer.Option("--clock-hz", help="CPU clock in Hz (default: the target's).")
+                        ] = None,
+    joules_per_cycle: Annotated[Optional[float], typer.Option(
+        "--joules-per-cycle", help="Energy per CPU cycle in joules, for an energy estimate.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", help="Folder for NAME-profile.txt and .json.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:

@@ -35,7 +35,8 @@ def graph_dot(data: bytes, *, name: str = "model") -> str:
     operators = read_operators(bytes(data))
     graph = schema.Model.GetRootAs(bytes(data), 0).Subgraphs(0)
     producer: dict[int, str] = {int(i): f"input{k}" for k, i in enumerate(graph.InputsAsNumpy())}
-    lines = [f'digraph "{_quote(name)}" {{', "  rankdir=TB;", '  node [shape=box, style="rounded", fontname="Helvetica"];']
+    lines = [f'digraph "{_quote(name)}" {{', "  rankdir=TB;",
+             '  node [shape=box, style="rounded", fontname="Helvetica"];']
     for k, i in enumerate(graph.InputsAsNumpy()):
         lines.append(f'  input{k} [label="input {_shape(graph, int(i))}", shape=ellipse];')
     for op, flat in zip(operators, (graph.Operators(j) for j in range(graph.OperatorsLength()))):
