@@ -103,3 +103,13 @@ def test_damaged_tflite_is_one_line_error_naming_the_file(damage):
     with pytest.raises(ModelFileError, match=r"^bad\.tflite: cannot parse the \.tflite model") as info:
         profile_model(damage(TINY), source="bad.tflite")
     assert "\n" not in str(info.value)
+
+
+def test_ops_tflm_cannot_run_are_counted_flagged_and_leave_the_arena_unmeasured(monkeypatch):
+    import harken.profile.support as support
+
+    monkeypatch.setattr(support, "TFLM_BUILTIN_OPS", support.TFLM_BUILTIN_OPS - {"softmax"})
+    report = profile_model(TINY)
+    assert report.n_unsupported == 1 and [layer.supported for layer in report.layers][-1] is False
+    assert report.arena_bytes is None and "TFLM cannot run 1 operator" in report.arena_note
+    assert "| softmax (unsupported)" in format_report(report)
