@@ -56,9 +56,13 @@ class StreamModel:
     @property
     def hop_ms(self) -> int:
         """The default hop: estimated inference time + ``latency_ms`` (``DEFAULT_HOP_MS`` if not estimated)."""
+        return self.loop_period_ms()
+
+    def loop_period_ms(self, latency_ms: int | None = None) -> int:
+        """The device's loop period with another ``latency_ms`` (default: the model's own)."""
         if self.inference_ms is None:
             return DEFAULT_HOP_MS
-        return max(1, self.inference_ms + self.latency_ms)
+        return max(1, self.inference_ms + (self.latency_ms if latency_ms is None else int(latency_ms)))
 
     def scores(self, windows: np.ndarray) -> np.ndarray:
         """uint8 scores [n, classes] of int8 windows [n, frames, channels], as the firmware converts them."""
