@@ -161,3 +161,10 @@ def test_pushing_chunks_of_any_size_gives_the_whole_stream_result(model, stream,
     assert result.detections == whole.detections == [r.detection for r in runs if r.detection is not None]
     assert [r.time_ms for r in runs] == result.scores.times_ms.tolist()
     assert np.array_equal(loop.heard(), stream)
+
+
+def test_the_loop_runs_the_microcontroller_interpreter_by_default(model, stream):
+    assert model.runner.interpreter == "tflm"
+    litert = load_stream_model(TINY, interpreter="litert")
+    windows = run_device_loop(model, stream, hop_ms=300, keep_windows=True).scores.windows
+    assert np.array_equal(litert.scores(windows), model.scores(windows))  # this small CNN: the same outputs
