@@ -168,3 +168,10 @@ def test_the_loop_runs_the_microcontroller_interpreter_by_default(model, stream)
     litert = load_stream_model(TINY, interpreter="litert")
     windows = run_device_loop(model, stream, hop_ms=300, keep_windows=True).scores.windows
     assert np.array_equal(litert.scores(windows), model.scores(windows))  # this small CNN: the same outputs
+
+
+def test_progress_reports_the_samples_done(model, stream):
+    calls = []
+    run_device_loop(model, stream, hop_ms=20, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (len(stream), len(stream)) and [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert len(calls) == 3  # 64 hops of 320 samples a call: 20480 samples
