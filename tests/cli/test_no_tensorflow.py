@@ -1,5 +1,5 @@
-"""``--help``, ``features`` and ``evaluate``/``summarize``/``profile``/``view --out`` of an int8 .tflite (or of an
-archive, for ``profile``) never import TensorFlow or Keras.
+"""``--help``, ``features`` and ``evaluate``/``summarize``/``profile``/``view --out``/``classify-audio`` of an int8
+.tflite (and profile and classify-audio of an archive) never import TensorFlow or Keras.
 
 Each command runs through ``harken.cli.main.main`` in a fresh interpreter, which then prints the top-level
 modules it has loaded. The .tflite is the stored SL_PARAMSv1 fixture (int8, classes and fe.* embedded).
@@ -57,7 +57,7 @@ def clips(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("command", ["help", "features", "evaluate", "summarize", "profile", "profile-archive",
-                                     "view-out"])
+                                     "view-out", "classify-audio", "classify-archive"])
 def test_command_never_imports_tensorflow_or_keras(command, clips, tmp_path):
     archive = tmp_path / "tiny.harken.zip"
     with zipfile.ZipFile(archive, "w") as z:
@@ -71,6 +71,9 @@ def test_command_never_imports_tensorflow_or_keras(command, clips, tmp_path):
         "profile": ["profile", str(TINY_TFLITE), "--output", str(tmp_path)],
         "profile-archive": ["profile", str(archive), "--json"],
         "view-out": ["view", str(TINY_TFLITE), "--out", str(tmp_path / "graph.dot")],
+        "classify-audio": ["classify-audio", str(TINY_TFLITE), str(clips / "on" / "spk0_nohash_0.wav"), "--json",
+                           str(tmp_path / "d.json")],
+        "classify-archive": ["classify-audio", str(archive), str(clips / "on" / "spk0_nohash_0.wav")],
     }[command]
     result = _modules_after(*args, cwd=tmp_path)
     assert result["exit"] == 0
@@ -81,3 +84,5 @@ def test_command_never_imports_tensorflow_or_keras(command, clips, tmp_path):
         assert (tmp_path / "tiny_with_params-profile.json").is_file()
     if command == "view-out":
         assert (tmp_path / "graph.dot").is_file()
+    if command == "classify-audio":
+        assert (tmp_path / "d.json").is_file()
