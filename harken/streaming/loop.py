@@ -11,7 +11,7 @@ What the device does, and so what this does:
   and handed to the recognizer with time = the end of the hop (ms from the stream's start). Hop k
   ends at sample ``k * hop_ms * rate // 1000``; a last partial hop is not run.
 - the hop is the device's loop period, inference time plus ``latency_ms``. Default: the model's
-  ``hop_ms`` (its MACs at :data:`~harken.streaming.model.DEVICE_MACS_PER_SECOND` plus ``latency_ms``);
+  ``hop_ms`` (``harken profile``'s estimated inference time on a Cortex-M33 at 78 MHz plus ``latency_ms``);
   ``hop_ms`` overrides it (measure your device's loop and give it).
 - ``volume_gain`` as the firmware applies it: when its integer part g is > 1 every sample is
   multiplied by g in int16 arithmetic, which *wraps around* on overflow (the vendor firmware's

@@ -28,13 +28,13 @@ from harken.streaming.recognizer import RecognizerSettings, scores_to_uint8
 log = logging.getLogger(__name__)
 
 ARCHIVE_SUFFIX = ".zip"
-# The device's inference speed assumed for the default hop: a Cortex-M33 at 78 MHz running TFLM's
-# CMSIS-NN int8 kernels does about 0.5 multiply-accumulates per cycle on convolutions.
-DEVICE_MACS_PER_SECOND = 40_000_000
+# The core whose estimated inference time sets the default hop: the vendor's board (a Cortex-M33 at 78 MHz,
+# CMSIS-NN kernels), as `harken profile` estimates it (harken.profile.cycles, docs/profile.md).
+DEVICE_TARGET = "cortex-m33"
 # The hop when the model's operators cannot be counted: the vendor's 100 ms loop (inference + latency).
 DEFAULT_HOP_MS = 100
 
-__all__ = ["DEFAULT_HOP_MS", "DEVICE_MACS_PER_SECOND", "StreamModel", "estimate_inference_ms", "load_stream_model"]
+__all__ = ["DEFAULT_HOP_MS", "DEVICE_TARGET", "StreamModel", "estimate_inference_ms", "load_stream_model"]
 
 
 @dataclass
@@ -74,15 +74,17 @@ class StreamModel:
 
 
 def estimate_inference_ms(data: bytes) -> int | None:
-    """Device inference time in whole ms (rounded up) from the model's MACs at ``DEVICE_MACS_PER_SECOND``."""
+    """Device inference time in whole ms (rounded up): ``harken profile``'s estimate on ``DEVICE_TARGET``."""
     from harken.profile.counting import read_operators
+    from harken.profile.cycles import TARGETS, operator_cycles
 
+    target = TARGETS[DEVICE_TARGET]
     try:
-        macs = sum(op.macs for op in read_operators(data))
+        cycles = sum(operator_cycles(op, target) for op in read_operators(data))
     except (ValueError, KeyError, AttributeError, ModelFileError) as exc:
-        log.info("cannot count the model's MACs (%s); default hop %d ms", exc, DEFAULT_HOP_MS)
+        log.info("cannot count the model's operators (%s); default hop %d ms", exc, DEFAULT_HOP_MS)
         return None
-    return max(1, math.ceil(macs * 1000 / DEVICE_MACS_PER_SECOND))
+    return max(1, math.ceil(cycles * 1000 / target.clock_hz))
 
 
 def _model_bytes(model: str | os.PathLike) -> tuple[bytes, str]:

@@ -16,7 +16,7 @@ from harken.audio.io import fit_length, read_audio
 from harken.errors import SettingsError
 from harken.frontend import compute_raw_spectrograms, convert_output
 from harken.streaming.loop import apply_volume_gain, hop_ends, run_device_loop
-from harken.streaming.model import DEVICE_MACS_PER_SECOND, load_stream_model
+from harken.streaming.model import load_stream_model
 from harken.streaming.recognizer import RecognizerSettings
 from tests.conftest import DATA, GOLDEN_FRONTEND
 
@@ -133,11 +133,11 @@ def test_hops_end_on_whole_samples_and_a_last_partial_hop_is_not_run():
 
 
 def test_the_default_hop_is_the_estimated_inference_time_plus_latency(model):
-    from harken.profile.counting import read_operators
+    from harken.profile.report import profile_model
 
-    macs = sum(op.macs for op in read_operators(TINY.read_bytes()))
+    seconds = profile_model(TINY.read_bytes(), target="cortex-m33").time_s  # what `harken profile` prints
     assert model.latency_ms == 10
-    assert model.hop_ms == math.ceil(macs * 1000 / DEVICE_MACS_PER_SECOND) + 10
+    assert model.hop_ms == math.ceil(seconds * 1000) + 10
     short = np.zeros(16000, np.int16)
     assert run_device_loop(model, short).scores.times_ms[0] == model.hop_ms
 
