@@ -109,7 +109,7 @@ def _rename_onto(tmp: Path, target: Path, shown: Path, mode: int) -> None:
         raise _refuse(shown, "became something else while harken wrote it")
     os.chmod(tmp, stat.S_IMODE(now.st_mode) if now is not None else mode)
     mine = os.stat(tmp)
-    if now is not None and (now.st_uid, now.st_gid) != (mine.st_uid, mine.st_gid):
+    if now is not None and (now.st_uid, now.st_gid) != (mine.st_uid, mine.st_gid) and hasattr(os, "chown"):
         try:
             os.chown(tmp, now.st_uid, now.st_gid)
         except OSError:

@@ -149,6 +149,12 @@ def _fetch(url: str, part: Path, *, timeout_s: float, max_attempts: int, retry_w
         try:
             _transfer_once(url, part, timeout_s=timeout_s, quiet=quiet)
             return
+        except OSError as exc:  # network errors became _Retry inside: this one is the local file
+            have = part.stat().st_size if part.exists() else 0
+            raise DatasetError(
+                f"{part}: cannot write the download ({exc.strerror or exc}); {have} bytes are kept: "
+                "free some space and run the same command again to resume"
+            ) from None
         except _Retry as exc:
             have = part.stat().st_size if part.exists() else 0
             log.warning(
@@ -236,5 +242,9 @@ def record_hash(archive: str | os.PathLike, sha256: str | None = None) -> None:
     if record.is_file():
         return
     sha256 = sha256 or file_hash(archive, "sha256")
-    write_text_atomic(record, f"{sha256}  {archive.name}\n")
+    try:
+        write_text_atomic(record, f"{sha256}  {archive.name}\n")
+    except OSError as exc:
+        log.warning("%s: cannot record the sha256 (%s); later downloads will not be checked", record, exc.strerror)
+        return
     log.info("%s: no known hash; recorded sha256 %s in %s", archive, sha256, record)

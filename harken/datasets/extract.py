@@ -22,12 +22,14 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import lzma
 import os
 import re
 import shutil
 import tarfile
 import time
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from harken._util.atomic import temp_folder
@@ -65,6 +67,8 @@ def _extract_tar(archive: Path, into: Path, *, quiet: bool) -> None:
             _check_tar_member(archive, member)
             tar.extract(member, into, filter="data")
             bar.update(task, completed=raw.tell())
+        while tar.fileobj.read(1 << 20):  # to the end: gzip, bz2 and xz check their CRC only there
+            pass
 
 
 def _extract_zip(archive: Path, into: Path, *, quiet: bool) -> None:
@@ -167,9 +171,13 @@ def extract_archive(archive: str | os.PathLike, target: str | os.PathLike, *, qu
         return shown
     check_extraction_target(shown, archive.name)
     target = Path(os.path.realpath(shown))  # a --dest symlink: extract beside the folder it names
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_extractions(target)
-    tmp = temp_folder(target.parent, f".{target.name}.extract-{os.getpid()}-")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_extractions(target)
+        tmp = temp_folder(target.parent, f".{target.name}.extract-{os.getpid()}-")
+    except OSError as exc:
+        raise DatasetError(f"{shown}: cannot create a folder there ({exc.strerror or exc}); "
+                           "give --dest a folder you can write to") from None
     try:
         (tmp / EXTRACTING_MARKER).write_text(f"{os.getpid()}\n", encoding="utf-8")
         if zipfile.is_zipfile(archive):
@@ -183,9 +191,15 @@ def extract_archive(archive: str | os.PathLike, target: str | os.PathLike, *, qu
         (tmp / COMPLETE_MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
         (tmp / EXTRACTING_MARKER).unlink()
         _move_into_place(tmp, target, shown, archive.name)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise DatasetError(f"{archive}: corrupt archive ({exc}); delete it and download again") from None
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if exc.errno is None:  # gzip and bz2 say "not a valid stream" with a plain OSError
+            raise DatasetError(f"{archive}: corrupt archive ({exc}); delete it and download again") from None
+        raise DatasetError(f"{shown}: extracting {archive.name} failed ({exc.strerror}); nothing was kept: "
+                           "free some space (or give --dest a folder you can write to) and run again") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

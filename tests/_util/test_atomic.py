@@ -65,6 +65,16 @@ def test_a_replaced_file_keeps_its_mode(tmp_path, umask, mode):
     assert target.read_bytes() == b"new" and stat.S_IMODE(target.stat().st_mode) == mode
 
 
+def test_root_replacing_a_users_file_keeps_the_user_as_owner(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    target = tmp_path / "model.tflite"
+    target.write_bytes(b"old")
+    os.chown(target, 4321, 4321)
+    write_bytes_atomic(target, b"new")
+    assert (target.stat().st_uid, target.stat().st_gid) == (4321, 4321) and target.read_bytes() == b"new"
+
+
 def test_a_symlink_is_written_through_to_its_target(tmp_path):
     (tmp_path / "models").mkdir()
     real = tmp_path / "models" / "m.tflite"

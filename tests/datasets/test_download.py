@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 import subprocess
 import sys
 import tarfile
@@ -25,6 +26,7 @@ from harken.datasets.download import download_file, parse_hash
 from harken.datasets.extract import EXTRACTING_MARKER, extract_archive, is_extracted
 from harken.datasets.sources import Source, cached_dataset, download_dataset, get_source
 from harken.errors import DatasetError
+from tests._util.fsize import file_size_limit
 
 FAST = dict(quiet=True, timeout_s=5.0, retry_wait_s=0.0)
 
@@ -425,3 +427,43 @@ def test_a_corrupt_first_download_is_not_trusted_so_downloading_again_works(serv
     assert (root / "on" / "a_nohash_0.wav").read_bytes() == PAYLOAD
     (record,) = downloads.glob("*.sha256")
     assert record.read_text().split()[0] == hashlib.sha256(ARCHIVE).hexdigest()
+
+
+NOISE = os.urandom(300_000)  # does not compress: the archive is as big as its member
+NOISE_TAR_GZ = make_tar_gz({"on/noise_nohash_0.wav": NOISE})
+
+
+def test_a_full_disk_while_downloading_keeps_the_part_and_says_so_then_resumes(server, tmp_path):
+    server.files["/big.tar.gz"] = NOISE_TAR_GZ
+    with pytest.raises(DatasetError, match=r"big.tar.gz.part: cannot write the download \(File too large\); "
+                                           r"100000 bytes are kept: free some space"):
+        with file_size_limit(100_000):
+            download_file(server.url("/big.tar.gz"), tmp_path / "big.tar.gz", **FAST)
+    download_file(server.url("/big.tar.gz"), tmp_path / "big.tar.gz", expected_hash=sha256(NOISE_TAR_GZ), **FAST)
+    assert server.requests[-1][1] == "bytes=100000-"
+
+
+def test_a_full_disk_while_extracting_keeps_nothing_and_says_so(tmp_path):
+    archive = tmp_path / "big.tar.gz"
+    archive.write_bytes(NOISE_TAR_GZ)
+    with pytest.raises(DatasetError, match=r"out: extracting big.tar.gz failed \(File too large\); nothing was kept"):
+        with file_size_limit(100_000):
+            extract_archive(archive, tmp_path / "out", quiet=True)
+    assert os.listdir(tmp_path) == ["big.tar.gz"]
+
+
+@pytest.mark.parametrize("mode", ["gz", "xz"])
+def test_an_archive_corrupt_inside_its_stream_is_a_one_line_error(tmp_path, mode):
+    rng = random.Random(0)
+    text = bytes(rng.choice(b"abcdefghijklmnop") for _ in range(400_000))  # compresses: a real deflate/lzma stream
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=f"w:{mode}") as tar:
+        info = tarfile.TarInfo("on/a_nohash_0.wav")
+        info.size = len(text)
+        tar.addfile(info, io.BytesIO(text))
+    data = bytearray(buffer.getvalue())
+    data[int(len(data) * 0.6) : int(len(data) * 0.6) + 8] = b"\x00\xff" * 4
+    (tmp_path / f"bad.tar.{mode}").write_bytes(bytes(data))
+    with pytest.raises(DatasetError, match=rf"bad.tar.{mode}: corrupt archive .*delete it and download again"):
+        extract_archive(tmp_path / f"bad.tar.{mode}", tmp_path / "out", quiet=True)
+    assert os.listdir(tmp_path) == [f"bad.tar.{mode}"]
