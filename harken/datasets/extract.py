@@ -133,7 +133,7 @@ def check_extraction_target(target: str | os.PathLike, archive_name: str) -> Non
     Fine: no ``target``, an empty folder, or a complete extraction of the same archive.
     """
     target = Path(target)
-    if not os.path.lexists(target):
+    if not os.path.exists(target):  # nothing there, or a dangling link: its target is created
         return
     if not target.is_dir():
         raise DatasetError(f"{target}: is a file, not a folder; give --dest a folder to extract the dataset into")
@@ -148,7 +148,7 @@ def check_extraction_target(target: str | os.PathLike, archive_name: str) -> Non
     entries = sorted(os.listdir(target))
     if entries:
         raise DatasetError(
-            f"{target}: the folder holds {len(entries)} entries harken did not put there (such as {entries[0]!r}) "
+            f"{target}: the folder holds {len(entries)} item(s) harken did not put there (such as {entries[0]!r}) "
             "and harken never deletes what it did not make; give --dest a new or empty folder"
         )
 

@@ -70,7 +70,7 @@ def test_download_into_a_folder_holding_a_users_file_exits_2_and_the_file_surviv
     dest.mkdir()
     (dest / "chapter1.tex").write_text("\\chapter{Introduction}")
     code, err = _harken(monkeypatch, capsys, "datasets", "download", url, "--dest", str(dest), "-q")
-    assert code == 2 and err.count("\n") == 1 and err.startswith(f"error: {dest}: the folder holds 1 entries")
+    assert code == 2 and err.count("\n") == 1 and err.startswith(f"error: {dest}: the folder holds 1 item(s)")
     assert "give --dest a new or empty folder" in err
     assert os.listdir(dest) == ["chapter1.tex"] and (dest / "chapter1.tex").read_text() == "\\chapter{Introduction}"
     assert requests == []

@@ -252,7 +252,7 @@ def test_extract_refuses_a_folder_harken_did_not_make_and_keeps_its_files(tmp_pa
     (mine / "x").mkdir(parents=True)
     (mine / "x" / "one.wav").write_bytes(b"a user's own clip")
     (mine / "thesis.pdf").write_bytes(b"three years of work")
-    with pytest.raises(DatasetError, match=r"out: the folder holds 2 entries harken did not put there .*new or empty"):
+    with pytest.raises(DatasetError, match=r"out: the folder holds 2 item\(s\) harken did not put there .*new or empty"):
         extract_archive(archive, mine, quiet=True)
     assert (mine / "thesis.pdf").read_bytes() == b"three years of work"
     assert (mine / "x" / "one.wav").read_bytes() == b"a user's own clip" and not is_extracted(mine)
@@ -268,6 +268,9 @@ def test_extract_fills_an_empty_folder_and_a_symlink_to_one(tmp_path):
     (tmp_path / "link").symlink_to("disk")
     assert extract_archive(archive, tmp_path / "link", quiet=True) == tmp_path / "link"
     assert (tmp_path / "link").is_symlink() and (tmp_path / "disk" / "x" / "one.wav").read_bytes() == b"1"
+    (tmp_path / "dangling").symlink_to("elsewhere")
+    extract_archive(archive, tmp_path / "dangling", quiet=True)
+    assert (tmp_path / "dangling").is_symlink() and (tmp_path / "elsewhere" / "x" / "one.wav").is_file()
 
 
 def test_extract_refuses_the_extraction_of_another_archive_and_a_file(tmp_path):
@@ -376,7 +379,7 @@ def test_download_into_a_users_folder_is_refused_before_any_request_and_deletes_
     dest = tmp_path / "Documents"
     dest.mkdir()
     (dest / "thesis.tex").write_text("years of work")
-    with pytest.raises(DatasetError, match="Documents: the folder holds 1 entries harken did not put there"):
+    with pytest.raises(DatasetError, match=r"Documents: the folder holds 1 item\(s\) harken did not put there"):
         download_dataset(server.url("/words.tar.gz"), dest=dest, **FAST)
     assert os.listdir(dest) == ["thesis.tex"] and (dest / "thesis.tex").read_text() == "years of work"
     assert server.requests == []
