@@ -15,7 +15,8 @@ from harken.datasets.directory import (
     balanced_class_weights,
     load_directory_dataset,
 )
-from harken.datasets.download import download_file, extract_archive, is_extracted
+from harken.datasets.download import download_file
+from harken.datasets.extract import extract_archive, is_extracted
 from harken.datasets.filecheck import FileCheck, check_audio_file
 from harken.datasets.sources import SOURCES, Source, cached_dataset, download_dataset, get_source
 from harken.datasets.splits import SPLITS, speaker_of, split_of_speaker, which_set

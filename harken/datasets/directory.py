@@ -20,8 +20,9 @@ files it lists; a speaker's clips still share one split. ``max_samples_per_class
 random subset.
 
 Bad files (see ``harken.datasets.filecheck``) are logged, listed in ``bad_files`` and left out;
-``strict=True`` raises ``DatasetError`` instead. The file checks are cached (``harken.datasets.scan``),
-so a second load of 100k files takes well under a second. This module does not read samples: it lists them.
+``strict=True`` raises ``DatasetError`` instead. The file checks are cached per file (``harken.datasets.scan``:
+keyed on each file's size, times and inode), so a second load only stats the files and checks those that
+changed. This module does not read samples: it lists them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Download an archive once, verify it, and extract it atomically.
+"""Download an archive once, resumably, and verify it.
 
-In: a URL and the expected hash (or none). Out: a verified archive file, and a folder extracted from
-it that is either complete or absent.
+In: a URL and the expected hash (or none). Out: a verified archive file. Extraction is
+``harken.datasets.extract``.
 
 - Resumable: the transfer goes to ``NAME.part``, which is kept after an interruption; the next try
   sends ``Range: bytes=N-`` and appends on ``206 Partial Content``, or starts over when the server
@@ -10,39 +10,29 @@ it that is either complete or absent.
 - Verified: ``"sha1:HEX"`` / ``"sha256:HEX"`` (a bare hex digest is read by its length). On a mismatch
   the file is deleted and downloaded once more from scratch; a second mismatch raises
   ``DatasetError`` and keeps nothing. With no hash known, the sha256 of the first download is
-  recorded in ``NAME.sha256`` beside the archive and later downloads are checked against it.
-- Extracted atomically: into ``.TARGET.extract-PID-XXXX`` beside the target, a completion marker
-  (``.harken-complete``) is written last, then the folder is renamed into place. A folder without
-  the marker is never taken as done; leftovers of dead processes are removed on the next try.
-- Safe: a tar or zip member with an absolute path, a ``..`` component, a link or a device file is
-  refused (``DatasetError``) before it is written; the temp folder is then removed, so nothing of the
-  archive stays. A tar is read in one pass (checked member by member), so a 2 GB .tar.gz is
-  decompressed once.
-- Progress: a rich bar on stderr for the transfer and the extraction; ``quiet=True`` turns it off.
+  recorded in ``NAME.sha256`` beside the archive (by ``download_dataset`` only once the archive has
+  also extracted, so a corrupt first download is never trusted) and later downloads are checked
+  against it.
+- Progress: a rich bar on stderr for the transfer; ``quiet=True`` turns it off.
 """
 
 from __future__ import annotations
 
 import hashlib
 import http.client
-import json
 import logging
 import os
 import re
-import shutil
-import tarfile
-import tempfile
 import time
 import urllib.error
 import urllib.request
-import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from harken._util.atomic import write_text_atomic
 from harken.errors import DatasetError
 
 log = logging.getLogger(__name__)
 
-COMPLETE_MARKER = ".harken-complete"
 USER_AGENT = "harken/0.1 (python urllib)"
 _CHUNK_BYTES = 1 << 20
 _ALGORITHMS = {40: "sha1", 64: "sha256", 32: "md5"}
@@ -77,7 +67,8 @@ def file_hash(path: str | os.PathLike, algorithm: str = "sha256") -> str:
     return digest.hexdigest()
 
 
-def _progress(quiet: bool, *, speed: bool = True):
+def progress_bar(quiet: bool, *, speed: bool = True):
+    """A rich progress bar on stderr (transient; disabled when ``quiet``)."""
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
@@ -137,7 +128,7 @@ def _transfer_once(url: str, part: Path, *, timeout_s: float, quiet: bool) -> No
             if have:
                 log.info("%s: the server ignored the range request; downloading from the start", url)
             mode, done, total = "wb", 0, expected
-        with _progress(quiet) as bar, open(part, mode) as fh:
+        with progress_bar(quiet) as bar, open(part, mode) as fh:
             task = bar.add_task(f"download {part.name[:-5]}", total=total, completed=done)
             while True:
                 try:
@@ -158,6 +149,12 @@ def _fetch(url: str, part: Path, *, timeout_s: float, max_attempts: int, retry_w
         try:
             _transfer_once(url, part, timeout_s=timeout_s, quiet=quiet)
             return
+        except OSError as exc:  # network errors became _Retry inside: this one is the local file
+            have = part.stat().st_size if part.exists() else 0
+            raise DatasetError(
+                f"{part}: cannot write the download ({exc.strerror or exc}); {have} bytes are kept: "
+                "free some space and run the same command again to resume"
+            ) from None
         except _Retry as exc:
             have = part.stat().st_size if part.exists() else 0
             log.warning(
@@ -180,6 +177,7 @@ def download_file(
     timeout_s: float = 60.0,
     max_attempts: int = 5,
     retry_wait_s: float = 2.0,
+    record_first_hash: bool = True,
 ) -> Path:
     """Download ``url`` to ``dest`` (resumable, hash-verified); return ``dest``.
 
@@ -194,6 +192,9 @@ def download_file(
         No progress bar.
     timeout_s, max_attempts, retry_wait_s
         Socket timeout, tries per download, and the pause before try n (n * retry_wait_s).
+    record_first_hash : bool
+        With no hash known, record this download's sha256 now. False: the caller records it with
+        ``record_hash`` once it has checked the archive (``download_dataset`` does, after extracting).
 
     Raises
     ------
@@ -222,9 +223,8 @@ def download_file(
         actual = file_hash(part, algorithm)
         if digest is None or actual == digest:
             os.replace(part, dest)
-            if digest is None:
-                record.write_text(f"{actual}  {dest.name}\n", encoding="utf-8")
-                log.info("%s: no known hash; recorded sha256 %s in %s", dest, actual, record)
+            if digest is None and record_first_hash:
+                record_hash(dest, actual)
             return dest
         part.unlink()
         log.warning("%s: %s is %s, expected %s (try %d of 2); file deleted", url, algorithm, actual, digest, verify_try)
@@ -235,102 +235,16 @@ def download_file(
     )
 
 
-# --------------------------------------------------------------------------------------- extraction
-def _check_member_path(archive: Path, name: str) -> None:
-    pure = PurePosixPath(name.replace("\\", "/"))
-    if pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", name):
-        raise DatasetError(
-            f"{archive}: member {name!r} would be written outside the target folder; not extracting this archive "
-            "(check where it came from)"
-        )
-
-
-def _check_tar_member(archive: Path, member: tarfile.TarInfo) -> None:
-    _check_member_path(archive, member.name)
-    if member.issym() or member.islnk() or member.isdev() or member.isfifo():
-        raise DatasetError(f"{archive}: member {member.name!r} is a link or device file; not extracting it")
-
-
-def _extract_tar(archive: Path, into: Path, *, quiet: bool) -> None:
-    size = archive.stat().st_size
-    with open(archive, "rb") as raw, tarfile.open(fileobj=raw, mode="r:*") as tar, _progress(quiet, speed=False) as bar:
-        task = bar.add_task(f"extract {archive.name}", total=size)
-        for member in tar:  # one pass: check, then extract, member by member
-            _check_tar_member(archive, member)
-            tar.extract(member, into, filter="data")
-            bar.update(task, completed=raw.tell())
-
-
-def _extract_zip(archive: Path, into: Path, *, quiet: bool) -> None:
-    with zipfile.ZipFile(archive) as zf, _progress(quiet, speed=False) as bar:
-        infos = zf.infolist()
-        for info in infos:
-            _check_member_path(archive, info.filename)
-        task = bar.add_task(f"extract {archive.name}", total=sum(i.compress_size for i in infos))
-        for info in infos:
-            zf.extract(info, into)
-            bar.advance(task, info.compress_size)
-
-
-def _pid_alive(pid: int) -> bool:
+def record_hash(archive: str | os.PathLike, sha256: str | None = None) -> None:
+    """Trust ``archive`` from now on: write its sha256 to ``ARCHIVE.sha256`` unless one is recorded."""
+    archive = Path(archive)
+    record = archive.with_name(archive.name + ".sha256")
+    if record.is_file():
+        return
+    sha256 = sha256 or file_hash(archive, "sha256")
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _remove_stale_extractions(target: Path) -> None:
-    prefix = f".{target.name}.extract-"
-    for leftover in target.parent.glob(prefix + "*"):
-        pid = leftover.name[len(prefix) :].split("-", 1)[0]
-        if pid.isdigit() and (int(pid) == os.getpid() or not _pid_alive(int(pid))):
-            log.info("removing the leftover of an interrupted extraction: %s", leftover)
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def is_extracted(target: str | os.PathLike) -> bool:
-    """True only when ``target`` holds the completion marker written after a full extraction."""
-    return (Path(target) / COMPLETE_MARKER).is_file()
-
-
-def extract_archive(archive: str | os.PathLike, target: str | os.PathLike, *, quiet: bool = False) -> Path:
-    """Extract a .tar(.gz/.bz2/.xz) or .zip into ``target`` atomically; return ``target``.
-
-    Does nothing when ``target`` is already complete. A ``target`` without the marker (left by
-    something else) is replaced. ``quiet`` turns the progress bar off.
-
-    Raises
-    ------
-    DatasetError
-        The archive is not a tar or zip, is corrupt, or holds an unsafe member.
-    """
-    archive, target = Path(archive), Path(target)
-    if is_extracted(target):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_extractions(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.extract-{os.getpid()}-", dir=target.parent))
-    try:
-        if zipfile.is_zipfile(archive):
-            _extract_zip(archive, tmp, quiet=quiet)
-        elif tarfile.is_tarfile(archive):
-            _extract_tar(archive, tmp, quiet=quiet)
-        else:
-            raise DatasetError(f"{archive}: not a tar or zip archive; delete it and download again")
-        marker = {"archive": archive.name, "extracted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        (tmp / COMPLETE_MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
-        if target.exists():
-            log.info("%s: replacing an incomplete folder (no %s)", target, COMPLETE_MARKER)
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise DatasetError(f"{archive}: corrupt archive ({exc}); delete it and download again") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    log.info("%s: extracted into %s", archive, target)
-    return target
+        write_text_atomic(record, f"{sha256}  {archive.name}\n")
+    except OSError as exc:
+        log.warning("%s: cannot record the sha256 (%s); later downloads will not be checked", record, exc.strerror)
+        return
+    log.info("%s: no known hash; recorded sha256 %s in %s", archive, sha256, record)

@@ -7,8 +7,14 @@ Layout (``$HARKEN_HOME``, default ``~/.harken``)::
 
     downloads/ARCHIVE            the verified archive (kept, so re-extraction needs no network)
     downloads/ARCHIVE.part       an unfinished transfer, resumed by the next call
-    downloads/ARCHIVE.sha256     the sha256 recorded on first download when the source has no hash
+    downloads/ARCHIVE.sha256     the sha256 recorded once the first download extracted, when the
+                                 source has no hash
     datasets/NAME/               the extracted archive, with its ``.harken-complete`` marker
+
+ARCHIVE is ``NAME--KEY--FILE``: KEY is a digest of the URL and the expected hash, so another URL
+(or another hash) with the same file name never gets an earlier, unrelated archive. An archive URL's
+NAME is its file's stem plus a digest of the URL (``words-1a2b3c4d``), so two URLs never share a
+folder either; a folder that holds another archive's extraction is refused, never returned.
 
 Hashes: Speech Commands v2 has a published SHA-1. The ESC-50 GitHub master zip and the MIT IR
 survey zip have none we can know in advance (GitHub builds master zips on request), so their sha256
@@ -18,12 +24,14 @@ is recorded on first download and checked on every later download.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from harken.datasets.download import download_file, extract_archive, is_extracted, parse_hash
+from harken.datasets.download import download_file, parse_hash, record_hash
+from harken.datasets.extract import check_extraction_target, extract_archive, is_extracted
 from harken.errors import DatasetError
 from harken._util.paths import datasets_dir, downloads_dir
 
@@ -53,9 +61,11 @@ class Source:
 
     @property
     def archive_name(self) -> str:
-        """The archive's file name in the download cache (``NAME--<last URL part>``)."""
+        """The archive's file name in the download cache: ``NAME--KEY--<last URL part>``, KEY from URL and hash."""
         tail = os.path.basename(urlparse(self.url).path) or "archive"
-        return f"{self.name}--{tail}"
+        algorithm, digest = parse_hash(self.hash) if self.hash else ("", "")
+        key = hashlib.sha256(f"{self.url}\n{algorithm}:{digest}".encode()).hexdigest()[:12]
+        return f"{self.name}--{key}--{tail}"
 
 
 SOURCES: dict[str, Source] = {
@@ -94,14 +104,16 @@ def get_source(name_or_url: str, *, hash: str | None = None) -> Source:
     >>> get_source("esc50").root
     'ESC-50-master'
     >>> get_source("https://example.org/words.zip", hash=None).name
-    'words'
+    'words-2ad94658'
 
-    A URL's dataset folder is the extraction folder itself (``root=""``).
+    A URL's name is its file's stem and a digest of the URL (another URL, another folder); its
+    dataset folder is the extraction folder itself (``root=""``).
     """
     if "://" in name_or_url:
         tail = os.path.basename(urlparse(name_or_url).path) or "archive"
         stem = tail.split(".", 1)[0] or "archive"
-        return Source(name=stem, url=name_or_url, hash=hash, description="archive at URL", root="")
+        name = f"{stem}-{hashlib.sha256(name_or_url.encode()).hexdigest()[:8]}"
+        return Source(name=name, url=name_or_url, hash=hash, description="archive at URL", root="")
     if name_or_url not in SOURCES:
         close = difflib.get_close_matches(name_or_url, SOURCES, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -130,7 +142,7 @@ def extracted_path(source: Source, *, dest: str | os.PathLike | None = None) -> 
 def cached_dataset(source: Source, *, dest: str | os.PathLike | None = None) -> Path | None:
     """The dataset folder when ``source`` is fully extracted already, else None (no network)."""
     target = extracted_path(source, dest=dest)
-    return _dataset_root(target, source.root) if is_extracted(target) else None
+    return _dataset_root(target, source.root) if is_extracted(target, source.archive_name) else None
 
 
 def download_dataset(
@@ -158,8 +170,11 @@ def download_dataset(
     cached = cached_dataset(source, dest=dest)
     if cached is not None:
         return cached
-    archive = download_file(
-        source.url, downloads_dir() / source.archive_name, expected_hash=source.hash, quiet=quiet, **download_options
-    )
-    target = extract_archive(archive, extracted_path(source, dest=dest), quiet=quiet)
+    target = extracted_path(source, dest=dest)
+    check_extraction_target(target, source.archive_name)  # before the download, not after
+    archive = download_file(source.url, downloads_dir() / source.archive_name, expected_hash=source.hash,
+                            quiet=quiet, record_first_hash=False, **download_options)  # fmt: skip
+    extract_archive(archive, target, quiet=quiet)
+    if source.hash is None:
+        record_hash(archive)  # trusted only now that it verified and extracted
     return _dataset_root(target, source.root)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,8 +143,10 @@ def choose_thresholds(
 def write_thresholds(path: str | os.PathLike, thresholds: Sequence[int], *, backup: bool = True) -> Path | None:
     """Store ``detection_threshold_list`` in a .tflite (only that entry changes); return the backup path.
 
-    The backup is ``MODEL.tflite.bak`` (an existing backup is kept, so it stays the original).
+    The backup is ``MODEL.tflite.bak`` (an existing backup is kept, so it stays the original). It is
+    written atomically with the model's mode and times, so a full disk never leaves a truncated one.
     """
+    from harken._util.atomic import copy_file_atomic
     from harken.export.tflite import update_params
 
     path = Path(path)
@@ -155,7 +156,13 @@ def write_thresholds(path: str | os.PathLike, thresholds: Sequence[int], *, back
     if backup:
         backup_path = path.with_name(path.name + ".bak")
         if not backup_path.exists():
-            shutil.copy2(path, backup_path)
+            try:
+                copy_file_atomic(path, backup_path)
+            except OSError as exc:
+                raise ModelFileError(
+                    f"{backup_path}: cannot write the backup ({exc.strerror or exc}); the model is unchanged: "
+                    "check the folder (space, permissions) or pass --no-backup"
+                ) from None
     update_params(path, {"detection_threshold_list": [int(t) for t in thresholds]})
     return backup_path
 

@@ -89,7 +89,8 @@ def save_pngs(folder: str | os.PathLike, arrays: dict[str, np.ndarray], settings
         fig.colorbar(image, ax=ax, pad=0.01)
         fig.tight_layout()
         target = folder / (Path(name).stem + ".png")
-        fig.savefig(target)
+        with atomic_path(target, suffix=".png") as tmp:  # never half a picture, never over a FIFO or device
+            fig.savefig(tmp, format="png")
         plt.close(fig)
         written.append(target)
     return written

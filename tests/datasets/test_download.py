@@ -1,4 +1,5 @@
-"""Downloads: resume with Range, hash checks with one retry, atomic and safe extraction.
+"""Downloads: resume with Range, hash checks with one retry, atomic and safe extraction that deletes
+nothing harken did not make, a cache keyed on the URL and hash.
 
 Every test talks to a local http.server on 127.0.0.1 in a thread; nothing leaves the machine.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 import subprocess
 import sys
 import tarfile
@@ -16,10 +18,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+import os
+import stat
+
 from harken.datasets import download as dl
-from harken.datasets.download import download_file, extract_archive, is_extracted, parse_hash
+from harken.datasets.download import download_file, parse_hash
+from harken.datasets.extract import EXTRACTING_MARKER, extract_archive, is_extracted
 from harken.datasets.sources import Source, cached_dataset, download_dataset, get_source
 from harken.errors import DatasetError
+from tests._util.fsize import file_size_limit
 
 FAST = dict(quiet=True, timeout_s=5.0, retry_wait_s=0.0)
 
@@ -238,20 +245,72 @@ def test_extract_crash_mid_way_leaves_target_unmarked_and_no_temp(tmp_path, monk
     assert is_extracted(extract_archive(archive, tmp_path / "out", quiet=True))
 
 
-def test_extract_replaces_a_half_extracted_folder_and_dead_leftovers(tmp_path):
+def test_extract_refuses_a_folder_harken_did_not_make_and_keeps_its_files(tmp_path):
     archive = tmp_path / "a.zip"
     archive.write_bytes(make_zip({"x/one.wav": b"1", "x/two.wav": b"2"}))
-    half = tmp_path / "out"
-    (half / "x").mkdir(parents=True)
-    (half / "x" / "one.wav").write_bytes(b"partial")
+    mine = tmp_path / "out"
+    (mine / "x").mkdir(parents=True)
+    (mine / "x" / "one.wav").write_bytes(b"a user's own clip")
+    (mine / "thesis.pdf").write_bytes(b"three years of work")
+    with pytest.raises(DatasetError, match=r"out: the folder holds 2 item\(s\) harken did not put there .*new or empty"):
+        extract_archive(archive, mine, quiet=True)
+    assert (mine / "thesis.pdf").read_bytes() == b"three years of work"
+    assert (mine / "x" / "one.wav").read_bytes() == b"a user's own clip" and not is_extracted(mine)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.zip", "out"]
+
+
+def test_extract_fills_an_empty_folder_and_a_symlink_to_one(tmp_path):
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(make_zip({"x/one.wav": b"1"}))
+    (tmp_path / "empty").mkdir()
+    assert is_extracted(extract_archive(archive, tmp_path / "empty", quiet=True))
+    (tmp_path / "disk").mkdir()
+    (tmp_path / "link").symlink_to("disk")
+    assert extract_archive(archive, tmp_path / "link", quiet=True) == tmp_path / "link"
+    assert (tmp_path / "link").is_symlink() and (tmp_path / "disk" / "x" / "one.wav").read_bytes() == b"1"
+    (tmp_path / "dangling").symlink_to("elsewhere")
+    extract_archive(archive, tmp_path / "dangling", quiet=True)
+    assert (tmp_path / "dangling").is_symlink() and (tmp_path / "elsewhere" / "x" / "one.wav").is_file()
+
+
+def test_extract_refuses_the_extraction_of_another_archive_and_a_file(tmp_path):
+    (tmp_path / "a.zip").write_bytes(make_zip({"one.wav": b"1"}))
+    (tmp_path / "b.zip").write_bytes(make_zip({"two.wav": b"2"}))
+    extract_archive(tmp_path / "a.zip", tmp_path / "out", quiet=True)
+    with pytest.raises(DatasetError, match=r"out: holds the dataset extracted from a\.zip, not from b\.zip"):
+        extract_archive(tmp_path / "b.zip", tmp_path / "out", quiet=True)
+    assert sorted(os.listdir(tmp_path / "out")) == [".harken-complete", "one.wav"]
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(DatasetError, match="file: is a file, not a folder"):
+        extract_archive(tmp_path / "a.zip", tmp_path / "file", quiet=True)
+
+
+def test_extract_removes_only_marked_leftovers_of_dead_processes(tmp_path):
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(make_zip({"x/one.wav": b"1"}))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait(timeout=30)
     leftover = tmp_path / f".out.extract-{dead.pid}-abc"
     leftover.mkdir()
-    assert not is_extracted(half)
-    extract_archive(archive, half)
-    assert is_extracted(half) and (half / "x" / "one.wav").read_bytes() == b"1"
-    assert not leftover.exists()
+    (leftover / EXTRACTING_MARKER).write_text(f"{dead.pid}\n")
+    unmarked = tmp_path / f".out.extract-{dead.pid}-user"
+    unmarked.mkdir()
+    (unmarked / "notes.txt").write_text("not harken's")
+    extract_archive(archive, tmp_path / "out", quiet=True)
+    assert is_extracted(tmp_path / "out") and not leftover.exists()
+    assert (unmarked / "notes.txt").read_text() == "not harken's"
+    assert not (tmp_path / "out" / EXTRACTING_MARKER).exists()
+
+
+def test_extracted_folders_follow_the_umask_not_0700(tmp_path):
+    archive = tmp_path / "a.tar.gz"
+    archive.write_bytes(ARCHIVE)
+    old = os.umask(0o022)
+    try:
+        target = extract_archive(archive, tmp_path / "out", quiet=True)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755
 
 
 @pytest.mark.parametrize("bad_name", ["../evil.txt", "/etc/evil.txt", "ok/../../evil.txt"])
@@ -288,7 +347,7 @@ def test_download_dataset_fetches_extracts_and_then_uses_the_cache(server, tmp_p
     root = download_dataset(source, **FAST)
     assert root == tmp_path / "home" / "datasets" / "tiny" / "ESC-master"
     assert (root / "audio" / "1.wav").read_bytes() == b"a"
-    assert (tmp_path / "home" / "downloads" / "tiny--esc.zip").is_file()
+    assert [p.name for p in (tmp_path / "home" / "downloads").glob("tiny--*--esc.zip")] == [source.archive_name]
     assert download_dataset(source, **FAST) == root and len(server.requests) == 1
     assert cached_dataset(source) == root
 
@@ -306,10 +365,108 @@ def test_get_source_suggests_the_closest_known_name():
 
 
 def test_progress_bar_is_off_when_quiet():
-    assert dl._progress(True).disable is True
+    assert dl.progress_bar(True).disable is True
 
 
 def test_progress_bar_goes_to_stderr_not_stdout(server, tmp_path, capsys):
     server.files["/data.tar.gz"] = ARCHIVE
     download_file(server.url("/data.tar.gz"), tmp_path / "a.tar.gz", quiet=False, timeout_s=5.0, retry_wait_s=0.0)
     assert capsys.readouterr().out == ""
+
+
+def test_download_into_a_users_folder_is_refused_before_any_request_and_deletes_nothing(server, tmp_path):
+    server.files["/words.tar.gz"] = ARCHIVE
+    dest = tmp_path / "Documents"
+    dest.mkdir()
+    (dest / "thesis.tex").write_text("years of work")
+    with pytest.raises(DatasetError, match=r"Documents: the folder holds 1 item\(s\) harken did not put there"):
+        download_dataset(server.url("/words.tar.gz"), dest=dest, **FAST)
+    assert os.listdir(dest) == ["thesis.tex"] and (dest / "thesis.tex").read_text() == "years of work"
+    assert server.requests == []
+
+
+def test_download_into_an_empty_folder_then_again_uses_it(server, tmp_path):
+    server.files["/words.tar.gz"] = ARCHIVE
+    (tmp_path / "mine").mkdir()
+    assert download_dataset(server.url("/words.tar.gz"), dest=tmp_path / "mine", **FAST) == tmp_path / "mine"
+    assert download_dataset(server.url("/words.tar.gz"), dest=tmp_path / "mine", **FAST) == tmp_path / "mine"
+    assert len(server.requests) == 1 and (tmp_path / "mine" / "on" / "a_nohash_0.wav").read_bytes() == PAYLOAD
+
+
+def test_another_url_with_the_same_file_name_gets_its_own_dataset(server, tmp_path):
+    other = make_tar_gz({"yes/c_nohash_0.wav": b"other dataset"})
+    server.files["/a/words.tar.gz"] = ARCHIVE
+    server.files["/b/words.tar.gz"] = other
+    first = download_dataset(server.url("/a/words.tar.gz"), **FAST)
+    second = download_dataset(get_source(server.url("/b/words.tar.gz"), hash=sha256(other)), **FAST)
+    assert first != second and (second / "yes" / "c_nohash_0.wav").read_bytes() == b"other dataset"
+    assert not (second / "on").exists() and (first / "on" / "a_nohash_0.wav").read_bytes() == PAYLOAD
+    assert [r[0] for r in server.requests] == ["/a/words.tar.gz", "/b/words.tar.gz"]
+
+
+def test_the_same_url_with_another_hash_is_another_archive_and_never_the_old_folder(server, tmp_path):
+    server.files["/words.tar.gz"] = ARCHIVE
+    dest = tmp_path / "words"
+    download_dataset(server.url("/words.tar.gz"), dest=dest, **FAST)
+    newer = make_tar_gz({"on/new_nohash_0.wav": b"v2"})
+    server.files["/words.tar.gz"] = newer
+    with pytest.raises(DatasetError, match="words: holds the dataset extracted from .*delete .* to replace it"):
+        download_dataset(get_source(server.url("/words.tar.gz"), hash=sha256(newer)), dest=dest, **FAST)
+    assert len(server.requests) == 1  # refused before downloading
+    root = download_dataset(get_source(server.url("/words.tar.gz"), hash=sha256(newer)), dest=tmp_path / "v2", **FAST)
+    assert (root / "on" / "new_nohash_0.wav").read_bytes() == b"v2"
+
+
+def test_a_corrupt_first_download_is_not_trusted_so_downloading_again_works(server, tmp_path):
+    server.files["/words.tar.gz"] = ARCHIVE[: len(ARCHIVE) // 3]  # served whole, but a cut archive
+    with pytest.raises(DatasetError, match="corrupt archive .*delete it and download again"):
+        download_dataset(server.url("/words.tar.gz"), **FAST)
+    downloads = tmp_path / "home" / "downloads"
+    assert not list(downloads.glob("*.sha256"))
+    for archive in downloads.glob("words-*"):  # what the error says to do
+        archive.unlink()
+    server.files["/words.tar.gz"] = ARCHIVE
+    root = download_dataset(server.url("/words.tar.gz"), **FAST)
+    assert (root / "on" / "a_nohash_0.wav").read_bytes() == PAYLOAD
+    (record,) = downloads.glob("*.sha256")
+    assert record.read_text().split()[0] == hashlib.sha256(ARCHIVE).hexdigest()
+
+
+NOISE = os.urandom(300_000)  # does not compress: the archive is as big as its member
+NOISE_TAR_GZ = make_tar_gz({"on/noise_nohash_0.wav": NOISE})
+
+
+def test_a_full_disk_while_downloading_keeps_the_part_and_says_so_then_resumes(server, tmp_path):
+    server.files["/big.tar.gz"] = NOISE_TAR_GZ
+    with pytest.raises(DatasetError, match=r"big.tar.gz.part: cannot write the download \(File too large\); "
+                                           r"100000 bytes are kept: free some space"):
+        with file_size_limit(100_000):
+            download_file(server.url("/big.tar.gz"), tmp_path / "big.tar.gz", **FAST)
+    download_file(server.url("/big.tar.gz"), tmp_path / "big.tar.gz", expected_hash=sha256(NOISE_TAR_GZ), **FAST)
+    assert server.requests[-1][1] == "bytes=100000-"
+
+
+def test_a_full_disk_while_extracting_keeps_nothing_and_says_so(tmp_path):
+    archive = tmp_path / "big.tar.gz"
+    archive.write_bytes(NOISE_TAR_GZ)
+    with pytest.raises(DatasetError, match=r"out: extracting big.tar.gz failed \(File too large\); nothing was kept"):
+        with file_size_limit(100_000):
+            extract_archive(archive, tmp_path / "out", quiet=True)
+    assert os.listdir(tmp_path) == ["big.tar.gz"]
+
+
+@pytest.mark.parametrize("mode", ["gz", "xz"])
+def test_an_archive_corrupt_inside_its_stream_is_a_one_line_error(tmp_path, mode):
+    rng = random.Random(0)
+    text = bytes(rng.choice(b"abcdefghijklmnop") for _ in range(400_000))  # compresses: a real deflate/lzma stream
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=f"w:{mode}") as tar:
+        info = tarfile.TarInfo("on/a_nohash_0.wav")
+        info.size = len(text)
+        tar.addfile(info, io.BytesIO(text))
+    data = bytearray(buffer.getvalue())
+    data[int(len(data) * 0.6) : int(len(data) * 0.6) + 8] = b"\x00\xff" * 4
+    (tmp_path / f"bad.tar.{mode}").write_bytes(bytes(data))
+    with pytest.raises(DatasetError, match=rf"bad.tar.{mode}: corrupt archive .*delete it and download again"):
+        extract_archive(tmp_path / f"bad.tar.{mode}", tmp_path / "out", quiet=True)
+    assert os.listdir(tmp_path) == [f"bad.tar.{mode}"]
