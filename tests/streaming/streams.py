@@ -34,3 +34,14 @@ def make_word_folder(root: Path, *, per_class: int = 3, seed: int = 0) -> Path:
         sf.write(root / "_silence_" / f"noise_{i}.wav", (0.01 * rng.standard_normal(RATE)).astype(np.float32), RATE,
                  subtype="PCM_16")
     return root
+
+
+def scores_with_bumps(times_ms: np.ndarray, bumps: list[tuple[int, int, int]], *, num_classes: int = 3) -> np.ndarray:
+    """uint8 scores where the last class (_unknown_) wins at 250, except within 150 ms of each
+    (time_ms, class, score) bump, where that class has the score and _unknown_ the rest of 255."""
+    scores = np.zeros((times_ms.size, num_classes), np.uint8)
+    scores[:, -1] = 250
+    for when, cls, value in bumps:
+        near = np.abs(times_ms - when) <= 150
+        scores[near, -1], scores[near, cls] = 255 - value, value
+    return scores
