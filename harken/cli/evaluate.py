@@ -156,7 +156,9 @@ def calibrate(
         return calibrate_stream(model, stream, labels, target=target_false_accepts_per_hour, hop_ms=hop_ms,
                                 dry_run=dry_run, backup=backup, as_json=as_json, quiet=quiet)  # fmt: skip
     if dataset is None:
-        raise typer.BadParameter("give --dataset DIR (clips) or --stream S.wav --labels S.csv", param_hint="--dataset")
+        from harken.errors import SettingsError
+
+        raise SettingsError(f"{model}: calibrate needs --dataset DIR (clips) or --stream S.wav --labels S.csv")
     from harken.evaluation.calibrate import calibrate_model
 
     with _progress(quiet or as_json, "calibrate") as progress:

@@ -43,7 +43,7 @@ def plot_det(evaluation, path: Path) -> Path:
         ax.plot([score.false_accepts_per_hour], [100.0 * score.overall_false_reject_rate], "o", color="tab:red",
                 label=f"the model's thresholds ({thresholds})")  # fmt: skip
     ax.set_xscale("symlog", linthresh=one_per_stream)
-    ax.set_xlim(left=0.0)
+    ax.set_xlim(0.0, max([*x, 0.0]) * 1.5 + 2 * one_per_stream)
     ax.set_ylim(0.0, 100.0)
     ax.set_xlabel(f"false accepts per hour (linear below {one_per_stream:.2g}: one in the stream)")
     ax.set_ylabel("false rejects (% of keywords)")
