@@ -40,7 +40,7 @@ def stream(
     reverb: Annotated[float, typer.Option(help="Share of clips played in a simulated room (0..1).")] = 0.0,
     gap_ms: Annotated[str, typer.Option("--gap-ms", help="Silence from a word's end to the next clip, LOW,HIGH in ms (keep LOW above the model's suppression_ms).")] = "1500,4000",
     keyword_share: Annotated[float, typer.Option(help="Share of inserted clips that are keywords.")] = 0.5,
-    silence_share: Annotated[float, typer.Option(help="Share of inserted clips from _silence_ (unlabelled); the rest are other words.")] = 0.1,
+    silence_share: Annotated[float, typer.Option(help="Share of inserted clips from _silence_ (labelled _silence_); the rest are other words.")] = 0.1,
     sample_rate: Annotated[int, typer.Option(help="Sample rate of the stream in Hz.")] = 16000,
     seed: Annotated[int, typer.Option(help="Seed: the same folder and seed give the same bytes.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,

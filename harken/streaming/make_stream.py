@@ -6,8 +6,9 @@ CSV (``start_s,end_s,label,word,source,snr_db,reverb``: each word's real extent,
 energy, not the 1 s clip) and a JSON of the recipe and counts beside them.
 
 Keyword folders are labelled with their name; other words are labelled ``_unknown_`` (their word, the
-file-name prefix in ``_unknown_/`` or the folder's name, goes in ``word``); ``_silence_`` clips are
-inserted as unlabelled background. Each inserted clip is scaled so that its word's RMS is ``snr_db``
+file-name prefix in ``_unknown_/`` or the folder's name, goes in ``word``); ``_silence_`` clips (noise
+recordings) are labelled ``_silence_`` over the whole clip, so a false accept on one can be told from one
+on the generated background. Each inserted clip is scaled so that its word's RMS is ``snr_db``
 above the background level (drawn in [min, max]), optionally reverberated with a simulated room
 (``harken.datasets.rir``), and the next clip starts at least ``min_gap_ms`` (up to ``max_gap_ms``)
 after the word's end, so words are spaced more than a word plus the suppression time apart. Everything
@@ -89,7 +90,7 @@ class MadeStream:
     recipe_json: Path
     duration_s: float
     labels: list[StreamLabel]
-    counts: dict[str, int]  # inserted clips per label (and _silence_)
+    counts: dict[str, int]  # inserted clips per kind (each keyword, _unknown_, _silence_)
     num_clipped_samples: int
 
 
@@ -223,7 +224,7 @@ def _place_words(stream: np.ndarray, pools: dict, settings: StreamSettings, prog
         if drawn is None:
             raise DatasetError(f"{pools[kind][0][0].parent}: no readable clips left in this folder")
         clip, (path, label, word) = drawn
-        start, stop = word_extent(clip, rate)
+        start, stop = word_extent(clip, rate) if kind != SILENCE else (0, clip.size)
         reverb = rooms is not None and reverb_u < settings.reverb
         if reverb:
             from harken.augment.reverb import reverberate
@@ -233,10 +234,9 @@ def _place_words(stream: np.ndarray, pools: dict, settings: StreamSettings, prog
             break
         reached = _insert(stream, clip, at, (start, stop), snr_db, settings.background_rms_db)
         counts[kind] += 1
-        if kind != SILENCE:
-            labels.append(StreamLabel((at + start) / rate, (at + stop) / rate, label, extra={
-                "word": word, "source": f"{path.parent.name}/{path.name}", "snr_db": f"{reached:.1f}",
-                "reverb": "1" if reverb else "0"}))  # fmt: skip
+        labels.append(StreamLabel((at + start) / rate, (at + stop) / rate, label, extra={
+            "word": word, "source": f"{path.parent.name}/{path.name}", "snr_db": f"{reached:.1f}",
+            "reverb": "1" if reverb else "0"}))  # fmt: skip
         at = max(at + stop + gap, at + clip.size)
         if progress is not None:
             progress(min(at, stream.size) // rate, stream.size // rate)

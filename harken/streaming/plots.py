@@ -22,7 +22,7 @@ def _xy(points: list[dict], keyword: str | None) -> tuple[list[float], list[floa
         figures = p if keyword is None else p["keywords"][keyword]
         if figures["false_reject_rate"] is not None:
             pairs.append((figures["false_accepts_per_hour"], 100.0 * figures["false_reject_rate"]))
-    pairs.sort()
+    pairs.reverse()  # from the highest threshold (no detections) down, a path through the sweep
     return [x for x, _ in pairs], [y for _, y in pairs]
 
 

@@ -37,8 +37,10 @@ def test_stream_labels_are_the_words_extents_with_their_words(words, tmp_path):
     made = make_stream(words, tmp_path / "s.wav", StreamSettings(**SETTINGS, min_snr_db=20.0, max_snr_db=20.0))
     audio, rate = sf.read(tmp_path / "s.wav", dtype="float32")
     assert rate == RATE and audio.size == 30 * RATE and made.duration_s == 30.0
-    labels = read_labels(made.labels_csv, duration_s=30.0, classes=["on", "off"])
-    assert len(labels) == len(made.labels) == made.counts["on"] + made.counts["off"] + made.counts["_unknown_"] >= 8
+    every = read_labels(made.labels_csv, duration_s=30.0, classes=["on", "off"])
+    assert len(every) == len(made.labels) == sum(made.counts.values())
+    labels = [x for x in every if x.label != "_silence_"]
+    assert len(labels) == made.counts["on"] + made.counts["off"] + made.counts["_unknown_"] >= 8
     assert {x.label for x in labels} == {"on", "off", "_unknown_"}
     assert {x.extra["word"] for x in labels if x.label == "_unknown_"} <= {"bed", "cat"}
     for label in labels:
@@ -49,7 +51,7 @@ def test_stream_labels_are_the_words_extents_with_their_words(words, tmp_path):
     gaps = [b.start_s - a.end_s for a, b in zip(labels, labels[1:])]
     assert min(gaps) >= 1.0 + BURST[0] - 0.02  # min_gap_ms after each word's end, plus the next clip's lead-in
     recipe = json.loads(made.recipe_json.read_text())
-    assert recipe["settings"]["seed"] == 0 and recipe["counts"] == made.counts and recipe["num_labels"] == len(labels)
+    assert recipe["settings"]["seed"] == 0 and recipe["counts"] == made.counts and recipe["num_labels"] == len(every)
 
 
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_another_stream(words, tmp_path):
@@ -67,10 +69,11 @@ def test_keywords_option_makes_other_folders_unknown_words(words, tmp_path):
     assert "off" not in made.counts
 
 
-def test_silence_clips_are_inserted_unlabelled(words, tmp_path):
+def test_silence_clips_are_labelled_silence_over_the_whole_clip(words, tmp_path):
     made = make_stream(words, tmp_path / "s.wav", StreamSettings(**SETTINGS, keyword_share=0.0, silence_share=1.0))
-    assert made.labels == [] and made.counts["_silence_"] >= 8
-    assert (tmp_path / "s.csv").read_text() == "start_s,end_s,label\n"
+    labels = read_labels(made.labels_csv)
+    assert made.counts["_silence_"] == len(labels) >= 8 and {x.label for x in labels} == {"_silence_"}
+    assert all(x.end_s - x.start_s == pytest.approx(1.0) and x.extra["source"].startswith("_silence_/") for x in labels)
 
 
 def test_background_recordings_replace_the_generated_noise(words, tmp_path):
