@@ -149,7 +149,11 @@ def calibrate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the calibration as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
 ) -> None:
-    """Choose per-keyword detection thresholds for a false-accept target and store them in the model."""
+    """Choose per-keyword detection thresholds for a false-accept target and store them in the model.
+
+    On clips (--dataset: a share of non-keyword clips) or on a labelled stream (--stream/--labels: false
+    accepts per hour, the device loop and recognizer as in evaluate-stream).
+    """
     if stream is not None:  # the stream mode: harken.cli.stream_eval
         from harken.cli.stream_eval import calibrate_stream
 
