@@ -9,6 +9,8 @@ from harken.streaming.recognizer import (
     CommandRecognizer,
     Detection,
     RecognizerSettings,
+    average_scores,
+    detect,
     recognize,
     scores_to_uint8,
 )
@@ -24,6 +26,8 @@ __all__ = [
     "StreamResult",
     "StreamScores",
     "apply_volume_gain",
+    "average_scores",
+    "detect",
     "load_stream_model",
     "recognize",
     "run_device_loop",

@@ -22,9 +22,10 @@ What the device does, and so what this does:
   end's activity detector or which end with it armed (a sound in progress); other hops run nothing.
 - a detection with ``suppression_ms <= 1`` resets the front end (state and buffers) and continues.
 
-Scores are TFLM's: LiteRT's reference kernels are TFLM's kernels (``bench/streaming.py`` compares a
-sample of windows with the tflite-micro interpreter). The model runs on batches of hops when no
-detection can reset the front end (the result is the same; it is faster).
+Scores are the model runner's: the tflite-micro interpreter unless the model was loaded with
+``interpreter="litert"`` (see :mod:`harken.streaming.model`). Windows are collected over up to 64 hops
+and then scored and recognized in order, unless a detection can reset the front end (the same
+result either way).
 """
 
 from __future__ import annotations

@@ -35,8 +35,8 @@ MAX_RESULTS = 50
 RECOGNIZER_KEYS = ("average_window_duration_ms", "minimum_count", "detection_threshold", "detection_threshold_list",
                    "suppression_ms")  # fmt: skip
 
-__all__ = ["MAX_RESULTS", "CommandRecognizer", "Detection", "RecognizerSettings", "average_scores", "recognize",
-           "scores_to_uint8"]  # fmt: skip
+__all__ = ["MAX_RESULTS", "CommandRecognizer", "Detection", "RecognizerSettings", "average_scores", "detect",
+           "recognize", "scores_to_uint8"]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -276,6 +276,16 @@ def recognize(scores_u8: np.ndarray, times_ms: np.ndarray, settings: RecognizerS
     :class:`CommandRecognizer` would make them fed one result at a time."""
     settings.check_classes(len(labels))
     averages, valid = average_scores(scores_u8, times_ms, settings)
+    return detect(averages, valid, times_ms, settings, labels)
+
+
+def detect(averages: np.ndarray, valid: np.ndarray, times_ms: np.ndarray, settings: RecognizerSettings,
+           labels: Sequence[str]) -> list[Detection]:  # fmt: skip
+    """The detections from :func:`average_scores`' output: thresholds, labels and suppression only.
+
+    A threshold sweep computes the averages once (they depend on the window and minimum count only)
+    and calls this for each threshold.
+    """
     times = np.asarray(times_ms, dtype=np.int64)
     top = np.argmax(averages, axis=1)
     score = averages[np.arange(len(top)), top]

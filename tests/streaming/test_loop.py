@@ -161,3 +161,38 @@ def test_pushing_chunks_of_any_size_gives_the_whole_stream_result(model, stream,
     assert result.detections == whole.detections == [r.detection for r in runs if r.detection is not None]
     assert [r.time_ms for r in runs] == result.scores.times_ms.tolist()
     assert np.array_equal(loop.heard(), stream)
+
+
+def test_the_loop_runs_the_microcontroller_interpreter_by_default(model, stream):
+    assert model.runner.interpreter == "tflm"
+    litert = load_stream_model(TINY, interpreter="litert")
+    windows = run_device_loop(model, stream, hop_ms=300, keep_windows=True).scores.windows
+    assert np.array_equal(litert.scores(windows), model.scores(windows))  # this small CNN: the same outputs
+
+
+def test_progress_reports_the_samples_done(model, stream):
+    calls = []
+    run_device_loop(model, stream, hop_ms=20, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (len(stream), len(stream)) and [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert len(calls) == 3  # 64 hops of 320 samples a call: 20480 samples
+
+
+def test_the_first_window_scores_equal_harken_evaluates_predictions(model, stream, tmp_path):
+    import csv
+
+    import soundfile as sf
+    import typer
+    from typer.testing import CliRunner
+
+    from harken.cli.evaluate import register
+
+    (tmp_path / "data" / "on").mkdir(parents=True)
+    sf.write(tmp_path / "data" / "on" / "spk_nohash_0.wav", stream[:16000], 16000, subtype="PCM_16")
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["evaluate", str(TINY), "--dataset", str(tmp_path / "data"), "--out",
+                                      str(tmp_path), "-q", "--no-plots"], catch_exceptions=False)  # fmt: skip
+    assert result.exit_code == 0
+    row = next(csv.DictReader(open(tmp_path / "eval-predictions.csv")))
+    evaluated = [int(row[f"score_{c}"]) for c in model.classes]
+    assert run_device_loop(model, stream, hop_ms=1000).scores.scores[0].tolist() == evaluated

@@ -192,3 +192,18 @@ def test_bad_params_name_the_model_and_key(key, value):
 def test_settings_round_trip():
     settings = RecognizerSettings(average_window_duration_ms=300, detection_threshold_list=(1, 2, 3))
     assert RecognizerSettings.from_dict(settings.to_dict()) == settings
+
+
+def test_a_threshold_sweep_reuses_the_averages():
+    from harken.streaming.recognizer import average_scores, detect
+
+    rng = np.random.default_rng(0)
+    scores, times = rng.integers(0, 256, (300, 3)).astype(np.uint8), np.arange(300) * 40
+    base = RecognizerSettings(minimum_count=2, average_window_duration_ms=200, suppression_ms=300)
+    averages, valid = average_scores(scores, times, base)
+    for threshold in (120, 140, 160):
+        settings = plain(minimum_count=2, average_window_duration_ms=200, suppression_ms=300,
+                         detection_threshold=threshold)  # fmt: skip
+        swept = detect(averages, valid, times, settings, LABELS)
+        assert swept == recognize(scores, times, settings, LABELS)
+    assert len(detect(averages, valid, times, plain(detection_threshold=120), LABELS)) > len(swept) > 0
