@@ -52,11 +52,11 @@ class StreamCalibration:
         return dataclasses.asdict(self)
 
 
-def _figures(scores, times, settings, labels, classes, thresholds, duration_s) -> StreamScore:
-    from harken.streaming.recognizer import recognize
+def _figures(averaged, times, settings, labels, classes, thresholds, duration_s) -> StreamScore:
+    from harken.streaming.recognizer import detect
 
     swept = dataclasses.replace(settings, detection_threshold_list=tuple(int(t) for t in thresholds))
-    return score_detections(recognize(scores, times, swept, classes), labels, classes, duration_s=duration_s)
+    return score_detections(detect(*averaged, times, swept, classes), labels, classes, duration_s=duration_s)
 
 
 def choose_stream_thresholds(
@@ -84,7 +84,10 @@ def choose_stream_thresholds(
     hours = duration_s / 3600.0
     chosen = [255 if i in keywords or settings.detection_threshold_list is None else previous[i]
               for i in range(len(classes))]  # fmt: skip
-    figures = lambda thresholds: _figures(scores_u8, times_ms, settings, labels, classes, thresholds, duration_s)  # noqa: E731
+    from harken.streaming.recognizer import average_scores
+
+    averaged = average_scores(scores_u8, times_ms, settings)  # computed once: thresholds do not change them
+    figures = lambda thresholds: _figures(averaged, times_ms, settings, labels, classes, thresholds, duration_s)  # noqa: E731
     for k in keywords:
         for t in range(256):
             alone = [t if i == k else (255 if i in keywords else chosen[i]) for i in range(len(classes))]

@@ -12,7 +12,8 @@ and its duration. Out: :class:`StreamScore`. The rules (issue 27):
   missed words over its words (overall: all keywords' words pooled).
 
 :func:`det_curve` sweeps one threshold over every keyword (0..255) on scores taken once: each point
-re-runs only the recognizer (``harken.streaming.recognizer.recognize``), never the model. A front-end
+re-runs only the recognizer's decisions (``harken.streaming.recognizer.detect`` on averages computed
+once; the same detections as ``recognize``), never the model. A front-end
 reset after a detection (``suppression_ms <= 1``) is not re-simulated by the sweep. No I/O here.
 """
 
@@ -189,13 +190,15 @@ def det_curve(scores_u8: np.ndarray, times_ms: np.ndarray, settings, labels: Seq
 
     ``settings``: the model's ``RecognizerSettings`` (window, count, suppression kept; thresholds replaced).
     """
-    from harken.streaming.recognizer import recognize
+    from harken.streaming.recognizer import average_scores, detect
 
+    averages, valid = average_scores(scores_u8, times_ms, settings)  # thresholds do not change them
     points = []
     for t in thresholds:
         swept = dataclasses.replace(settings, detection_threshold=int(t),
                                     detection_threshold_list=(int(t),) * len(classes))  # fmt: skip
-        score = score_detections(recognize(scores_u8, times_ms, swept, classes), labels, classes, duration_s=duration_s)
+        detections = detect(averages, valid, times_ms, swept, classes)
+        score = score_detections(detections, labels, classes, duration_s=duration_s)
         points.append({
             "threshold": int(t), "false_reject_rate": score.overall_false_reject_rate,
             "false_accepts_per_hour": score.false_accepts_per_hour,
