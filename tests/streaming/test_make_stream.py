@@ -132,3 +132,10 @@ def test_datasets_stream_command_writes_the_stream_and_prints_json(words, tmp_pa
 def test_datasets_stream_command_rejects_a_bad_range(words, tmp_path):
     result = CliRunner().invoke(app, ["stream", "--dataset", str(words), "--snr-db", "a,b", "--out", str(tmp_path / "s.wav")])
     assert result.exit_code != 0 and "--snr-db='a,b': give LOW,HIGH" in str(result.exception)
+
+
+def test_datasets_stream_command_prints_a_summary(words, tmp_path):
+    result = CliRunner().invoke(app, ["stream", "-d", str(words), "--minutes", "0.2", "--sample-rate", "8000",
+                                      "-o", str(tmp_path / "s.wav"), "--gap-ms", "1000,1200"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "0.2 min, " in result.stdout and f"-> {tmp_path / 's.wav'}, {tmp_path / 's.csv'}" in result.stdout
