@@ -8,7 +8,8 @@ energy, not the 1 s clip) and a JSON of the recipe and counts beside them.
 Keyword folders are labelled with their name; other words are labelled ``_unknown_`` (their word, the
 file-name prefix in ``_unknown_/`` or the folder's name, goes in ``word``); ``_silence_`` clips (noise
 recordings) are labelled ``_silence_`` over the whole clip, so a false accept on one can be told from one
-on the generated background. Each inserted clip is scaled so that its word's RMS is ``snr_db``
+on the generated background. Other folders starting with ``_`` (``_background_noise_``) are left out:
+give noise recordings with ``background``. Each inserted clip is scaled so that its word's RMS is ``snr_db``
 above the background level (drawn in [min, max]), optionally reverberated with a simulated room
 (``harken.datasets.rir``), and the next clip starts at least ``min_gap_ms`` (up to ``max_gap_ms``)
 after the word's end, so words are spaced more than a word plus the suppression time apart. Everything
