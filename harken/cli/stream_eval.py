@@ -54,7 +54,7 @@ def evaluate_stream(
     hop_ms: Annotated[Optional[int], typer.Option("--hop-ms", help=HOP_HELP, min=1)] = None,
     volume: Annotated[Optional[int], typer.Option("--volume", help="Integer volume gain (default: the model's volume_gain).", min=0)] = None,
     saturate: Annotated[bool, typer.Option("--saturate", help="Clip the gained samples instead of the firmware's int16 wrap-around.")] = False,
-    interpreter: Annotated[str, typer.Option(help="litert (TFLM's reference kernels, fast) or tflm (the microcontroller interpreter).")] = "litert",
+    interpreter: Annotated[str, typer.Option(help="tflm (the microcontroller interpreter: the device's scores) or litert (reference kernels, faster, rarely one step apart).")] = "tflm",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder. Default: the stream's folder.")] = None,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write the DET curve PNG.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,

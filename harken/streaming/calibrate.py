@@ -117,7 +117,7 @@ def calibrate_on_stream(
     target_false_accepts_per_hour: float = 0.5,
     hop_ms: int | None = None,
     volume_gain: int | None = None,
-    interpreter: str = "litert",
+    interpreter: str = "tflm",
     dry_run: bool = False,
     backup: bool = True,
     progress: Callable[[int, int], None] | None = None,

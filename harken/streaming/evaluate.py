@@ -83,7 +83,7 @@ def evaluate_stream(
     hop_ms: int | None = None,
     volume_gain: int | None = None,
     saturate: bool = False,
-    interpreter: str = "litert",
+    interpreter: str = "tflm",
     sweep: Sequence[int] = range(256),
     progress: Callable[[int, int], None] | None = None,
 ) -> StreamEvaluation:

@@ -180,8 +180,8 @@ def test_evaluating_a_stream_never_imports_tensorflow(setup, tmp_path):
 def test_volume_and_interpreter_options_reach_the_device_loop(setup, tmp_path):
     base = ["evaluate-stream", str(setup / "tones.tflite"), str(setup / "s.wav"), "--labels", str(setup / "s.csv"),
             "--hop-ms", "100", "--no-plots", "--json", "--out", str(tmp_path)]  # fmt: skip
-    litert = json.loads(_run(*base).stdout)
-    tflm = json.loads(_run(*base, "--interpreter", "tflm").stdout)
+    tflm = json.loads(_run(*base).stdout)  # the default: the microcontroller interpreter
+    litert = json.loads(_run(*base, "--interpreter", "litert").stdout)
     assert tflm["num_detected"] == litert["num_detected"] and tflm["volume_gain"] == litert["volume_gain"] == 0
     louder = json.loads(_run(*base, "--volume", "3", "--saturate").stdout)
-    assert louder["volume_gain"] == 3 and louder["num_inferences"] == litert["num_inferences"]
+    assert louder["volume_gain"] == 3 and louder["num_inferences"] == tflm["num_inferences"]
