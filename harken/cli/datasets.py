@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from harken.cli.stream_make import EPILOG as _STREAM_EPILOG, stream
 from harken.cli.synth import EPILOG as _SYNTH_EPILOG, synth
 
 app = typer.Typer(no_args_is_help=True, help="List, download, generate and inspect datasets.")
@@ -134,6 +135,7 @@ def _format_info(summary: dict, *, per_speaker: bool) -> str:
 
 
 app.command("synth", epilog=_SYNTH_EPILOG)(synth)
+app.command("stream", epilog=_STREAM_EPILOG)(stream)
 
 
 def register(parent: typer.Typer) -> None:

@@ -135,17 +135,34 @@ def _baseline_summary(b: dict) -> str:
 
 def calibrate(
     model: Annotated[str, typer.Argument(metavar="MODEL", help="A .tflite model file, or a model NAME.")],
-    dataset: Annotated[Path, typer.Option("--dataset", "-d", help=DATASET_HELP)],
+    dataset: Annotated[Path | None, typer.Option("--dataset", "-d", help=DATASET_HELP)] = None,
     target_false_accept: Annotated[
         float, typer.Option(help="Highest share of non-keyword clips each keyword may accept (0.01 = 1%).")
     ] = 0.01,
+    stream: Annotated[Path | None, typer.Option(help="Calibrate on a long stream (a wav) instead of --dataset clips.")] = None,
+    labels: Annotated[Path | None, typer.Option(help="The --stream's labels CSV (start_s,end_s,label).")] = None,
+    target_false_accepts_per_hour: Annotated[float, typer.Option(help="With --stream: false accepts per hour allowed, all keywords together (an equal share each).")] = 0.5,
+    hop_ms: Annotated[int | None, typer.Option("--hop-ms", help="With --stream: the device loop's period in ms (default: the model's).", min=1)] = None,
     split: Annotated[str | None, typer.Option(help=SPLIT_HELP)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the thresholds; change nothing.")] = False,
     backup: Annotated[bool, typer.Option("--backup/--no-backup", help="Keep MODEL.tflite.bak.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the calibration as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, no summary.")] = False,
 ) -> None:
-    """Choose per-keyword detection thresholds for a false-accept target and store them in the model."""
+    """Choose per-keyword detection thresholds for a false-accept target and store them in the model.
+
+    On clips (--dataset: a share of non-keyword clips) or on a labelled stream (--stream/--labels: false
+    accepts per hour, the device loop and recognizer as in evaluate-stream).
+    """
+    if stream is not None:  # the stream mode: harken.cli.stream_eval
+        from harken.cli.stream_eval import calibrate_stream
+
+        return calibrate_stream(model, stream, labels, target=target_false_accepts_per_hour, hop_ms=hop_ms,
+                                dry_run=dry_run, backup=backup, as_json=as_json, quiet=quiet)  # fmt: skip
+    if dataset is None:
+        from harken.errors import SettingsError
+
+        raise SettingsError(f"{model}: calibrate needs --dataset DIR (clips) or --stream S.wav --labels S.csv")
     from harken.evaluation.calibrate import calibrate_model
 
     with _progress(quiet or as_json, "calibrate") as progress:
@@ -181,5 +198,6 @@ def register(app: typer.Typer) -> None:
     )(evaluate)
     app.command(
         epilog="Examples:\n\n  harken calibrate model.tflite --dataset dev/ --target-false-accept 0.01\n\n"
-        "  harken calibrate model.tflite --dataset dev/ --dry-run --json",
+        "  harken calibrate model.tflite --dataset dev/ --dry-run --json\n\n"
+        "  harken calibrate model.tflite --stream stream.wav --labels stream.csv --target-false-accepts-per-hour 0.5",
     )(calibrate)

@@ -6,7 +6,7 @@ library code inside the commands, so ``harken --help`` imports neither TensorFlo
 
 from __future__ import annotations
 
-from harken.cli import classify, datasets, evaluate, features, model, profile, view
+from harken.cli import classify, datasets, evaluate, features, model, profile, stream_eval, view
 from harken.cli.app import app, run
 
 features.register(app)
@@ -16,6 +16,7 @@ datasets.register(app)
 profile.register(app)
 view.register(app)
 classify.register(app)
+stream_eval.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,84 @@
+"""The background of a long test stream: generated noise or real recordings, pieced together with crossfades.
+
+In: a length in samples, a level (dBFS RMS), a seed, and optionally recordings (float32 clips).
+Out: float32 background audio of that length. Without recordings the pieces are harken's generated
+noises (``harken.datasets.noise``: pink, brown, white, a microphone's floor), one kind per piece of
+``piece_s`` seconds; with recordings each piece is a cut of a recording (whole files when shorter).
+Each piece is scaled to the level +- ``jitter_db`` and joined with equal-power crossfades, so the
+level never dips. Piece i is drawn from ``default_rng([seed, i])``: the same seed gives the same
+samples. Words are inserted by ``harken.streaming.make_stream``, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from harken.datasets.noise import make_noise, set_rms_dbfs
+from harken.errors import SettingsError
+
+#: Generated kinds a piece of background is made of (stationary noises; hum alone sounds like no room).
+GENERATED_KINDS = ("pink", "brown", "white", "mic")
+
+__all__ = ["GENERATED_KINDS", "make_background"]
+
+
+def _generated_piece(length: int, rng: np.random.Generator, sample_rate_hz: int) -> np.ndarray:
+    kind = GENERATED_KINDS[int(rng.integers(len(GENERATED_KINDS)))]
+    return make_noise(kind, length, sample_rate_hz=sample_rate_hz, rms_db=-20.0, rng=rng)
+
+
+def _recorded_piece(recordings: Sequence[np.ndarray], length: int, rng: np.random.Generator) -> np.ndarray:
+    clip = recordings[int(rng.integers(len(recordings)))]
+    if clip.size <= length:
+        return np.asarray(clip, np.float32)
+    start = int(rng.integers(clip.size - length + 1))
+    return np.asarray(clip[start : start + length], np.float32)
+
+
+def make_background(
+    num_samples: int,
+    *,
+    sample_rate_hz: int = 16000,
+    rms_db: float = -45.0,
+    seed: int = 0,
+    recordings: Sequence[np.ndarray] | None = None,
+    piece_s: float = 30.0,
+    fade_s: float = 0.5,
+    jitter_db: float = 3.0,
+) -> np.ndarray:
+    """``num_samples`` of background at about ``rms_db`` dBFS (float32).
+
+    Examples
+    --------
+    >>> from harken.datasets.noise import rms_dbfs
+    >>> x = make_background(32000, rms_db=-40.0, seed=1, piece_s=0.5, fade_s=0.1, jitter_db=0.0)
+    >>> x.shape, bool(abs(rms_dbfs(x) + 40.0) < 1.0)
+    ((32000,), True)
+    """
+    if int(num_samples) <= 0:
+        raise SettingsError(f"num_samples={num_samples}: a background needs at least one sample")
+    if recordings is not None and not any(np.asarray(r).size for r in recordings):
+        raise SettingsError("no background recordings with samples; give a folder of noise files")
+    piece = max(int(piece_s * sample_rate_hz), 1)
+    fade = min(int(fade_s * sample_rate_hz), piece // 2)
+    out = np.zeros(num_samples, np.float64)
+    end, previous_size, index = 0, 0, 0
+    while end < num_samples:
+        rng = np.random.default_rng([seed, index])
+        if recordings:
+            audio = _recorded_piece([r for r in recordings if np.asarray(r).size], piece, rng)
+        else:
+            audio = _generated_piece(piece, rng, sample_rate_hz)
+        audio = set_rms_dbfs(audio, rms_db + float(rng.uniform(-jitter_db, jitter_db))).astype(np.float64)
+        overlap = min(fade, previous_size // 2, audio.size // 2)
+        start = end - overlap
+        if overlap:  # equal power: the uncorrelated pieces' powers add to one across the fade
+            t = np.linspace(0.0, 1.0, overlap, endpoint=False)
+            out[start:end] *= np.sqrt(1.0 - t)
+            audio[:overlap] *= np.sqrt(t)
+        length = min(audio.size, num_samples - start)
+        out[start : start + length] += audio[:length]
+        end, previous_size, index = start + audio.size, audio.size, index + 1
+    return out.astype(np.float32)
