@@ -78,38 +78,34 @@ def resolve_model(model: str | os.PathLike) -> tuple[bytes, str, str]:
 
 
 def load_firmware_model(model: str | os.PathLike, *, name: str | None = None) -> FirmwareModel:
-    """Read and check a model for export (see the module docstring for what is refused)."""
+    """Read and check a model for export (see the module docstring for what is refused).
+
+    The recognizer settings, volume gain, latency, default hop and window come from
+    :func:`harken.streaming.model.load_stream_model`, so the firmware runs what ``classify-audio`` runs.
+    """
     from harken.export.tflite.params import read_params
     from harken.profile.arena import measure_arena_size
-    from harken.runtime.clip_model import detection_thresholds
-    from harken.runtime.runner import TfliteRunner
+    from harken.streaming.model import load_stream_model
 
     data, source, default_name = resolve_model(model)
     params = read_params(data)
     if not params:
         raise ModelFileError(f"{source}: the model has no embedded settings (SL_PARAMSv1); export needs its fe.* "
                              "and detection settings: quantize it with harken or add them with 'harken update-params'")
-    runner = TfliteRunner(data, source=source, interpreter="litert")
-    _check_int8(runner, source)
-    fe = {k: v for k, v in params.items() if k.startswith("fe.")}
-    if not fe:
-        raise ModelFileError(f"{source}: the embedded settings have no fe.* front-end settings; export cannot "
-                             "configure the front end")
-    frontend = FrontendSettings.from_dict(fe, source=f"{source} (embedded fe.* settings)")
-    frontend.validate()
-    classes = tuple(params.get("classes") or ())
-    if len(classes) != runner.num_outputs:
-        raise ModelFileError(f"{source}: {runner.num_outputs} outputs but classes {list(classes)} embedded; "
-                             "write one class name per output with 'harken update-params'")
-    window_frames = _window_frames(runner.input_shape, frontend, source)
-    recognizer, threshold_list = _recognizer(params, classes, source, detection_thresholds)
+    stream = load_stream_model(model)
+    _check_int8(stream.runner, source)
+    stream.frontend.validate()
+    rec = stream.recognizer
     ops = model_ops(data, source)
     measured = measure_arena_size(data)
     return FirmwareModel(
         name=c_identifier(name or str(params.get("name") or default_name)), source=source, data=data, params=params,
-        frontend=frontend, classes=classes, recognizer=recognizer, threshold_list=threshold_list,
-        volume_gain=_volume_gain(params), latency_ms=int(params.get("latency_ms", 0)),
-        hop_ms=_default_hop_ms(params), window_frames=window_frames, ops=ops, arena_measured=measured,
+        frontend=stream.frontend, classes=stream.classes,
+        recognizer={"average_window_duration_ms": rec.average_window_duration_ms, "minimum_count": rec.minimum_count,
+                    "detection_threshold": rec.detection_threshold, "suppression_ms": rec.suppression_ms},
+        threshold_list=None if rec.detection_threshold_list is None else list(rec.detection_threshold_list),
+        volume_gain=stream.volume_gain, latency_ms=stream.latency_ms, hop_ms=stream.hop_ms,
+        window_frames=stream.window_frames, ops=ops, arena_measured=measured,
         arena_margin=max(ARENA_MARGIN_MIN_BYTES, int(measured * ARENA_MARGIN_FRACTION)),
     )  # fmt: skip
 
@@ -122,32 +118,3 @@ def _check_int8(runner, source: str) -> None:
     if kinds != (np.dtype(np.int8), np.dtype(np.int8)):
         raise ModelFileError(f"{source}: input {kinds[0]}, output {kinds[1]}; export needs an int8 input and "
                              "an int8 output (the firmware's scores are output + 128)")
-
-
-def _window_frames(input_shape: tuple[int, ...], frontend: FrontendSettings, source: str) -> int:
-    channels = frontend.filterbank_n_channels
-    size = int(np.prod(input_shape))
-    if size % channels:
-        raise ModelFileError(f"{source}: the model input {input_shape} is not a whole number of "
-                             f"{channels}-channel frames (fe.filterbank_n_channels); the settings do not match")
-    return size // channels
-
-
-def _recognizer(params: dict[str, Any], classes: tuple[str, ...], source: str, thresholds_of) -> tuple[dict, Any]:
-    thresholds = thresholds_of(params, classes, source=source)
-    threshold_list = thresholds if "detection_threshold_list" in params else None
-    recognizer = {
-        "average_window_duration_ms": int(params.get("average_window_duration_ms", 1000)),
-        "minimum_count": int(params.get("minimum_count", 3)),
-        "detection_threshold": int(params.get("detection_threshold", thresholds[0] if thresholds else 160)),
-        "suppression_ms": int(params.get("suppression_ms", 750)),
-    }
-    return recognizer, threshold_list
-
-
-def _volume_gain(params: dict[str, Any]) -> int:
-    return int(params.get("volume_gain", 0))
-
-
-def _default_hop_ms(params: dict[str, Any]) -> int:
-    return max(1, int(params.get("latency_ms", 100)))

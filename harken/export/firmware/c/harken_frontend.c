@@ -2,6 +2,8 @@
  * The Python reference is harken/frontend/ (kernels.py, output_scaling.py, streaming.py). */
 #include "harken_frontend.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tensorflow/lite/experimental/microfrontend/lib/bits.h"
@@ -74,9 +76,106 @@ void harken_quantize_static(const uint16_t *raw, size_t n, int8_t *out) {
   }
 }
 
+/* ---- the mel filterbank tables (TFLM's layout, the vendor's arithmetic) ---------------------- */
+
+#define FB_INDEX_ALIGNMENT 2 /* kFilterbankIndexAlignment (4 bytes) / sizeof(int16_t) */
+#define FB_BLOCK 4 /* kFilterbankChannelBlockSize */
+
+/* 1127 ln(1 + f / 700) in double, stored as float (harken/frontend/tables.py _freq_to_mel). */
+static float freq_to_mel(float freq) {
+  return (float)(1127.0 * log1p((double)freq / 700.0));
+}
+
+/* Bands (num_channels + 1 triangles): where each starts and how many FFT bins it has. */
+static void filterbank_bands(const harken_frontend_config *c, float hz_per_sbin, int start_index, float *centers,
+                             int16_t *band_start, int16_t *band_width) {
+  const int bands = c->filterbank_n_channels + 1;
+  const float mel_low = freq_to_mel(c->filterbank_lower_band_limit);
+  const float mel_spacing = (freq_to_mel(c->filterbank_upper_band_limit) - mel_low) / (float)bands;
+  int freq = start_index;
+  int b;
+  for (b = 0; b < bands; ++b) {
+    const int first = freq;
+    centers[b] = mel_low + mel_spacing * (float)(b + 1);
+    while (freq_to_mel((float)freq * hz_per_sbin) <= centers[b]) ++freq;
+    band_start[b] = (int16_t)first;
+    band_width[b] = (int16_t)(freq - first);
+  }
+}
+
+/* TFLM's FilterbankPopulateState with harken's arithmetic, into fe's own arrays; -1 when they are
+ * too small (raise HARKEN_FRONTEND_MAX_FB_WEIGHTS) or the bands pass the spectrum. */
+static int install_filterbank(harken_frontend *fe, int spectrum_size) {
+  const harken_frontend_config *c = &fe->config;
+  struct FilterbankState *fb = &fe->tflm.filterbank;
+  const int bands = c->filterbank_n_channels + 1;
+  float centers[HARKEN_FRONTEND_MAX_CHANNELS + 1];
+  int16_t band_start[HARKEN_FRONTEND_MAX_CHANNELS + 1];
+  int16_t band_width[HARKEN_FRONTEND_MAX_CHANNELS + 1];
+  const float hz_per_sbin = (float)(0.5 * c->sample_rate_hz / (double)((float)spectrum_size - 1.0f));
+  const int start_index = (int)(1.5 + (double)(c->filterbank_lower_band_limit / hz_per_sbin));
+  const float mel_low = freq_to_mel(c->filterbank_lower_band_limit);
+  int weight_index = 0;
+  int needs_zeros = 0;
+  int end_index = 0;
+  int b;
+  filterbank_bands(c, hz_per_sbin, start_index, centers, band_start, band_width);
+  for (b = 0; b < bands; ++b) {
+    if (band_width[b] == 0) {
+      fe->fb_frequency_starts[b] = 0;
+      fe->fb_weight_starts[b] = 0;
+      fe->fb_widths[b] = FB_BLOCK;
+      if (!needs_zeros) {
+        int j;
+        needs_zeros = 1;
+        for (j = 0; j < b; ++j) fe->fb_weight_starts[j] += FB_BLOCK;
+        weight_index += FB_BLOCK;
+      }
+    } else {
+      const int aligned_start = (band_start[b] / FB_INDEX_ALIGNMENT) * FB_INDEX_ALIGNMENT;
+      const int aligned_width = band_start[b] - aligned_start + band_width[b];
+      const int padded_width = ((aligned_width - 1) / FB_BLOCK + 1) * FB_BLOCK;
+      fe->fb_frequency_starts[b] = (int16_t)aligned_start;
+      fe->fb_weight_starts[b] = (int16_t)weight_index;
+      fe->fb_widths[b] = (int16_t)padded_width;
+      weight_index += padded_width;
+    }
+    if (weight_index > HARKEN_FRONTEND_MAX_FB_WEIGHTS) return -1;
+  }
+  memset(fe->fb_weights, 0, sizeof(fe->fb_weights));
+  memset(fe->fb_unweights, 0, sizeof(fe->fb_unweights));
+  for (b = 0; b < bands; ++b) {
+    const float denom = b == 0 ? mel_low : centers[b - 1];
+    const int base = fe->fb_weight_starts[b] + band_start[b] - fe->fb_frequency_starts[b];
+    int j;
+    for (j = 0; j < band_width[b]; ++j) {
+      const float mel = freq_to_mel((float)(band_start[b] + j) * hz_per_sbin);
+      const float w = (centers[b] - mel) / (centers[b] - denom);
+      fe->fb_weights[base + j] = (int16_t)floorf(w * 4096.0f + 0.5f);
+      fe->fb_unweights[base + j] = (int16_t)floor((1.0 - (double)w) * 4096.0 + 0.5);
+    }
+    if (band_start[b] + band_width[b] > end_index) end_index = band_start[b] + band_width[b];
+  }
+  if (end_index >= spectrum_size) return -1;
+  free(fb->channel_frequency_starts); /* TFLM's own tables, replaced */
+  free(fb->channel_weight_starts);
+  free(fb->channel_widths);
+  free(fb->weights);
+  free(fb->unweights);
+  fb->start_index = start_index;
+  fb->end_index = end_index;
+  fb->channel_frequency_starts = fe->fb_frequency_starts;
+  fb->channel_weight_starts = fe->fb_weight_starts;
+  fb->channel_widths = fe->fb_widths;
+  fb->weights = fe->fb_weights;
+  fb->unweights = fe->fb_unweights;
+  return 0;
+}
+
 static int valid(const harken_frontend_config *c, int window_frames) {
   return c->sample_rate_hz > 0 && c->window_size_ms > 0 && c->window_step_ms > 0 &&
          c->filterbank_n_channels > 0 && c->log_scale_shift >= 0 && c->log_scale_shift <= 15 &&
+         c->filterbank_n_channels <= HARKEN_FRONTEND_MAX_CHANNELS &&
          c->dc_notch_filter_coefficient >= 0.0f && c->dc_notch_filter_coefficient < 1.0f &&
          window_frames > 0;
 }
@@ -104,6 +203,7 @@ int harken_frontend_init(harken_frontend *fe, const harken_frontend_config *conf
   tflm.log_scale.enable_log = config->log_scale_enable;
   tflm.log_scale.scale_shift = config->log_scale_shift;
   if (!FrontendPopulateState(&tflm, &fe->tflm, config->sample_rate_hz)) return -1;
+  if (install_filterbank(fe, fe->tflm.fft.fft_size / 2 + 1) != 0) return -1;
   /* int16(trunc(coef * 2^15)): 0.95 -> 31129 */
   fe->dc_notch_coef_q15 = (int16_t)(config->dc_notch_filter_coefficient * 32768.0f);
   fe->dynamic_range = harken_dynamic_range(config->quantize_dynamic_scale_range_db, config->log_scale_shift);
@@ -115,6 +215,10 @@ int harken_frontend_init(harken_frontend *fe, const harken_frontend_config *conf
 
 void harken_frontend_reset(harken_frontend *fe) {
   FrontendReset(&fe->tflm);
+  fe->activity_fast = -1.0;
+  fe->activity_slow = -1.0;
+  fe->activity_armed = 0;
+  fe->activity_tripped = 0;
   fe->dc_notch_prev_x = 0;
   fe->dc_notch_prev_y = 0;
   memset(fe->ring, 0, sizeof(uint16_t) * (size_t)fe->window_frames * (size_t)fe->config.filterbank_n_channels);
@@ -141,11 +245,72 @@ static const uint16_t *process_frame(harken_frontend *fe) {
   return LogScaleApply(&s->log_scale, scaled, s->filterbank.num_channels, correction_bits);
 }
 
+/* numpy's pairwise summation of n <= 128 doubles (8 accumulators, then the rest in order), so that
+ * the mean is numpy's to the last bit. */
+static double pairwise_sum(const double *v, int n) {
+  double r[8];
+  double sum;
+  int i;
+  int k;
+  if (n < 8) {
+    sum = 0.0;
+    for (i = 0; i < n; ++i) sum += v[i];
+    return sum;
+  }
+  if (n > 128) {
+    int half = n / 2;
+    half -= half % 8;
+    return pairwise_sum(v, half) + pairwise_sum(v + half, n - half);
+  }
+  for (k = 0; k < 8; ++k) r[k] = v[k];
+  for (i = 8; i < n - (n % 8); i += 8) {
+    for (k = 0; k < 8; ++k) r[k] += v[i + k];
+  }
+  sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+  for (; i < n; ++i) sum += v[i];
+  return sum;
+}
+
+static void update_activity(harken_frontend *fe, const uint16_t *frame) {
+  double level[HARKEN_FRONTEND_MAX_CHANNELS];
+  const harken_frontend_config *c = &fe->config;
+  const double a = c->activity_detection_alpha_a;
+  const double b = c->activity_detection_alpha_b;
+  const double scale = (double)(1 << c->log_scale_shift);
+  double mean;
+  double ratio;
+  int i;
+  for (i = 0; i < c->filterbank_n_channels; ++i) {
+    level[i] = c->log_scale_enable ? exp((double)frame[i] / scale) : (double)frame[i];
+  }
+  mean = pairwise_sum(level, c->filterbank_n_channels) / (double)c->filterbank_n_channels;
+  if (fe->activity_fast < 0.0) {
+    fe->activity_fast = mean;
+    fe->activity_slow = mean;
+  }
+  fe->activity_fast = a * fe->activity_fast + (1.0 - a) * mean;
+  fe->activity_slow = b * fe->activity_slow + (1.0 - b) * mean;
+  ratio = fe->activity_fast > 0.0 ? fe->activity_slow / fe->activity_fast : 1.0;
+  if (!fe->activity_armed && ratio < (double)c->activity_detection_arm_threshold) {
+    fe->activity_armed = 1;
+  } else if (fe->activity_armed && ratio >= (double)c->activity_detection_trip_threshold) {
+    fe->activity_armed = 0;
+    fe->activity_tripped = 1;
+  }
+}
+
+int harken_frontend_take_activity(harken_frontend *fe) {
+  const int active = fe->activity_tripped || fe->activity_armed;
+  fe->activity_tripped = 0;
+  return fe->config.activity_detection_enable ? active : 1;
+}
+
 static void store_frame(harken_frontend *fe, const uint16_t *frame) {
   const size_t channels = (size_t)fe->config.filterbank_n_channels;
   memcpy(fe->ring + (size_t)fe->ring_pos * channels, frame, channels * sizeof(uint16_t));
   fe->ring_pos = (fe->ring_pos + 1) % fe->window_frames;
   fe->frames_seen += 1;
+  if (fe->config.activity_detection_enable) update_activity(fe, frame);
 }
 
 int harken_frontend_push(harken_frontend *fe, const int16_t *samples, size_t num_samples) {

@@ -4,7 +4,13 @@
  * reduction (optional), PCAN (optional) and log scale. Per inference: the last window of frames,
  * converted to int8 over that window only (dynamic scaling to the window's maximum, or the static
  * micro_speech map). The arithmetic is that of harken's Python front end, bit for bit.
- * Portable C99, no heap of its own (TFLM's FrontendPopulateState allocates its tables once). */
+ *
+ * The mel filterbank tables are harken's own (the vendor SDK's arithmetic: mel = 1127 ln(1 + f/700)
+ * in double), installed into TFLM's filterbank state: TFLM at the pinned commit computes them in
+ * float (log1pf), which moves a few weights by one step and the output of some channels by one.
+ * Portable C99, no heap of its own: TFLM's FrontendPopulateState allocates its tables once; the
+ * filterbank tables it made are freed and replaced by the arrays in harken_frontend (so never call
+ * FrontendFreeStateContents on fe->tflm). */
 #ifndef HARKEN_FRONTEND_H
 #define HARKEN_FRONTEND_H
 
@@ -15,6 +21,13 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+#ifndef HARKEN_FRONTEND_MAX_CHANNELS
+#define HARKEN_FRONTEND_MAX_CHANNELS 128 /* filterbank channels */
+#endif
+#ifndef HARKEN_FRONTEND_MAX_FB_WEIGHTS
+#define HARKEN_FRONTEND_MAX_FB_WEIGHTS 1280 /* filterbank weights (about fft_length / 2 + 4 * channels) */
 #endif
 
 /* Every fe.* setting of the model (the names of the SL_PARAMSv1 keys without "fe."). */
@@ -53,6 +66,11 @@ typedef struct {
 typedef struct {
   harken_frontend_config config;
   struct FrontendState tflm;
+  int16_t fb_frequency_starts[HARKEN_FRONTEND_MAX_CHANNELS + 1];
+  int16_t fb_weight_starts[HARKEN_FRONTEND_MAX_CHANNELS + 1];
+  int16_t fb_widths[HARKEN_FRONTEND_MAX_CHANNELS + 1];
+  int16_t fb_weights[HARKEN_FRONTEND_MAX_FB_WEIGHTS];
+  int16_t fb_unweights[HARKEN_FRONTEND_MAX_FB_WEIGHTS];
   int16_t dc_notch_coef_q15;
   int16_t dc_notch_prev_x;
   int16_t dc_notch_prev_y;
@@ -61,6 +79,11 @@ typedef struct {
   int window_frames;
   int ring_pos;
   long frames_seen;
+  /* activity detection (fe.activity_detection_enable): fast and slow averages of the frame level */
+  double activity_fast;
+  double activity_slow;
+  int activity_armed;
+  int activity_tripped; /* a frame tripped since harken_frontend_take_activity */
 } harken_frontend;
 
 /* Set up the state; returns 0 on success, -1 when TFLM cannot allocate its tables or a setting is
@@ -73,6 +96,13 @@ void harken_frontend_reset(harken_frontend *fe);
 
 /* Feed samples; returns the number of frames they completed (each is stored in the ring). */
 int harken_frontend_push(harken_frontend *fe, const int16_t *samples, size_t num_samples);
+
+/* With fe.activity_detection_enable: 1 when a frame tripped the activity detector since the last
+ * call or the detector is armed (a sound in progress): the device runs the model only then. Always 1
+ * when activity detection is off. harken's detector (harken/frontend/activity.py) works in double:
+ * two exponential averages of the frame level (mean of exp(v / 2^log_scale_shift)), armed when
+ * slow / fast < arm_threshold, tripped when it climbs back to trip_threshold. */
+int harken_frontend_take_activity(harken_frontend *fe);
 
 /* 1 once a full window of frames has been produced since the last reset. */
 int harken_frontend_window_ready(const harken_frontend *fe);

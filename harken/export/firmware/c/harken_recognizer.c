@@ -40,7 +40,7 @@ static void update_queue(harken_recognizer *r, const uint8_t *scores, int64_t no
 harken_recognition harken_recognizer_process(harken_recognizer *r, const uint8_t *scores, int64_t now_ms) {
   const int n = r->config.num_classes;
   harken_recognition out;
-  uint8_t averaged[HARKEN_RECOGNIZER_MAX_CLASSES];
+  uint8_t averaged[HARKEN_RECOGNIZER_MAX_CLASSES] = {0};
   uint8_t threshold;
   int c;
   out.detected = 0;
