@@ -200,3 +200,17 @@ def test_float_model_is_refused(tmp_path):
     with pytest.raises(ModelFileError, match=r"float.tflite: a float model \(float32 input\)"):
         export_firmware(path, tmp_path / "fw")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["float.tflite"]
+
+
+def test_export_never_imports_tensorflow(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from harken.cli.main import main; sys.argv = ['harken', 'export', sys.argv[1], '--out', "
+            "sys.argv[2]]\ntry:\n    main()\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'keras'}))")
+    proc = subprocess.run([sys.executable, "-c", code, str(QUICKSTART), str(tmp_path / "fw")], capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "fw" / "manifest.json").is_file()

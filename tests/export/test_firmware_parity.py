@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +22,11 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import GOLDEN_FRONTEND
-from tests.export.conftest import FIRMWARE_MODELS
 
 pytestmark = pytest.mark.slow
 
 REAL_CLIPS = Path(__file__).parents[2] / ".." / "shared" / "data" / "speech_commands_dev"
-RATE_FOLDERS = {"quickstart": "16k", "small_cnn": "8k"}
+RATE_FOLDERS = {"quickstart": "16k", "small_cnn": "8k", "quickstart_activity": "16k"}
 
 
 def _stream(which: str, rate: int) -> np.ndarray:
@@ -39,12 +39,12 @@ def _stream(which: str, rate: int) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def streams(tmp_path_factory) -> dict[str, tuple[Path, np.ndarray]]:
+def streams(firmware_models, tmp_path_factory) -> dict[str, tuple[Path, np.ndarray]]:
     from harken.export.tflite import read_params
 
     root = tmp_path_factory.mktemp("streams")
     out = {}
-    for which, model in FIRMWARE_MODELS.items():
+    for which, model in firmware_models.items():
         rate = read_params(model)["fe.sample_rate_hz"]
         audio = _stream(which, rate)
         sf.write(root / f"{which}.wav", audio, rate, subtype="PCM_16")
@@ -63,6 +63,14 @@ def _run_app(app: Path, wav: Path, tmp: Path, *options: str) -> tuple[list[str],
     return proc.stdout.splitlines(), rows[:, 0], rows[:, 1:], windows, arena
 
 
+def _classify_audio(model: Path, wav: Path, *options: str) -> list[str]:
+    """The detection lines `harken classify-audio` prints for one wav (the app's options are its options)."""
+    proc = subprocess.run([sys.executable, "-m", "harken", "classify-audio", str(model), str(wav), *options],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return [line for line in proc.stdout.splitlines() if line.startswith("Detected ")]
+
+
 CASES = [  # (model, hop_ms or None for the default, app options, RecognizerSettings overrides)
     ("quickstart", None, (), {}),
     ("quickstart", 30, ("--threshold", "140", "--count", "1"), {"detection_threshold": 140, "minimum_count": 1,
@@ -72,20 +80,22 @@ CASES = [  # (model, hop_ms or None for the default, app options, RecognizerSett
     ("small_cnn", None, ("--threshold", "60"), {"detection_threshold": 60}),
     ("small_cnn", 50, ("--threshold", "50", "--suppression", "1", "--window", "500"),
      {"detection_threshold": 50, "suppression_ms": 1, "average_window_duration_ms": 500}),
+    ("quickstart_activity", 40, ("--threshold", "130", "--count", "1"),
+     {"detection_threshold": 130, "minimum_count": 1, "detection_threshold_list": None}),
 ]
 
 
 @pytest.mark.parametrize("which,hop_ms,options,overrides", CASES,
                          ids=[f"{c[0]}-hop{c[1] or 'default'}-{i}" for i, c in enumerate(CASES)])
-def test_reference_app_equals_harken(which, hop_ms, options, overrides, firmware_apps, firmware_exports, streams,
-                                     tmp_path):  # fmt: skip
+def test_reference_app_equals_harken(which, hop_ms, options, overrides, firmware_models, firmware_apps,
+                                     firmware_exports, streams, tmp_path):  # fmt: skip
     import dataclasses
 
     from harken.streaming.loop import run_device_loop
     from harken.streaming.model import load_stream_model
 
     wav, audio = streams[which]
-    model = load_stream_model(FIRMWARE_MODELS[which], interpreter="tflm")
+    model = load_stream_model(firmware_models[which], interpreter="tflm")
     recognizer = dataclasses.replace(model.recognizer, **overrides)
     hop = hop_ms or model.hop_ms
     expected = run_device_loop(model, audio, hop_ms=hop, recognizer=recognizer, keep_windows=True)
@@ -96,8 +106,11 @@ def test_reference_app_equals_harken(which, hop_ms, options, overrides, firmware
     # (b) the scores, at the same times
     assert np.array_equal(times, expected.scores.times_ms)
     assert np.array_equal(scores, expected.scores.scores)
-    # (c) the detections
+    # (c) the detections: harken's device loop's, and what `harken classify-audio` prints
     assert lines == [d.line() for d in expected.detections]
+    assert lines == _classify_audio(firmware_models[which], wav, "--hop-ms", str(hop), *options)
+    if which == "quickstart_activity":  # the model ran on some hops only
+        assert 0 < len(times) < len(audio) * 1000 // (hop * model.frontend.sample_rate_hz)
     if overrides:
         assert expected.detections, "the case is meant to fire: lower its threshold"
     # the arena the settings header declares is enough (TFLM on this 64-bit host used less than measured)
