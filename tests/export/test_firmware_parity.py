@@ -25,28 +25,35 @@ from tests.conftest import GOLDEN_FRONTEND
 
 pytestmark = pytest.mark.slow
 
-REAL_CLIPS = Path(__file__).parents[2] / ".." / "shared" / "data" / "speech_commands_dev"
+REAL_CLIPS = ("data", "speech_commands_dev")  # in ../shared beside the repository or above the TFLM tree
 RATE_FOLDERS = {"quickstart": "16k", "small_cnn": "8k", "quickstart_activity": "16k"}
 
 
-def _stream(which: str, rate: int) -> np.ndarray:
+def _real_clips(tflm_dir: Path) -> Path | None:
+    for shared in (Path(__file__).parents[2].parent / "shared", tflm_dir.parents[1]):
+        if shared.joinpath(*REAL_CLIPS).is_dir():
+            return shared.joinpath(*REAL_CLIPS)
+    return None
+
+
+def _stream(which: str, rate: int, real: Path | None) -> np.ndarray:
     """Every golden input of the model's rate, one after another, then real clips (16 kHz) if present."""
     parts = [sf.read(p, dtype="int16")[0] for p in sorted((GOLDEN_FRONTEND / "inputs" / RATE_FOLDERS[which]).glob("*.wav"))]
-    if rate == 16000 and REAL_CLIPS.is_dir():
+    if rate == 16000 and real is not None:
         for word in ("on", "off", "_unknown_"):
-            parts += [sf.read(p, dtype="int16")[0] for p in sorted((REAL_CLIPS / word).glob("*.wav"))[:3]]
+            parts += [sf.read(p, dtype="int16")[0] for p in sorted((real / word).glob("*.wav"))[:4]]
     return np.concatenate(parts)
 
 
 @pytest.fixture(scope="module")
-def streams(firmware_models, tmp_path_factory) -> dict[str, tuple[Path, np.ndarray]]:
+def streams(firmware_models, tflm_dir, tmp_path_factory) -> dict[str, tuple[Path, np.ndarray]]:
     from harken.export.tflite import read_params
 
     root = tmp_path_factory.mktemp("streams")
     out = {}
     for which, model in firmware_models.items():
         rate = read_params(model)["fe.sample_rate_hz"]
-        audio = _stream(which, rate)
+        audio = _stream(which, rate, _real_clips(tflm_dir))
         sf.write(root / f"{which}.wav", audio, rate, subtype="PCM_16")
         out[which] = (root / f"{which}.wav", audio)
     return out
