@@ -78,7 +78,7 @@ def _classify_audio(model: Path, wav: Path, *options: str) -> list[str]:
     return [line for line in proc.stdout.splitlines() if line.startswith("Detected ")]
 
 
-CASES = [  # (model, hop_ms or None for the default, app options, RecognizerSettings overrides)
+CASES = [  # (model, hop_ms or None for the default, app options, RecognizerSettings overrides + volume_gain)
     ("quickstart", None, (), {}),
     ("quickstart", 30, ("--threshold", "140", "--count", "1"), {"detection_threshold": 140, "minimum_count": 1,
                                                                  "detection_threshold_list": None}),
@@ -87,6 +87,8 @@ CASES = [  # (model, hop_ms or None for the default, app options, RecognizerSett
     ("small_cnn", None, ("--threshold", "60"), {"detection_threshold": 60}),
     ("small_cnn", 50, ("--threshold", "50", "--suppression", "1", "--window", "500"),
      {"detection_threshold": 50, "suppression_ms": 1, "average_window_duration_ms": 500}),
+    ("quickstart", 50, ("--volume", "3", "--threshold", "150"),
+     {"volume_gain": 3, "detection_threshold": 150, "detection_threshold_list": None}),
     ("quickstart_activity", 40, ("--threshold", "130", "--count", "1"),
      {"detection_threshold": 130, "minimum_count": 1, "detection_threshold_list": None}),
 ]
@@ -103,9 +105,11 @@ def test_reference_app_equals_harken(which, hop_ms, options, overrides, firmware
 
     wav, audio = streams[which]
     model = load_stream_model(firmware_models[which], interpreter="tflm")
-    recognizer = dataclasses.replace(model.recognizer, **overrides)
+    changes = {k: v for k, v in overrides.items() if k != "volume_gain"}
+    recognizer = dataclasses.replace(model.recognizer, **changes)
     hop = hop_ms or model.hop_ms
-    expected = run_device_loop(model, audio, hop_ms=hop, recognizer=recognizer, keep_windows=True)
+    expected = run_device_loop(model, audio, hop_ms=hop, recognizer=recognizer, keep_windows=True,
+                               volume_gain=overrides.get("volume_gain"))  # fmt: skip
     lines, times, scores, windows, arena = _run_app(firmware_apps[which], wav, tmp_path, "--hop-ms", str(hop), *options)
     # (a) the int8 windows
     assert windows.size == expected.scores.windows.size
