@@ -6,7 +6,7 @@ library code inside the commands, so ``harken --help`` imports neither TensorFlo
 
 from __future__ import annotations
 
-from harken.cli import classify, datasets, evaluate, features, model, profile, stream_eval, view
+from harken.cli import classify, datasets, evaluate, export, features, model, profile, stream_eval, view
 from harken.cli.app import app, run
 
 features.register(app)
@@ -17,6 +17,7 @@ profile.register(app)
 view.register(app)
 classify.register(app)
 stream_eval.register(app)
+export.register(app)
 
 
 def main() -> None:
