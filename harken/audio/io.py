@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,20 +127,21 @@ def read_audio(
     """
     import soundfile as sf
 
-    path = str(path)
+    path = os.fspath(path)
     if dtype not in ("int16", "float32"):
         raise AudioError(f"{path}: dtype must be 'int16' or 'float32', got {dtype!r}")
-    if not os.path.isfile(path):
-        raise AudioError(f"{path}: no such file")
+    _check_readable(path)
+    native = os.fsencode(path)  # bytes: libsndfile opens any file name, UTF-8 or not
     try:
-        info = sf.info(path)
+        info = sf.info(native)
         if info.subtype == "PCM_16":
-            data, rate = sf.read(path, dtype="int16", always_2d=True)
+            data, rate = sf.read(native, dtype="int16", always_2d=True)
         else:
-            data, rate = sf.read(path, dtype="float64", always_2d=True)
+            data, rate = sf.read(native, dtype="float64", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AudioError(f"{path}: not a readable audio file ({reason})") from None
+    _warn_if_truncated(path, info.format, data.shape[0] * info.channels)
     if data.shape[0] == 0:
         raise AudioError(f"{path}: the file has no samples")
     if data.shape[1] > 1:
@@ -158,10 +160,60 @@ def read_audio(
     return mono, int(rate)
 
 
+def _check_readable(path: str) -> None:
+    """Raise AudioError naming the real problem: missing, a folder, a symlink loop, no permission..."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise AudioError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise AudioError(f"{path}: cannot open the file ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise AudioError(f"{path}: is a folder, not an audio file")
+    if not stat.S_ISREG(st.st_mode):
+        raise AudioError(f"{path}: not a regular file (a device, FIFO or socket); give an audio file")
+
+
+def _wav_data_bytes(path: str) -> int | None:
+    """The byte count a WAV header declares for its samples (None if not found in the first 4 KiB)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    offset = 12
+    while offset + 8 <= len(head):
+        chunk_id, size = head[offset : offset + 4], int.from_bytes(head[offset + 4 : offset + 8], "little")
+        if chunk_id == b"data":
+            return None if size == 0xFFFFFFFF else size  # 0xFFFFFFFF: a stream of unknown length
+        offset += 8 + size + (size & 1)
+    return None
+
+
+def _warn_if_truncated(path: str, container: str, num_samples: int) -> None:
+    """Log a warning when a WAV file holds fewer samples than its header declares (a cut-short copy)."""
+    if container != "WAV":
+        return
+    try:
+        declared = _wav_data_bytes(path)
+        available = os.path.getsize(path)
+    except OSError:
+        return
+    if declared is not None and declared > available:
+        log.warning("%s: truncated: the header declares %d bytes of samples, the file is only %d bytes; "
+                    "using the %d samples it holds", path, declared, available, num_samples)  # fmt: skip
+
+
 def write_wav(path: str | os.PathLike, x: np.ndarray, sample_rate_hz: int) -> None:
-    """Write a mono 16-bit PCM wav atomically (temp file in the same folder, then rename)."""
+    """Write a mono 16-bit PCM wav atomically (temp file in the same folder, then rename).
+
+    Raises AudioError naming ``path`` when the folder cannot be written (read-only, full disk).
+    """
     import soundfile as sf
 
     samples = to_int16(check_audio(np.asarray(x), name=str(path)))
-    with atomic_path(path) as tmp:
-        sf.write(tmp, samples, sample_rate_hz, subtype="PCM_16", format="WAV")
+    try:
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:  # Python's file: a full disk is an OSError
+            sf.write(fh, samples, sample_rate_hz, subtype="PCM_16", format="WAV")
+    except OSError as exc:
+        raise AudioError(f"{path}: cannot write the wav file ({exc.strerror or exc}); free space or choose "
+                         "another folder") from None

@@ -32,7 +32,7 @@ def _fingerprint(root: Path) -> dict:
     stat = root.stat()
     folders = {}
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
-        if entry.is_dir() and not entry.name.startswith("."):
+        if os.path.isdir(entry.path) and not entry.name.startswith("."):  # isdir: False on a symlink loop
             st = entry.stat()
             folders[entry.name] = [st.st_mtime_ns, st.st_size]
     return {"root": [stat.st_mtime_ns, stat.st_size], "folders": folders}
@@ -48,7 +48,7 @@ def _scan_folder(folder: Path, check: str) -> list[list]:
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
+        if os.path.isdir(entry.path):  # DirEntry.is_dir raises on a symlink loop; isdir says False
             log.debug("%s: skipping nested folder", entry.path)
             continue
         if os.path.splitext(entry.name)[1].lower() not in AUDIO_EXTENSIONS:

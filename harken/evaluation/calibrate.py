@@ -40,6 +40,7 @@ class Calibration:
 
     ``intervals``: the 95 % ranges of the overall figures at the chosen thresholds over the
     calibration speakers resampled (None without speakers): how far a few hundred clips can be trusted.
+    ``skipped_files``: the files left out of the calibration (``{"path", "reason"}``).
     """
 
     classes: list[str]
@@ -54,6 +55,7 @@ class Calibration:
     num_keyword_clips: int
     num_non_keyword_clips: int
     intervals: dict | None = None
+    skipped_files: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict:
         """Plain JSON types."""
@@ -180,7 +182,7 @@ def calibrate_model(
     >>> cal.thresholds  # doctest: +SKIP
     [187, 203, 255, 255]
     """
-    from harken.evaluation.scoring import resolve_model, score_dataset
+    from harken.evaluation.scoring import resolve_model, score_dataset, skipped_files
     from harken.runtime.clip_model import load_clip_model
 
     path = resolve_model(model)
@@ -191,6 +193,7 @@ def calibrate_model(
     calibration = choose_thresholds(scored.scores, scored.true_labels, scored.classes,
                                     target_false_accept=target_false_accept,
                                     previous=clip_model.detection_thresholds(), speakers=scored.speakers)  # fmt: skip
+    calibration.skipped_files = skipped_files(scored)
     if dry_run:
         return calibration, None
     return calibration, write_thresholds(path, calibration.thresholds, backup=backup)

@@ -24,14 +24,26 @@ AUDIO_SUFFIXES = (".wav", ".flac")
 def find_wavs(path: str | os.PathLike) -> list[Path]:
     """The audio file itself, or the audio files directly inside a folder (sorted by name)."""
     path = Path(path)
-    if path.is_file():
-        return [path]
+    try:
+        path.stat()
+    except FileNotFoundError:
+        raise AudioError(f"{path}: no such file or folder") from None
+    except OSError as exc:
+        raise AudioError(f"{path}: cannot open it ({exc.strerror or exc})") from None
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+        try:
+            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+        except OSError as exc:
+            raise AudioError(f"{path}: cannot list the folder ({exc.strerror or exc})") from None
         if not files:
             raise AudioError(f"{path}: no .wav or .flac files in this folder")
         return files
-    raise AudioError(f"{path}: no such file or folder")
+    return [path]
+
+
+def display_name(name: str) -> str:
+    """A file name as valid text: bytes that are not UTF-8 (``caf\\xe9.wav``) are shown escaped."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def compute_features_for_files(
@@ -47,9 +59,10 @@ def compute_features_for_files(
                 f"{f}: {len(samples)} samples is shorter than one window "
                 f"({settings.window_size} samples = fe.window_size_ms {settings.window_size_ms})"
             )
-        if f.name in clips:
-            raise AudioError(f"{f}: two inputs share the name {f.name!r}")
-        clips[f.name] = samples
+        name = display_name(f.name)
+        if name in clips:
+            raise AudioError(f"{f}: two inputs share the name {name!r}")
+        clips[name] = samples
     by_length: dict[int, list[str]] = {}
     for name, samples in clips.items():
         by_length.setdefault(len(samples), []).append(name)

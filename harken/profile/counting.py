@@ -70,7 +70,7 @@ class Operator:
     options: Any = field(default=None, repr=False, compare=False)
 
 
-def read_operators(tflite: bytes | str | os.PathLike) -> list[Operator]:
+def read_operators(tflite: bytes | str | os.PathLike, *, source: str | None = None) -> list[Operator]:
     """The operators of the model's first subgraph with their MACs and OPs (absent optional inputs left out).
 
     Raises
@@ -85,10 +85,9 @@ def read_operators(tflite: bytes | str | os.PathLike) -> list[Operator]:
     """
     from ai_edge_litert import schema_py_generated as schema
 
-    from harken.export.tflite.metadata import load_model_bytes
+    from harken.export.tflite.metadata import parse_model
 
-    data, _ = load_model_bytes(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite))
-    model = schema.ModelT.InitFromObj(schema.Model.GetRootAs(data, 0))
+    model = parse_model(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite), source=source)
     names = _enum_names(schema.BuiltinOperator)
     types = _enum_names(schema.TensorType)
     activations = _enum_names(schema.ActivationFunctionType)

@@ -70,11 +70,11 @@ def tflite_summary(tflite: bytes | str | os.PathLike) -> TfliteSummary:
     from harken.export.tflite.metadata import load_model_bytes
     from harken.export.tflite.params import read_params
 
-    data, _ = load_model_bytes(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite))
+    data, source = load_model_bytes(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite))
     layers = [TfliteLayer(index=op.index, op=op.op, inputs=op.inputs, outputs=op.outputs,
                           options=_options(op.op, op.options, op.activation), macs=op.macs, ops=op.ops)
-              for op in read_operators(data)]  # fmt: skip
-    return TfliteSummary(layers=layers, params=read_params(data), size_bytes=len(data))
+              for op in read_operators(data, source=source)]  # fmt: skip
+    return TfliteSummary(layers=layers, params=read_params(data, source=source), size_bytes=len(data))
 
 
 def _options(name: str, options: Any, activation: str | None) -> str:
