@@ -13,6 +13,7 @@ line naming the file and the problem.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import stat
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from harken._util.atomic import atomic_path
-from harken.errors import AudioError
+from harken.errors import AudioError, output_error
 
 log = logging.getLogger(__name__)
 
@@ -206,14 +207,15 @@ def _warn_if_truncated(path: str, container: str, num_samples: int) -> None:
 def write_wav(path: str | os.PathLike, x: np.ndarray, sample_rate_hz: int) -> None:
     """Write a mono 16-bit PCM wav atomically (temp file in the same folder, then rename).
 
-    Raises AudioError naming ``path`` when the folder cannot be written (read-only, full disk).
+    Raises OutputError naming ``path`` when the folder cannot be written (read-only, full disk).
     """
     import soundfile as sf
 
     samples = to_int16(check_audio(np.asarray(x), name=str(path)))
+    encoded = io.BytesIO()  # encoded in memory, written by Python: a full disk is an OSError, not "System error."
+    sf.write(encoded, samples, sample_rate_hz, subtype="PCM_16", format="WAV")
     try:
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:  # Python's file: a full disk is an OSError
-            sf.write(fh, samples, sample_rate_hz, subtype="PCM_16", format="WAV")
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(encoded.getvalue())
     except OSError as exc:
-        raise AudioError(f"{path}: cannot write the wav file ({exc.strerror or exc}); free space or choose "
-                         "another folder") from None
+        raise output_error(path, exc, what="cannot write the wav file") from None

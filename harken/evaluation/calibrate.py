@@ -144,11 +144,11 @@ def choose_thresholds(
 
 
 def write_thresholds(path: str | os.PathLike, thresholds: Sequence[int], *, backup: bool = True) -> Path | None:
-    """Store ``detection_threshold_list`` in a .tflite (only that entry changes); return the backup path.
+    """Store ``detection_threshold_list`` in a .tflite (only it and the ``hash`` change); return the backup path.
 
     The backup is ``MODEL.tflite.bak`` (an existing backup is kept, so it stays the original).
     """
-    from harken.export.tflite import update_params
+    from harken.export.tflite.validate import update_model_params
 
     path = Path(path)
     if path.suffix.lower() != ".tflite":
@@ -158,7 +158,7 @@ def write_thresholds(path: str | os.PathLike, thresholds: Sequence[int], *, back
         backup_path = path.with_name(path.name + ".bak")
         if not backup_path.exists():
             shutil.copy2(path, backup_path)
-    update_params(path, {"detection_threshold_list": [int(t) for t in thresholds]})
+    update_model_params(path, {"detection_threshold_list": [int(t) for t in thresholds]})  # checked; hash refreshed
     return backup_path
 
 

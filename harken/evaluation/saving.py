@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from harken._util.atomic import write_json_atomic, write_text_atomic
+from harken._util.outdir import output_folder
 from harken.errors import output_error
 
 if TYPE_CHECKING:
@@ -37,21 +38,19 @@ def save_evaluation(
         predicted = scored.classes[int(np.argmax(scored.probabilities[i]))]
         writer.writerow([text_path(path), scored.labels[i], scored.true_labels[i], predicted,
                          *scored.scores[i].tolist()])  # fmt: skip
-    target = out
-    try:
-        out.mkdir(parents=True, exist_ok=True)
+    with output_folder(out):
         target = out / RESULTS_FILE
-        write_json_atomic(target, evaluation.to_dict(), indent=1)
-        target = out / PREDICTIONS_FILE
-        write_text_atomic(target, text.getvalue())
+        try:
+            write_json_atomic(target, evaluation.to_dict(), indent=1)
+            target = out / PREDICTIONS_FILE
+            write_text_atomic(target, text.getvalue())
+        except OSError as exc:
+            raise output_error(target, exc) from None
         written = [out / RESULTS_FILE, out / PREDICTIONS_FILE]
         if plots:
             from harken.evaluation.plots import save_evaluation_plots
 
-            target = out
             written += save_evaluation_plots(evaluation, scored, out)
-    except OSError as exc:
-        raise output_error(exc.filename if target == out and exc.filename else target, exc) from None
     return written
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from harken._util.atomic import atomic_path
+from harken._util.outdir import output_folder
 from harken.audio.io import read_audio
-from harken.errors import AudioError
+from harken.errors import AudioError, output_error
 from harken.frontend import FrontendSettings, compute_spectrograms
 
 AUDIO_SUFFIXES = (".wav", ".flac")
@@ -76,8 +77,11 @@ def compute_features_for_files(
 
 def save_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
     """Write {name: array} as a compressed .npz, atomically (temp file + rename)."""
-    with atomic_path(path, suffix=".npz") as tmp:
-        np.savez_compressed(tmp, **arrays)
+    try:
+        with atomic_path(path, suffix=".npz") as tmp:
+            np.savez_compressed(tmp, **arrays)
+    except OSError as exc:
+        raise output_error(path, exc) from None
 
 
 def save_pngs(folder: str | os.PathLike, arrays: dict[str, np.ndarray], settings: FrontendSettings) -> list[Path]:
@@ -87,12 +91,15 @@ def save_pngs(folder: str | os.PathLike, arrays: dict[str, np.ndarray], settings
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    with output_folder(folder) as out:
+        return [_save_png(out, name, spec, settings, plt) for name, spec in arrays.items()]
+
+
+def _save_png(folder: Path, name: str, spec: np.ndarray, settings: FrontendSettings, plt) -> Path:
+    """One spectrogram as ``folder/NAME.png``."""
     step_s = settings.window_step_ms / 1000.0
-    for name, spec in arrays.items():
-        fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    try:
         frames, channels = spec.shape
         image = ax.imshow(spec.T, origin="lower", aspect="auto", cmap="magma", interpolation="nearest",
                           extent=(0, frames * step_s, 0, channels))
@@ -102,7 +109,8 @@ def save_pngs(folder: str | os.PathLike, arrays: dict[str, np.ndarray], settings
         fig.colorbar(image, ax=ax, pad=0.01)
         fig.tight_layout()
         target = folder / (Path(name).stem + ".png")
-        fig.savefig(target)
+        with atomic_path(target, suffix=".png") as tmp:
+            fig.savefig(tmp)
+    finally:
         plt.close(fig)
-        written.append(target)
-    return written
+    return target
