@@ -175,8 +175,8 @@ def _check_readable(path: str) -> None:
         raise AudioError(f"{path}: not a regular file (a device, FIFO or socket); give an audio file")
 
 
-def _wav_data_bytes(path: str) -> int | None:
-    """The byte count a WAV header declares for its samples (None if not found in the first 4 KiB)."""
+def _wav_data_chunk(path: str) -> tuple[int, int] | None:
+    """(declared byte count, start) of a WAV file's samples (None if not found in the first 4 KiB)."""
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
@@ -185,7 +185,7 @@ def _wav_data_bytes(path: str) -> int | None:
     while offset + 8 <= len(head):
         chunk_id, size = head[offset : offset + 4], int.from_bytes(head[offset + 4 : offset + 8], "little")
         if chunk_id == b"data":
-            return None if size == 0xFFFFFFFF else size  # 0xFFFFFFFF: a stream of unknown length
+            return None if size == 0xFFFFFFFF else (size, offset + 8)  # 0xFFFFFFFF: a stream of unknown length
         offset += 8 + size + (size & 1)
     return None
 
@@ -195,13 +195,13 @@ def _warn_if_truncated(path: str, container: str, num_samples: int) -> None:
     if container != "WAV":
         return
     try:
-        declared = _wav_data_bytes(path)
-        available = os.path.getsize(path)
+        chunk = _wav_data_chunk(path)
+        size = os.path.getsize(path)
     except OSError:
         return
-    if declared is not None and declared > available:
-        log.warning("%s: truncated: the header declares %d bytes of samples, the file is only %d bytes; "
-                    "using the %d samples it holds", path, declared, available, num_samples)  # fmt: skip
+    if chunk is not None and chunk[0] > size - chunk[1]:
+        log.warning("%s: truncated: the header declares %d bytes of samples, the file holds %d; "
+                    "using the %d samples there", path, chunk[0], size - chunk[1], num_samples)  # fmt: skip
 
 
 def write_wav(path: str | os.PathLike, x: np.ndarray, sample_rate_hz: int) -> None:
