@@ -90,3 +90,13 @@ def test_every_key_a_spec_embeds_is_known():
     from harken.spec.loader import find_spec
 
     assert set(find_spec("keyword_spotting_on_off").model_params()) <= set(known_keys())
+
+
+@pytest.mark.parametrize("settings", [{"minimum_count": 51}, {"average_window_duration_ms": 0},
+                                      {"volume_gain": float("nan")}])  # fmt: skip
+def test_a_spec_cannot_embed_detection_settings_update_params_would_refuse(settings):
+    from harken.spec.deployment import DetectionSettings
+
+    key = next(iter(settings))
+    with pytest.raises(SettingsError, match=f"detection: {key}="):
+        DetectionSettings(**settings)
