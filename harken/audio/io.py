@@ -141,6 +141,8 @@ def read_audio(
             data, rate = sf.read(native, dtype="float64", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if reason.startswith("Error opening ") and "': " in reason:  # libsndfile's "Error opening b'PATH': why"
+            reason = reason.split("': ", 1)[1]
         raise AudioError(f"{path}: not a readable audio file ({reason})") from None
     _warn_if_truncated(path, info.format, data.shape[0] * info.channels)
     if data.shape[0] == 0:

@@ -92,6 +92,8 @@ def build_files(root: Path) -> dict[str, Path]:
     whole = f["wav"].read_bytes()
     f["truncated_wav"] = root / "cut.wav"
     f["truncated_wav"].write_bytes(whole[: len(whole) // 2])
+    f["noise_wav"] = root / "noise.wav"
+    f["noise_wav"].write_bytes(rng.bytes(5000))
     f["nan_wav"] = root / "nan.wav"
     write_clip(f["nan_wav"], nan_clip(), subtype="FLOAT")
     f["loop_wav"] = root / "loop1.wav"
@@ -155,6 +157,10 @@ def cases(f: dict[str, Path], out: Path, readonly: Path) -> list[Case]:
         Case("summarize-spec-not-a-spec", ("summarize", str(f["spec_wrong"])), (str(f["spec_wrong"]), "not a harken.ModelSpec")),
         Case("features-symlink-loop", ("features", str(f["loop_wav"]), "-o", str(out / "loop.npz")),
              (str(f["loop_wav"]), "symbolic links"), out / "loop.npz"),
+        Case("features-random-bytes-wav", ("features", str(f["noise_wav"]), "-o", str(out / "n.npz")),
+             (str(f["noise_wav"]), "not a readable audio file (Format not recognised"), out / "n.npz"),
+        Case("view-audio-nan-wav", ("view-audio", str(f["nan_wav"]), "-o", str(out / "v2"), "--no-rooms"),
+             (str(f["nan_wav"]), "NaN"), out / "v2"),
         Case("view-audio-augmentation-binary", ("view-audio", str(f["wav"]), "--augmentation", str(f["bad_aug"]),
              "-o", str(out / "v1"), "--no-rooms"), (str(f["bad_aug"]), "JSON"), out / "v1"),
         Case("evaluate-all-clips-nan", ("evaluate", good, "-d", str(f["all_nan"]), "-o", str(out / "ev-nan"), "-q"),
