@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import soundfile as sf
@@ -111,3 +115,41 @@ def test_the_mutations_reach_the_parsers():
         except HarkenError:
             outcomes.add("error")
     assert outcomes == {"ok", "error"}
+
+
+_RUN_MUTATED_MODELS = """
+import logging, sys, tempfile, traceback
+import numpy as np
+from harken.errors import HarkenError
+from harken.runtime.clip_model import load_clip_model
+logging.disable(logging.WARNING)
+good = open(sys.argv[1], "rb").read()
+rng = np.random.default_rng(int(sys.argv[2]))
+path = tempfile.mkdtemp() + "/m.tflite"
+for _ in range(int(sys.argv[3])):
+    data = bytearray(good)
+    for _ in range(rng.integers(1, 6)):
+        data[rng.integers(8, len(data))] = rng.integers(0, 256)
+    open(path, "wb").write(data)
+    try:
+        load_clip_model(path).predict(np.zeros((1, 98, 104), np.int8))
+    except HarkenError:
+        pass
+    except Exception:
+        traceback.print_exc()
+        sys.exit(3)
+"""
+
+
+def test_mutated_models_run_or_give_a_harken_error_in_the_interpreters():
+    """LiteRT and TFLM run the models in a child process: a crash there fails this test instead of the suite.
+
+    Seed 0 once made TFLM write outside its arena (a damaged stored shape), seed 1 and 12 made
+    LiteRT abort (Softmax beta, an unknown options type); harken.runtime.model_checks now refuses them.
+    """
+    root = Path(__file__).resolve().parents[2]
+    for seed in (0, 1, 12):
+        result = subprocess.run([sys.executable, "-c", _RUN_MUTATED_MODELS, str(corpus.MODEL), str(seed), "60"],
+                                capture_output=True, text=True, timeout=600, cwd=root,
+                                env={**os.environ, "PYTHONPATH": str(root)})  # fmt: skip
+        assert result.returncode == 0, f"seed {seed}: exit {result.returncode}\n{result.stderr[-2000:]}"
