@@ -1,7 +1,8 @@
 """Property tests: random mutations of a valid wav, .tflite and SL_PARAMSv1 buffer give a result or a
 HarkenError, never another exception (few examples, so the suite stays fast).
 
-The native interpreters (TFLM, LiteRT) are not run on the mutated models here: see the report of issue 26.
+The pure-Python readers run in this process; the native interpreters (LiteRT, TFLM) run mutated models in a
+child process, so a crash there fails one test instead of killing the suite.
 """
 
 from __future__ import annotations
