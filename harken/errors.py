@@ -6,6 +6,8 @@ library callers can catch the specific subclass they care about.
 
 from __future__ import annotations
 
+import errno
+
 
 class HarkenError(Exception):
     """Root of every error harken raises on purpose (bad input, bad settings, bad files)."""
@@ -29,3 +31,24 @@ class DatasetError(HarkenError):
 
 class ModelFileError(HarkenError):
     """A .tflite / .keras / archive file is unreadable or lacks what is needed."""
+
+
+class OutputError(HarkenError):
+    """An output file or folder cannot be written (read-only, full disk, not a folder...)."""
+
+
+def output_error(path: object, exc: OSError, *, what: str = "cannot write it") -> OutputError:
+    """A one-line ``OutputError`` for an ``OSError`` met while writing ``path`` (the fix included).
+
+    Examples
+    --------
+    >>> import errno
+    >>> str(output_error("out/x.json", OSError(errno.ENOSPC, "No space left on device")))
+    'out/x.json: cannot write it (No space left on device); free some space or choose another output folder'
+    """
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free some space or choose another output folder"
+    else:
+        fix = "check its permissions or choose another output folder"
+    return OutputError(f"{path}: {what} ({reason}); {fix}")

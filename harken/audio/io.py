@@ -13,14 +13,16 @@ line naming the file and the problem.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
+import stat
 from dataclasses import dataclass
 
 import numpy as np
 
 from harken._util.atomic import atomic_path
-from harken.errors import AudioError
+from harken.errors import AudioError, output_error
 
 log = logging.getLogger(__name__)
 
@@ -126,20 +128,23 @@ def read_audio(
     """
     import soundfile as sf
 
-    path = str(path)
+    path = os.fspath(path)
     if dtype not in ("int16", "float32"):
         raise AudioError(f"{path}: dtype must be 'int16' or 'float32', got {dtype!r}")
-    if not os.path.isfile(path):
-        raise AudioError(f"{path}: no such file")
+    _check_readable(path)
+    native = os.fsencode(path)  # bytes: libsndfile opens any file name, UTF-8 or not
     try:
-        info = sf.info(path)
+        info = sf.info(native)
         if info.subtype == "PCM_16":
-            data, rate = sf.read(path, dtype="int16", always_2d=True)
+            data, rate = sf.read(native, dtype="int16", always_2d=True)
         else:
-            data, rate = sf.read(path, dtype="float64", always_2d=True)
+            data, rate = sf.read(native, dtype="float64", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if reason.startswith("Error opening ") and "': " in reason:  # libsndfile's "Error opening b'PATH': why"
+            reason = reason.split("': ", 1)[1]
         raise AudioError(f"{path}: not a readable audio file ({reason})") from None
+    _warn_if_truncated(path, info.format, data.shape[0] * info.channels)
     if data.shape[0] == 0:
         raise AudioError(f"{path}: the file has no samples")
     if data.shape[1] > 1:
@@ -158,10 +163,61 @@ def read_audio(
     return mono, int(rate)
 
 
+def _check_readable(path: str) -> None:
+    """Raise AudioError naming the real problem: missing, a folder, a symlink loop, no permission..."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise AudioError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise AudioError(f"{path}: cannot open the file ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise AudioError(f"{path}: is a folder, not an audio file")
+    if not stat.S_ISREG(st.st_mode):
+        raise AudioError(f"{path}: not a regular file (a device, FIFO or socket); give an audio file")
+
+
+def _wav_data_chunk(path: str) -> tuple[int, int] | None:
+    """(declared byte count, start) of a WAV file's samples (None if not found in the first 4 KiB)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    offset = 12
+    while offset + 8 <= len(head):
+        chunk_id, size = head[offset : offset + 4], int.from_bytes(head[offset + 4 : offset + 8], "little")
+        if chunk_id == b"data":
+            return None if size == 0xFFFFFFFF else (size, offset + 8)  # 0xFFFFFFFF: a stream of unknown length
+        offset += 8 + size + (size & 1)
+    return None
+
+
+def _warn_if_truncated(path: str, container: str, num_samples: int) -> None:
+    """Log a warning when a WAV file holds fewer samples than its header declares (a cut-short copy)."""
+    if container != "WAV":
+        return
+    try:
+        chunk = _wav_data_chunk(path)
+        size = os.path.getsize(path)
+    except OSError:
+        return
+    if chunk is not None and chunk[0] > size - chunk[1]:
+        log.warning("%s: truncated: the header declares %d bytes of samples, the file holds %d; "
+                    "using the %d samples there", path, chunk[0], size - chunk[1], num_samples)  # fmt: skip
+
+
 def write_wav(path: str | os.PathLike, x: np.ndarray, sample_rate_hz: int) -> None:
-    """Write a mono 16-bit PCM wav atomically (temp file in the same folder, then rename)."""
+    """Write a mono 16-bit PCM wav atomically (temp file in the same folder, then rename).
+
+    Raises OutputError naming ``path`` when the folder cannot be written (read-only, full disk).
+    """
     import soundfile as sf
 
     samples = to_int16(check_audio(np.asarray(x), name=str(path)))
-    with atomic_path(path) as tmp:
-        sf.write(tmp, samples, sample_rate_hz, subtype="PCM_16", format="WAV")
+    encoded = io.BytesIO()  # encoded in memory, written by Python: a full disk is an OSError, not "System error."
+    sf.write(encoded, samples, sample_rate_hz, subtype="PCM_16", format="WAV")
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(encoded.getvalue())
+    except OSError as exc:
+        raise output_error(path, exc, what="cannot write the wav file") from None

@@ -43,6 +43,9 @@ def run(command_app: typer.Typer) -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
+    except OSError as exc:  # a file the command could not read or write (read-only, full disk, gone...)
+        typer.echo(f"error: {_os_error_line(exc)}", err=True)
+        sys.exit(2)
     except Exception as exc:  # usage errors arrive here in non-standalone mode
         # click's ClickException, or the copy inside typer >= 0.17, which no longer installs click
         if any(cls.__name__ == "ClickException" for cls in type(exc).__mro__):
@@ -51,3 +54,11 @@ def run(command_app: typer.Typer) -> None:
         raise
     if isinstance(code, int) and code:
         sys.exit(code)
+
+
+def _os_error_line(exc: OSError) -> str:
+    """``PATH: reason`` of an OSError (both file names for a failed rename), never a traceback."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    names = [os.fsencode(n).decode("utf-8", "backslashreplace") for n in (exc.filename, exc.filename2) if n]
+    where = " -> ".join(names)
+    return f"{where}: {reason}" if where else reason

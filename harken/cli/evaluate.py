@@ -17,6 +17,7 @@ import typer
 
 MODEL_HELP = "A .tflite or .keras model file, or a model NAME (needs the spec module)."
 DATASET_HELP = "A folder of class folders (on/, off/, _unknown_/, _silence_/...); classes the model lacks count as _unknown_."
+RESULTS_NAME = "eval-results.json (skipped_files)"
 SPLIT_HELP = "Only this split (training, validation, testing; by speaker hash). Default: every clip."
 
 
@@ -115,7 +116,16 @@ def _evaluation_summary(ev) -> str:
         )
     if ev.baseline:
         lines.append(_baseline_summary(ev.baseline))
+    if ev.skipped_files:
+        lines.append(_skipped_summary(ev.skipped_files, RESULTS_NAME))
     return "\n".join(lines)
+
+
+def _skipped_summary(skipped: list[dict], where: str) -> str:
+    """``2 files left out (first: PATH: REASON); all are listed in WHERE``."""
+    first = skipped[0]
+    return (f"{len(skipped)} file(s) left out (first: {first['path']}: {first['reason']}); "
+            f"all are listed in {where}")
 
 
 def _points(entry: dict) -> str:
@@ -177,6 +187,8 @@ def calibrate(
         note = "" if cal.met[name] else "  (target not met)"
         typer.echo(f"{name}: threshold {cal.thresholds[cal.classes.index(name)]}, recall {_pct(cal.recall[name])}, "
                    f"false accepts {_pct(far)}{note}")  # fmt: skip
+    if cal.skipped_files:
+        typer.echo(_skipped_summary(cal.skipped_files, "the --json output (skipped_files)"))
     ci = cal.intervals
     typer.echo(f"overall false accepts {_pct(cal.overall_false_accept_rate)}{_range(ci, 'false_accept_rate')}, "
                f"balanced accuracy {_pct(cal.balanced_accuracy)}{_range(ci, 'balanced_accuracy')}")  # fmt: skip

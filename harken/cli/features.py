@@ -66,6 +66,7 @@ def view_audio(
     from harken._util.settings import load_json_object
     from harken.frontend import FrontendSettings
     from harken.augment.preview import render_views
+    from harken._util.outdir import output_folder
 
     fe = FrontendSettings.load(settings) if settings is not None else FrontendSettings()
     aug = Compose.from_dict(load_json_object(augmentation), owner=str(augmentation)) if augmentation else Compose()
@@ -75,7 +76,8 @@ def view_audio(
 
         bank = rir_bank(RirBankSettings(sample_rate_hz=fe.sample_rate_hz))
         rirs = [bank.get(i) for i in range(len(bank))]
-    written = render_views(audio, out, frontend=fe, augmentation=aug, count=count, seed=seed, rirs=rirs)
+    with output_folder(out):  # a read-only or full --out folder: one line, no half-made folder left
+        written = render_views(audio, out, frontend=fe, augmentation=aug, count=count, seed=seed, rirs=rirs)
     if not quiet:
         typer.echo(f"{len(written)} files -> {out}")
 

@@ -119,9 +119,15 @@ def list_command(
 def update_params_command(
     model: Annotated[Path, typer.Argument(metavar="MODEL", help="The .tflite file to change in place.")],
     settings: Annotated[list[str], typer.Argument(metavar="KEY=VALUE...", help="Values are JSON, else text.")],
+    force: Annotated[bool, typer.Option("--force", help="Also store keys harken does not know (values of known "
+                                        "keys are still checked).")] = False,
 ) -> None:
-    """Rewrite settings embedded in a .tflite (SL_PARAMSv1 metadata only; weights untouched)."""
-    from harken.export.tflite import update_params
+    """Rewrite settings embedded in a .tflite (SL_PARAMSv1 metadata only; weights untouched).
+
+    Every value is checked by the rules of the front end (fe.*) and of the command recognizer
+    (thresholds 0..255, one per class, ...); the embedded hash is refreshed.
+    """
+    from harken.export.tflite.validate import update_model_params
 
     updates = {}
     for item in settings:
@@ -132,8 +138,8 @@ def update_params_command(
             updates[key.strip()] = json.loads(text)
         except ValueError:
             updates[key.strip()] = text
-    written = update_params(model, updates)
-    for key in updates:
+    written = update_model_params(model, updates, force=force)
+    for key in (*updates, "hash"):
         typer.echo(f"{key}: {written[key].value}")
 
 

@@ -208,6 +208,8 @@ def _read_manifest(path: str, root: Path) -> tuple[Path, dict[str, tuple[str | N
         text = manifest.read_text(encoding="utf-8")
     except OSError as exc:
         raise DatasetError(f"{manifest}: cannot read the speaker manifest ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{manifest}: not UTF-8 text (byte {exc.start}); save the speaker manifest as UTF-8") from None
     lines = text.splitlines()
     delimiter = "\t" if lines and "\t" in lines[0] else ","
     reader = csv.DictReader(lines, delimiter=delimiter)

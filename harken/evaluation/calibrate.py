@@ -39,6 +39,7 @@ class Calibration:
 
     ``intervals``: the 95 % ranges of the overall figures at the chosen thresholds over the
     calibration speakers resampled (None without speakers): how far a few hundred clips can be trusted.
+    ``skipped_files``: the files left out of the calibration (``{"path", "reason"}``).
     """
 
     classes: list[str]
@@ -53,6 +54,7 @@ class Calibration:
     num_keyword_clips: int
     num_non_keyword_clips: int
     intervals: dict | None = None
+    skipped_files: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict:
         """Plain JSON types."""
@@ -141,13 +143,13 @@ def choose_thresholds(
 
 
 def write_thresholds(path: str | os.PathLike, thresholds: Sequence[int], *, backup: bool = True) -> Path | None:
-    """Store ``detection_threshold_list`` in a .tflite (only that entry changes); return the backup path.
+    """Store ``detection_threshold_list`` in a .tflite (only it and the ``hash`` change); return the backup path.
 
     The backup is ``MODEL.tflite.bak`` (an existing backup is kept, so it stays the original). It is
     written atomically with the model's mode and times, so a full disk never leaves a truncated one.
     """
     from harken._util.atomic import copy_file_atomic
-    from harken.export.tflite import update_params
+    from harken.export.tflite.validate import update_model_params
 
     path = Path(path)
     if path.suffix.lower() != ".tflite":
@@ -163,7 +165,7 @@ def write_thresholds(path: str | os.PathLike, thresholds: Sequence[int], *, back
                     f"{backup_path}: cannot write the backup ({exc.strerror or exc}); the model is unchanged: "
                     "check the folder (space, permissions) or pass --no-backup"
                 ) from None
-    update_params(path, {"detection_threshold_list": [int(t) for t in thresholds]})
+    update_model_params(path, {"detection_threshold_list": [int(t) for t in thresholds]})  # checked; hash refreshed
     return backup_path
 
 
@@ -187,7 +189,7 @@ def calibrate_model(
     >>> cal.thresholds  # doctest: +SKIP
     [187, 203, 255, 255]
     """
-    from harken.evaluation.scoring import resolve_model, score_dataset
+    from harken.evaluation.scoring import resolve_model, score_dataset, skipped_files
     from harken.runtime.clip_model import load_clip_model
 
     path = resolve_model(model)
@@ -198,6 +200,7 @@ def calibrate_model(
     calibration = choose_thresholds(scored.scores, scored.true_labels, scored.classes,
                                     target_false_accept=target_false_accept,
                                     previous=clip_model.detection_thresholds(), speakers=scored.speakers)  # fmt: skip
+    calibration.skipped_files = skipped_files(scored)
     if dry_run:
         return calibration, None
     return calibration, write_thresholds(path, calibration.thresholds, backup=backup)

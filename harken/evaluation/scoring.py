@@ -14,9 +14,7 @@ the clip is rejected. Streaming evaluation (many windows per recording) is not d
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import logging
 import os
 from collections import Counter
@@ -27,15 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from harken.evaluation import metrics
-from harken._util.atomic import write_json_atomic, write_text_atomic
+from harken.evaluation.saving import PREDICTIONS_FILE, RESULTS_FILE, save_evaluation, text_path
 from harken.datasets.directory import UNKNOWN_CLASS
-from harken.errors import DatasetError, HarkenError, ModelFileError, SettingsError
+from harken.errors import AudioError, DatasetError, HarkenError, ModelFileError, SettingsError
 from harken.runtime.clip_model import MODEL_SUFFIXES, ClipModel, load_clip_model
 
 log = logging.getLogger(__name__)
 
-RESULTS_FILE = "eval-results.json"
-PREDICTIONS_FILE = "eval-predictions.csv"
 
 Progress = Callable[[int, int], None]
 
@@ -48,7 +44,8 @@ __all__ = [
 @dataclass(slots=True, kw_only=True)
 class ScoredClips:
     """Every clip's scores. ``labels``: dataset classes; ``true_labels``: mapped to the model;
-    ``speakers``: who spoke each clip (for the confidence intervals; empty when unknown)."""
+    ``speakers``: who spoke each clip (for the confidence intervals; empty when unknown);
+    ``skipped``: the files left out (bad files of the dataset, clips that cannot be read) with the reason."""
 
     classes: tuple[str, ...]
     paths: tuple[str, ...]
@@ -57,6 +54,7 @@ class ScoredClips:
     probabilities: np.ndarray  # [n, classes] float32
     scores: np.ndarray  # [n, classes] uint8, the firmware's 0..255 scale
     speakers: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()  # (path, reason) of every file left out
 
 
 @dataclass(slots=True, kw_only=True)
@@ -66,7 +64,8 @@ class Evaluation:
     ``intervals`` holds the 95 % ranges of the keyword-view figures over speakers resampled
     (:func:`harken.evaluation.metrics.bootstrap_intervals`); None when the clips' speakers are unknown.
     ``baseline`` holds the differences from another model on the same clips
-    (:func:`compare_scores`), when one was given.
+    (:func:`compare_scores`), when one was given. ``skipped_files`` lists every file left out
+    (``{"path", "reason"}``): the dataset's bad files and clips that could not be read.
     """
 
     model: str
@@ -89,6 +88,7 @@ class Evaluation:
     detection: dict[str, object] | None
     intervals: dict[str, object] | None = None
     baseline: dict[str, object] | None = None
+    skipped_files: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict:
         """Plain JSON types."""
@@ -188,20 +188,43 @@ def score_clips(
     if not paths:
         raise DatasetError("no clips to evaluate")
     fe = model.frontend
-    probabilities, scores = [], []
+    probabilities, scores, kept, skipped = [], [], [], []
     for start in range(0, len(paths), batch_size):
-        batch = [fit_length(read_audio(p, sample_rate_hz=fe.sample_rate_hz)[0], fe.sample_length)
-                 for p in paths[start : start + batch_size]]  # fmt: skip
-        p, s = model.predict(compute_spectrograms(np.stack(batch), fe, dtype="int8"))
-        probabilities.append(p)
-        scores.append(s)
+        batch = []
+        for i in range(start, min(start + batch_size, len(paths))):
+            try:
+                batch.append(fit_length(read_audio(paths[i], sample_rate_hz=fe.sample_rate_hz)[0], fe.sample_length))
+            except AudioError as exc:  # one bad clip never sinks the run: it is left out and reported
+                skipped.append(_skip(paths[i], exc))
+                continue
+            kept.append(i)
+        if batch:
+            p, s = model.predict(compute_spectrograms(np.stack(batch), fe, dtype="int8"))
+            probabilities.append(p)
+            scores.append(s)
         if progress is not None:
             progress(min(start + batch_size, len(paths)), len(paths))
+    if not kept:
+        raise DatasetError(f"none of the {len(paths)} clips could be read (first: {skipped[0][0]}: {skipped[0][1]})")
     return ScoredClips(
-        classes=model.classes, paths=tuple(str(p) for p in paths), labels=tuple(labels),
-        true_labels=tuple(map_label(label, model.classes) for label in labels),
-        probabilities=np.concatenate(probabilities), scores=np.concatenate(scores), speakers=tuple(speakers),
+        classes=model.classes, paths=tuple(str(paths[i]) for i in kept), labels=tuple(labels[i] for i in kept),
+        true_labels=tuple(map_label(labels[i], model.classes) for i in kept),
+        probabilities=np.concatenate(probabilities), scores=np.concatenate(scores),
+        speakers=tuple(speakers[i] for i in kept), skipped=tuple(skipped),
     )  # fmt: skip
+
+
+def skipped_files(scored: ScoredClips) -> list[dict[str, str]]:
+    """The files left out, as JSON rows ``{"path", "reason"}`` (non-UTF-8 name bytes escaped)."""
+    return [{"path": text_path(path), "reason": reason} for path, reason in scored.skipped]
+
+
+def _skip(path: str | os.PathLike, exc: HarkenError) -> tuple[str, str]:
+    """(path, reason) of a clip left out, logged as a warning; the reason without the path it starts with."""
+    path, message = str(path), str(exc)
+    reason = message[len(path) + 2 :] if message.startswith(f"{path}: ") else message
+    log.warning("%s: left out (%s)", path, reason)
+    return path, reason
 
 
 def score_dataset(
@@ -229,8 +252,10 @@ def score_dataset(
     for keyword in (c for c in model.classes if metrics.is_keyword(c)):
         if not any(s.label == keyword for s in samples):
             log.warning("%s: no clips of the model's keyword %r; its recall is undefined", root, keyword)
-    return score_clips(model, [s.path for s in samples], [s.label for s in samples],
-                       speakers=[s.speaker for s in samples], batch_size=batch_size, progress=progress)  # fmt: skip
+    scored = score_clips(model, [s.path for s in samples], [s.label for s in samples],
+                         speakers=[s.speaker for s in samples], batch_size=batch_size, progress=progress)  # fmt: skip
+    bad = tuple((b.path, b.reason) for b in dataset.bad_files)
+    return dataclasses.replace(scored, skipped=bad + scored.skipped)
 
 
 def _confusion(true: Sequence[str], predicted: Sequence[str], rows: list[str], columns: list[str]) -> dict:
@@ -310,6 +335,7 @@ def evaluate_scores(
         confusion_matrix=confusion,
         detection=_detection_figures(scored, thresholds) if thresholds is not None else None,
         intervals=_intervals(scored, predicted),
+        skipped_files=skipped_files(scored),
     )  # fmt: skip
 
 
@@ -361,25 +387,3 @@ def evaluate_model(
     evaluation = evaluate_scores(scored, thresholds=model.detection_thresholds(), model=model.path,
                                  dataset=str(Path(dataset).expanduser().resolve()))  # fmt: skip
     return evaluation, scored
-
-
-def save_evaluation(
-    evaluation: Evaluation, scored: ScoredClips, out_dir: str | os.PathLike, *, plots: bool = True
-) -> list[Path]:
-    """Write ``eval-results.json``, ``eval-predictions.csv`` and (``plots``) the PNG plots; return the paths."""
-    out = Path(out_dir).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / RESULTS_FILE, evaluation.to_dict(), indent=1)
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["path", "label", "true", "predicted", *(f"score_{c}" for c in scored.classes)])
-    for i, path in enumerate(scored.paths):
-        predicted = scored.classes[int(np.argmax(scored.probabilities[i]))]
-        writer.writerow([path, scored.labels[i], scored.true_labels[i], predicted, *scored.scores[i].tolist()])
-    write_text_atomic(out / PREDICTIONS_FILE, text.getvalue())
-    written = [out / RESULTS_FILE, out / PREDICTIONS_FILE]
-    if plots:
-        from harken.evaluation.plots import save_evaluation_plots
-
-        written += save_evaluation_plots(evaluation, scored, out)
-    return written

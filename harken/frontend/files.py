@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from harken._util.atomic import atomic_path
+from harken._util.outdir import output_folder
 from harken.audio.io import read_audio
-from harken.errors import AudioError
+from harken.errors import AudioError, output_error
 from harken.frontend import FrontendSettings, compute_spectrograms
 
 AUDIO_SUFFIXES = (".wav", ".flac")
@@ -24,14 +25,26 @@ AUDIO_SUFFIXES = (".wav", ".flac")
 def find_wavs(path: str | os.PathLike) -> list[Path]:
     """The audio file itself, or the audio files directly inside a folder (sorted by name)."""
     path = Path(path)
-    if path.is_file():
-        return [path]
+    try:
+        path.stat()
+    except FileNotFoundError:
+        raise AudioError(f"{path}: no such file or folder") from None
+    except OSError as exc:
+        raise AudioError(f"{path}: cannot open it ({exc.strerror or exc})") from None
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+        try:
+            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+        except OSError as exc:
+            raise AudioError(f"{path}: cannot list the folder ({exc.strerror or exc})") from None
         if not files:
             raise AudioError(f"{path}: no .wav or .flac files in this folder")
         return files
-    raise AudioError(f"{path}: no such file or folder")
+    return [path]
+
+
+def display_name(name: str) -> str:
+    """A file name as valid text: bytes that are not UTF-8 (``caf\\xe9.wav``) are shown escaped."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def compute_features_for_files(
@@ -47,9 +60,10 @@ def compute_features_for_files(
                 f"{f}: {len(samples)} samples is shorter than one window "
                 f"({settings.window_size} samples = fe.window_size_ms {settings.window_size_ms})"
             )
-        if f.name in clips:
-            raise AudioError(f"{f}: two inputs share the name {f.name!r}")
-        clips[f.name] = samples
+        name = display_name(f.name)
+        if name in clips:
+            raise AudioError(f"{f}: two inputs share the name {name!r}")
+        clips[name] = samples
     by_length: dict[int, list[str]] = {}
     for name, samples in clips.items():
         by_length.setdefault(len(samples), []).append(name)
@@ -63,8 +77,11 @@ def compute_features_for_files(
 
 def save_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
     """Write {name: array} as a compressed .npz, atomically (temp file + rename)."""
-    with atomic_path(path, suffix=".npz") as tmp:
-        np.savez_compressed(tmp, **arrays)
+    try:
+        with atomic_path(path, suffix=".npz") as tmp:
+            np.savez_compressed(tmp, **arrays)
+    except OSError as exc:
+        raise output_error(path, exc) from None
 
 
 def save_pngs(folder: str | os.PathLike, arrays: dict[str, np.ndarray], settings: FrontendSettings) -> list[Path]:
@@ -74,12 +91,15 @@ def save_pngs(folder: str | os.PathLike, arrays: dict[str, np.ndarray], settings
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    with output_folder(folder) as out:
+        return [_save_png(out, name, spec, settings, plt) for name, spec in arrays.items()]
+
+
+def _save_png(folder: Path, name: str, spec: np.ndarray, settings: FrontendSettings, plt) -> Path:
+    """One spectrogram as ``folder/NAME.png``."""
     step_s = settings.window_step_ms / 1000.0
-    for name, spec in arrays.items():
-        fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    try:
         frames, channels = spec.shape
         image = ax.imshow(spec.T, origin="lower", aspect="auto", cmap="magma", interpolation="nearest",
                           extent=(0, frames * step_s, 0, channels))
@@ -91,6 +111,6 @@ def save_pngs(folder: str | os.PathLike, arrays: dict[str, np.ndarray], settings
         target = folder / (Path(name).stem + ".png")
         with atomic_path(target, suffix=".png") as tmp:  # never half a picture, never over a FIFO or device
             fig.savefig(tmp, format="png")
+    finally:
         plt.close(fig)
-        written.append(target)
-    return written
+    return target

@@ -9,6 +9,7 @@ It does not compute anything: see ``harken.frontend.tables`` and ``harken.fronte
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import os
 from dataclasses import dataclass, fields
@@ -180,6 +181,9 @@ class FrontendSettings(Settings):
             if key == "fft_length":
                 fft_length = value
                 continue
+            if key not in names and not difflib.get_close_matches(key, list(names), n=1):
+                raise SettingsError(f"{source}: unknown setting {key!r} ({FE_PREFIX}{key} is none of the firmware's "
+                                    f"{len(names)} {FE_PREFIX}* keys); fix its name or remove it")
             reject_unknown_keys({key: value}, names, owner=source, prefix=FE_PREFIX)
             kwargs[key] = _coerce(value, names[key].type, key, source)
         try:

@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy as np
 
-from harken.errors import ModelFileError
 
 __all__ = ["Operator", "TensorInfo", "count_operator", "model_io", "read_operators"]
 
@@ -73,7 +72,7 @@ class Operator:
     options: Any = field(default=None, repr=False, compare=False)
 
 
-def read_operators(tflite: bytes | str | os.PathLike) -> list[Operator]:
+def read_operators(tflite: bytes | str | os.PathLike, *, source: str | None = None) -> list[Operator]:
     """The operators of the model's first subgraph with their MACs and OPs (absent optional inputs left out).
 
     Raises
@@ -88,21 +87,9 @@ def read_operators(tflite: bytes | str | os.PathLike) -> list[Operator]:
     """
     from ai_edge_litert import schema_py_generated as schema
 
-    from harken.export.tflite.metadata import load_model_bytes
+    from harken.export.tflite.metadata import parse_model
 
-    data, source = load_model_bytes(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite))
-    try:
-        return _read(schema, data)
-    except Exception as exc:  # flatbuffers raises plain struct/type/index errors on a damaged file
-        raise ModelFileError(f"{source}: cannot parse the .tflite model ({type(exc).__name__}: {exc}); "
-                             "the file is damaged or truncated: convert or copy it again") from None
-
-
-def _read(schema, data: bytes) -> list[Operator]:
-    """The operators of the first subgraph (raises whatever the FlatBuffer reader raises on a bad file)."""
-    model = schema.ModelT.InitFromObj(schema.Model.GetRootAs(data, 0))
-    if not model.subgraphs:
-        raise ValueError("the model has no subgraph")
+    model = parse_model(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite), source=source)
     names = _enum_names(schema.BuiltinOperator)
     types = _enum_names(schema.TensorType)
     activations = _enum_names(schema.ActivationFunctionType)

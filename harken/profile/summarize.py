@@ -66,14 +66,15 @@ def tflite_summary(tflite: bytes | str | os.PathLike) -> TfliteSummary:
     >>> tflite_summary("keyword_spotting_on_off.tflite").macs  # doctest: +SKIP
     278144
     """
-    from harken.export.tflite.metadata import load_model_bytes
+    from harken.export.tflite.metadata import damaged_model_errors, load_model_bytes
     from harken.export.tflite.params import read_params
 
-    data, _ = load_model_bytes(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite))
-    layers = [TfliteLayer(index=op.index, op=op.op, inputs=op.inputs, outputs=op.outputs,
-                          options=options_text(op.op, op.options, op.activation), macs=op.macs, ops=op.ops)
-              for op in read_operators(data)]  # fmt: skip
-    return TfliteSummary(layers=layers, params=read_params(data), size_bytes=len(data))
+    data, source = load_model_bytes(tflite if isinstance(tflite, (bytes, bytearray)) else Path(tflite))
+    with damaged_model_errors(source, "the operator table of the .tflite model"):  # shapes that make no sense
+        layers = [TfliteLayer(index=op.index, op=op.op, inputs=op.inputs, outputs=op.outputs,
+                              options=options_text(op.op, op.options, op.activation), macs=op.macs, ops=op.ops)
+                  for op in read_operators(data, source=source)]  # fmt: skip
+    return TfliteSummary(layers=layers, params=read_params(data, source=source), size_bytes=len(data))
 
 
 def options_text(name: str, options: Any, activation: str | None) -> str:

@@ -167,13 +167,17 @@ def _sibling_tflite(path: Path) -> Path | None:
 
 def _embedded_params(path: Path) -> tuple[dict[str, Any], Path | None]:
     """(embedded settings, file they came from): the .tflite's own, or a sibling's for a .keras."""
+    from harken.export.tflite.metadata import parse_model
     from harken.export.tflite.params import read_params
 
     suffix = path.suffix.lower()
     if suffix not in MODEL_SUFFIXES:
         raise ModelFileError(f"{path}: unknown model type {suffix!r}; give a .tflite or .keras file")
     source = path if suffix == ".tflite" else _sibling_tflite(path)
-    return (read_params(source) if source is not None else {}), source
+    if source is None:
+        return {}, None
+    parse_model(source)  # a damaged model is named as such, not as one "without settings"
+    return read_params(source), source
 
 
 def _classes(path: Path, params: dict[str, Any], classes: Sequence[str] | None) -> tuple[str, ...]:
@@ -242,8 +246,13 @@ def load_clip_model(
     params, params_source = _embedded_params(path)
     frontend = FrontendSettings.load(settings) if settings is not None else _frontend_from_params(params, str(params_source))
     if frontend is None:
-        where = f"{params_source} has no fe.* settings" if params_source else f"no sibling .tflite beside {path}"
-        raise ModelFileError(f"{path}: {where}; pass the front-end settings with --settings FILE.json")
+        if params_source is None:
+            problem = f"{path}: no fe.* settings (no sibling .tflite beside it)"
+        elif Path(params_source) == path:
+            problem = f"{path}: the model carries no fe.* settings"
+        else:
+            problem = f"{path}: its sibling {params_source} carries no fe.* settings"
+        raise ModelFileError(f"{problem}; pass the front-end settings with --settings FILE.json")
     classes = _classes(path, params, classes)
     kind = path.suffix.lower()[1:]
     if kind == "tflite":

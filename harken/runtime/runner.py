@@ -26,6 +26,7 @@ import numpy as np
 
 from harken.errors import ModelFileError, SettingsError
 from harken.runtime.interpreters import INTERPRETERS, litert_interpreter, tflm_interpreter
+from harken.runtime.model_checks import check_model_values, check_stored_shapes
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class TfliteRunner:
             raise SettingsError(f"max_batch_size={max_batch_size} must be >= 1")
         self._data, self.source, self.interpreter = bytes(data), source, interpreter
         self.kernels, self._max_batch_size = kernels, max_batch_size
+        model = check_model_values(self._data, source)  # values that make the native interpreters abort
         try:
             self._single = litert_interpreter(self._data, kernels=kernels)
             self._single.allocate_tensors()
@@ -106,6 +108,7 @@ class TfliteRunner:
             if isinstance(exc, SettingsError):
                 raise
             raise ModelFileError(f"{source}: the LiteRT interpreter cannot load the model ({exc})") from None
+        check_stored_shapes(model, self._single, source)  # TFLM trusts them; LiteRT has just computed them
         inputs, outputs = self._single.get_input_details(), self._single.get_output_details()
         if len(inputs) != 1 or len(outputs) != 1:
             raise ModelFileError(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harken._util.settings import Settings, check_count
+from harken.errors import SettingsError
 from harken.spec.problem import SpecProblem
 
 
@@ -60,6 +61,13 @@ class DetectionSettings(Settings):
                               token="detection_threshold")
         for name in ("average_window_duration_ms", "suppression_ms", "minimum_count", "latency_ms"):
             check_count(self, name, lo=0)
+        from harken.export.tflite.validate import check_detection_params  # the rules update-params applies too
+
+        for key, value in self.to_params().items():
+            try:
+                check_detection_params({key: value}, source="detection")
+            except SettingsError as exc:
+                raise SpecProblem(str(exc), token=key) from None
 
     def to_params(self) -> dict[str, Any]:
         """The firmware's model parameters, in the order the reference toolkit stores them."""

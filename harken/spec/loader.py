@@ -70,10 +70,14 @@ def load_spec(path: str | os.PathLike) -> ModelSpec:
         source = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"{path}: cannot read the spec file ({exc.strerror}); check the path") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a spec file (binary data, not Python text); give a spec NAME or its .py file") from None
     try:
         code = compile(source, str(path), "exec")
     except SyntaxError as exc:
         raise SpecError(f"{path}:{exc.lineno}: syntax error: {exc.msg}; fix the spec file") from None
+    except ValueError as exc:  # source code with NUL bytes
+        raise SpecError(f"{path}: not a spec file ({exc}); give a spec NAME or its .py file") from None
     module_name = "harken_spec_" + "".join(c if c.isalnum() else "_" for c in path.stem)
     module = types.ModuleType(module_name)
     module.__file__ = str(path)

@@ -20,6 +20,7 @@ It does not touch .tflite files: see :mod:`harken.export.tflite.params` for that
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -281,6 +282,9 @@ def decode_dictionary(data: bytes | bytearray | memoryview, *, source: str = "bu
         For a wrong schema version, an unknown value type or a truncated buffer.
     """
     buf = bytearray(data)
+    if len(buf) < 8:
+        raise ModelFileError(f"{source}: SL_PARAMSv1 buffer of {len(buf)} bytes is too short for a parameter "
+                             "dictionary; re-embed the model parameters with harken")
     try:
         root = Table(buf, flatbuffers.encode.Get(N.UOffsetTFlags.packer_type, buf, 0))
         version = _scalar(root, 0, N.Uint8Flags)
@@ -294,6 +298,7 @@ def decode_dictionary(data: bytes | bytearray | memoryview, *, source: str = "bu
         if offset == 0:
             return result
         vector = root.Vector(offset)
+        _check_vector_length(root.VectorLen(offset), 4, vector, len(buf))
         for i in range(root.VectorLen(offset)):
             entry = Table(buf, root.Indirect(vector + 4 * i))
             key_offset = entry.Offset(4)
@@ -310,11 +315,18 @@ def decode_dictionary(data: bytes | bytearray | memoryview, *, source: str = "bu
         return result
     except ModelFileError:
         raise
-    except (IndexError, ValueError, UnicodeDecodeError, OverflowError) as exc:
+    except (struct.error, IndexError, TypeError, ValueError, UnicodeDecodeError, OverflowError, AttributeError) as exc:
+        detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise ModelFileError(
-            f"{source}: SL_PARAMSv1 buffer is not a valid parameter dictionary ({exc}); "
-            "the model file may be truncated: re-export it"
+            f"{source}: SL_PARAMSv1 buffer is not a valid parameter dictionary ({detail}); "
+            "the model file may be damaged or truncated: re-export it"
         ) from None
+
+
+def _check_vector_length(length: int, item_size: int, start: int, buffer_size: int) -> None:
+    """Raise IndexError when a vector of ``length`` items cannot fit in the buffer (damaged length)."""
+    if length < 0 or start + length * item_size > buffer_size:
+        raise IndexError(f"a vector of {length} entries at byte {start} overruns the {buffer_size}-byte buffer")
 
 
 def _scalar(table: Table, slot: int, flags: Any) -> Any:
@@ -337,6 +349,7 @@ def _unpack_value(name: str, table: Table | None) -> TypedValue:
         return TypedValue(name, b"" if name == "bin" else [])
     if name == "str_list":
         start = table.Vector(offset)
+        _check_vector_length(table.VectorLen(offset), 4, start, len(table.Bytes))
         items = [
             table.String(start + 4 * i).decode("utf-8") for i in range(table.VectorLen(offset))
         ]

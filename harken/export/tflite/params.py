@@ -47,13 +47,15 @@ __all__ = [
 ]
 
 
-def read_params_typed(model: str | os.PathLike | bytes) -> dict[str, TypedValue]:
+def read_params_typed(model: str | os.PathLike | bytes, *, source: str | None = None) -> dict[str, TypedValue]:
     """Read the embedded parameters as ``{key: TypedValue(type_name, value)}``, in stored order.
 
     Parameters
     ----------
     model : str, PathLike or bytes
         A .tflite file or its contents.
+    source : str, optional
+        The file name to give in messages when ``model`` is bytes.
 
     Returns
     -------
@@ -66,23 +68,23 @@ def read_params_typed(model: str | os.PathLike | bytes) -> dict[str, TypedValue]
     ModelFileError
         When the file is not a .tflite model or the entry is damaged.
     """
-    data, source = load_model_bytes(model)
-    raw = read_metadata(data, PARAMS_METADATA_NAME)
+    data, source = load_model_bytes(model, source=source)
+    raw = read_metadata(data, PARAMS_METADATA_NAME, source=source)
     if raw is None:
         return {}
     return decode_dictionary(raw, source=f"{source} (metadata {PARAMS_METADATA_NAME})")
 
 
-def read_params(model: str | os.PathLike | bytes) -> dict[str, Any]:
+def read_params(model: str | os.PathLike | bytes, *, source: str | None = None) -> dict[str, Any]:
     """Read the embedded parameters as plain Python values (``{key: value}``, stored order).
 
     ``f32`` values come back as the stored float32 widened to float (0.025 reads
     0.02500000037252903); ``bin`` values as bytes.
     """
-    return {key: typed.value for key, typed in read_params_typed(model).items()}
+    return {key: typed.value for key, typed in read_params_typed(model, source=source).items()}
 
 
-def write_params(model: str | os.PathLike | bytes, params: Mapping[str, Any]) -> bytes:
+def write_params(model: str | os.PathLike | bytes, params: Mapping[str, Any], *, source: str | None = None) -> bytes:
     """Return the model's bytes with ``params`` as its ``SL_PARAMSv1`` entry (replaced whole).
 
     Parameters
@@ -100,8 +102,8 @@ def write_params(model: str | os.PathLike | bytes, params: Mapping[str, Any]) ->
     ModelFileError
         For a model that is unreadable or cannot be rewritten.
     """
-    data, _ = load_model_bytes(model)
-    return write_metadata(data, PARAMS_METADATA_NAME, encode_dictionary(params))
+    data, source = load_model_bytes(model, source=source)
+    return write_metadata(data, PARAMS_METADATA_NAME, encode_dictionary(params), source=source)
 
 
 def update_params(path: str | os.PathLike, updates: Mapping[str, Any]) -> dict[str, TypedValue]:
@@ -116,18 +118,18 @@ def update_params(path: str | os.PathLike, updates: Mapping[str, Any]) -> dict[s
         The parameters now stored, as :func:`read_params_typed` returns them.
     """
     data, source = load_model_bytes(path)
-    params = read_params_typed(data)
+    params = read_params_typed(data, source=source)
     for key, value in updates.items():
         params[key] = infer_type(value, key=key)
-    new_data = write_params(data, params)
-    written = read_params_typed(new_data)
+    new_data = write_params(data, params, source=source)
+    written = read_params_typed(new_data, source=source)
     if written != params:  # cheap guard: never replace a good file with a wrong one
         raise ModelFileError(f"{source}: parameters did not read back as written; file left unchanged")
     write_file_atomic(path, new_data)
     return written
 
 
-def params_hash(model: str | os.PathLike | bytes, params: Mapping[str, Any]) -> str:
+def params_hash(model: str | os.PathLike | bytes, params: Mapping[str, Any], *, source: str | None = None) -> str:
     """The ``hash`` parameter: md5 (hex) of the model written with ``params``, ``hash`` and ``date`` empty.
 
     ``hash`` and ``date`` keep their place in ``params`` (they are added at the end if absent),
@@ -141,4 +143,4 @@ def params_hash(model: str | os.PathLike | bytes, params: Mapping[str, Any]) -> 
     blank = dict(params)
     blank["hash"] = ""
     blank["date"] = ""
-    return hashlib.md5(write_params(model, blank)).hexdigest()
+    return hashlib.md5(write_params(model, blank, source=source)).hexdigest()
