@@ -100,7 +100,7 @@ def test_float_model_is_refused_with_the_way_to_an_int8_one():
 
 @pytest.mark.parametrize("damage", [lambda d: d[: len(d) // 2], lambda d: d[:8] + b"\xff" * 600])
 def test_damaged_tflite_is_one_line_error_naming_the_file(damage):
-    with pytest.raises(ModelFileError, match=r"^bad\.tflite: cannot parse the \.tflite model") as info:
+    with pytest.raises(ModelFileError, match=r"^bad\.tflite: .*(damaged|truncated)") as info:
         profile_model(damage(TINY), source="bad.tflite")
     assert "\n" not in str(info.value)
 
