@@ -27,7 +27,7 @@ import numpy as np
 
 from harken._util.atomic import atomic_path, write_json_atomic, write_text_atomic
 from harken.spec.model_spec import ModelSpec
-from harken.training import ensemble
+from harken.training import ensemble, runs
 from harken.training.build import build_model_for_spec
 from harken.training.fit import FitResult, fit
 from harken.training.initial_weights import initial_weights_file, load_initial_weights
@@ -37,9 +37,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True, kw_only=True)
 class TrainResult:
-    """What :func:`train` produced (paths, figures); ``interrupted`` means only ``fit`` ran."""
+    """What :func:`train` produced (paths, figures); after Ctrl-C, ``interrupted`` names the step it stopped."""
 
     fit: FitResult
+    interrupted: str | None = None  # what Ctrl-C stopped: "training", "quantization and evaluation", ...
     keras_path: Path | None = None
     archive_path: Path | None = None
     quantization: Any = None
@@ -87,22 +88,32 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
                                                                      workers=workers))
     if isinstance(start, TrainResult):  # the base spec's training was interrupted
         return start
+    runs.start_run(spec, spec.work_dir(), resume=resume)
     if spec.training.ensemble_size > 1:
         fitted, model = ensemble.fit_ensemble(spec, data, start, resume=resume, quiet=quiet, workers=workers)
     else:
         fitted, model = _fit_one_model(spec, data, start, resume=resume, quiet=quiet)
     result = TrainResult(fit=fitted)
     if fitted.interrupted:
+        result.interrupted = "training"
         return result
-    result.keras_path = fitted.work_dir / f"{spec.name}.keras"
-    with atomic_path(result.keras_path, suffix=".keras") as tmp:
-        model.save(tmp)
-    _quantize_and_evaluate(spec, model, data, result)
-    _write_summaries(spec, model, result)
-    if write_archive:
-        from harken.export import archive
+    step = "saving the Keras model"
+    try:  # Ctrl-C from here on: training is saved, and --resume redoes only what follows
+        result.keras_path = fitted.work_dir / f"{spec.name}.keras"
+        with atomic_path(result.keras_path, suffix=".keras") as tmp:
+            model.save(tmp)
+        step = "quantization and evaluation"
+        _quantize_and_evaluate(spec, model, data, result)
+        step = "writing the summaries and the archive"
+        _write_summaries(spec, model, result)
+        if write_archive:
+            from harken.export import archive
 
-        result.archive_path = archive.write_archive(spec, fitted.work_dir)
+            result.archive_path = archive.write_archive(spec, fitted.work_dir)
+    except KeyboardInterrupt:
+        result.interrupted = step
+        return result
+    runs.finish_run(fitted.work_dir)
     return result
 
 
