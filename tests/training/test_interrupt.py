@@ -142,3 +142,105 @@ def test_ctrl_c_in_quantization_always_stops_it_and_changes_nothing(tmp_path, mo
             "'harken train tinycli-test --resume' does the quantization and evaluation again without training"
             ) in result.output
     assert [p.read_bytes() for p in outputs] == before
+
+
+SIGNAL_SPEC = '''\
+"""Tiny model trained through the real pipeline, for the Ctrl-C tests."""
+import harken
+from harken.frontend import FrontendSettings
+from harken.spec import DatasetSource, ModelSettings, QuantizationSettings, TrainingSettings
+
+spec = harken.ModelSpec(
+    classes=("on", "off", "_unknown_"),
+    datasets=[DatasetSource(directory={clips!r}, validation_percentage=25.0, testing_percentage=0.0)],
+    frontend=FrontendSettings(sample_rate_hz=8000, sample_length_ms=250, window_size_ms=30, window_step_ms=20,
+                              filterbank_n_channels=8, filterbank_upper_band_limit=3999.0),
+    model=ModelSettings(architecture="cnn", options={{"filters": 4}}),
+    training=TrainingSettings(epochs=50, batch_size=4),
+    quantization=QuantizationSettings(num_representative_samples=8),
+)
+'''
+
+
+class Run:
+    """``harken train`` in a subprocess of its own process group, Ctrl-C as a terminal sends it, stderr read live."""
+
+    def __init__(self, folder, *args):
+        import subprocess
+        import threading
+
+        env = dict(os.environ, HARKEN_HOME=str(folder / "home"), TF_CPP_MIN_LOG_LEVEL="3",
+                   PYTHONPATH=os.pathsep.join([os.getcwd(), *sys.path]))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "harken", "train", "tinysig", "--workers", "2", *args], cwd=folder, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # even under nohup
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=lambda: self.lines.extend(iter(self.proc.stderr.readline, "")),
+                                       daemon=True)
+        self.reader.start()
+
+    def wait_for(self, prefix: str, timeout: float = 240) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            found = [line for line in self.lines if line.startswith(prefix)]
+            if found:
+                return found[0]
+            time.sleep(0.05)
+        pytest.fail(f"no line {prefix!r}; stderr:\n{''.join(self.lines)[-3000:]}")
+
+    def ctrl_c(self) -> str:
+        """Send Ctrl-C to the group; the run's stderr once it has exited."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+        try:
+            self.proc.wait(timeout=120)
+        finally:
+            self.kill()
+        self.reader.join(10)
+        return "".join(self.lines)
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs process groups")
+def test_a_real_ctrl_c_after_an_epoch_line_is_told_truthfully_and_resume_does_what_it_said(tmp_path):
+    import re
+
+    import numpy as np
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    for k, word in enumerate(["on", "off", "yes"]):
+        (tmp_path / "clips" / word).mkdir(parents=True)
+        for speaker in range(12):
+            clip = np.sin(2 * np.pi * (300 + 400 * k) * np.arange(2000) / 8000) * 0.3 + rng.standard_normal(2000) * 0.01
+            sf.write(tmp_path / "clips" / word / f"{speaker:04x}{k:02x}_nohash_0.wav", clip, 8000, subtype="PCM_16")
+    (tmp_path / "tinysig.py").write_text(SIGNAL_SPEC.format(clips=str(tmp_path / "clips")))
+    work = tmp_path / "home" / "models" / "tinysig"
+
+    run = Run(tmp_path)
+    try:
+        run.wait_for("epoch 2/50")
+        time.sleep(0.3)  # as in the report: Ctrl-C 0.3 s after an epoch line
+        err = run.ctrl_c()
+    finally:
+        run.kill()
+    assert run.proc.returncode == 130 and "Traceback" not in err, err[-3000:]
+    done = saved_state(work)["epochs_done"]
+    assert done >= 2  # the epoch line is printed once the epoch is saved
+    assert f"interrupted: epoch(s) 1-{done} of 50 are saved in {work}" in err
+    assert f"'harken train tinysig --resume' continues with epoch {done + 1}" in err
+
+    resumed = Run(tmp_path, "--resume")
+    try:
+        first = resumed.wait_for("epoch ")
+        err = resumed.ctrl_c()
+    finally:
+        resumed.kill()
+    assert re.match(rf"epoch {done + 1}/50:", first), first  # it continued where the message said
+    assert resumed.proc.returncode == 130 and "Traceback" not in err, err[-3000:]
+    assert f"of 50 are saved in {work}" in err
