@@ -44,7 +44,6 @@ def train_command(
     """Train a model spec, quantize it to int8, evaluate it on the validation split and write its archive."""
     from harken.spec.loader import find_spec
     from harken.training.job import train
-
     from harken.training.runs import interruption_report
 
     spec = find_spec(name)

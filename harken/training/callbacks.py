@@ -156,7 +156,8 @@ class RichProgress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.progress.remove_task(self.task)
-        text = " ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items())
+        # "learning_rate" (from Keras's rate callbacks) is shown once, as "lr"
+        text = " ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items() if not k.startswith("learning_rate"))
         lr = getattr(self, "lr", None) or float(np.asarray(self.model.optimizer.learning_rate))
         self.console.print(f"epoch {epoch + 1}/{self.epochs}: {text} lr {lr:.3g}", soft_wrap=True)
 

@@ -80,15 +80,19 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
     >>> result.archive_path.name  # doctest: +SKIP
     'keyword_spotting_on_off-test.harken.zip'
     """
-    if data is None:
-        from harken.pipeline.data import build_training_data
+    try:
+        if data is None:
+            from harken.pipeline.data import build_training_data
 
-        data = build_training_data(spec, dry_run=spec.dry_run, workers=workers, quiet=quiet)
-    start = initial_weights_file(spec, train_base=lambda base: train(base, resume=resume, quiet=quiet,
-                                                                     workers=workers))
-    if isinstance(start, TrainResult):  # the base spec's training was interrupted
-        return start
-    runs.start_run(spec, spec.work_dir(), resume=resume)
+            data = build_training_data(spec, dry_run=spec.dry_run, workers=workers, quiet=quiet)
+        start = initial_weights_file(spec, train_base=lambda base: train(base, resume=resume, quiet=quiet,
+                                                                         workers=workers))
+        if isinstance(start, TrainResult):  # the base spec's training was interrupted
+            return start
+        runs.start_run(spec, spec.work_dir(), resume=resume)
+    except KeyboardInterrupt:  # the work directory is as it was
+        nothing = FitResult(work_dir=spec.work_dir(), history={}, best_epoch=None, best_value=None, epochs_done=0)
+        return TrainResult(fit=nothing, interrupted=runs.NOT_STARTED)
     if spec.training.ensemble_size > 1:
         fitted, model = ensemble.fit_ensemble(spec, data, start, resume=resume, quiet=quiet, workers=workers)
     else:

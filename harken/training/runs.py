@@ -25,6 +25,7 @@ from harken.spec.model_spec import ModelSpec
 from harken.training.resume import BEST_WEIGHTS, STATE_DIR, saved_state
 
 PREVIOUS_DIR = "previous"
+NOT_STARTED = "getting ready"  # the step stopped when Ctrl-C came before training began (TrainResult.interrupted)
 MEMBERS_DIR = "members"  # harken.training.ensemble's folder of members (not imported: ensemble imports fit)
 RUN_FILE = "run.json"
 #: What a run writes in its work directory (the archive too, for a built-in spec, whose archive lives there).
@@ -52,7 +53,8 @@ def run_outputs(spec: ModelSpec, work_dir: Path) -> list[Path]:
 def start_run(spec: ModelSpec, work_dir: Path, *, resume: bool) -> Path | None:
     """Before training: a fresh run sets a finished run aside, drops an unfinished one, marks the folder its own.
 
-    Either run also removes the temporary archive a killed run left beside the archive. Returns ``previous/`` when this call filled it. With ``resume``, nothing moves (the run goes on).
+    Either run also removes the temporary archive a killed run left beside the archive. Returns
+    ``previous/`` when this call filled it. With ``resume``, nothing moves (the run goes on).
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(spec.archive_path())  # a killed run's half-written archive
@@ -99,15 +101,17 @@ def interruption_report(spec: ModelSpec, work_dir: Path, stage: str, command: st
     """What an interrupted run saved, read from disk, and what ``command --resume`` will do (one or two lines).
 
     ``work_dir`` is the folder that was being trained (an ensemble member's own); ``stage`` is
-    ``"training"`` or what came after it (``"quantization"``, ...).
+    ``"training"`` or the step after it that was stopped (``TrainResult.interrupted``).
     """
+    if stage == NOT_STARTED:
+        return f"interrupted before training started; nothing in {work_dir} was changed"
     root = work_dir.parent.parent if work_dir.parent.name == MEMBERS_DIR else work_dir
     member = f" (ensemble member {work_dir.name} of {spec.training.ensemble_size})" if root != work_dir else ""
     state = saved_state(work_dir) or {}
     done, total = int(state.get("epochs_done", 0)), spec.training.epochs
     if stage != "training":
-        lines = [f"interrupted during {stage}: training had finished and is saved ({done} epoch(s)); "
-                 f"'{command} --resume' does the {stage} again without training"]
+        lines = [f"interrupted during {stage}: training had finished and is saved in {work_dir}; "
+                 f"'{command} --resume' goes on from there without training again"]
     elif done == 0 and root == work_dir and (members := _trained_members(root)):
         lines = [f"interrupted: ensemble member(s) 1-{members} of {spec.training.ensemble_size} are trained and "
                  f"saved in {root / MEMBERS_DIR}; '{command} --resume' continues with member {members + 1}"]

@@ -131,8 +131,11 @@ def test_batch_workers_ignore_ctrl_c_and_the_parent_keeps_its_handler(tmp_path):
 
 
 KILLED_PARENT = textwrap.dedent("""
-    import os, sys, time
+    import os, sys, time, types
     import numpy as np, soundfile as sf
+    import harken.pipeline.workers
+    if sys.argv[2] == "watchdog":  # as on a system without prctl: the parent watchdog alone
+        harken.pipeline.workers.sys = types.SimpleNamespace(platform="other")
     from harken.augment import Compose
     from harken.datasets.clips import LabeledClip
     from harken.frontend import FrontendSettings
@@ -161,11 +164,12 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find worker processes")
-def test_batch_workers_die_when_their_parent_is_killed(tmp_path):
+@pytest.mark.parametrize("guard", ["prctl", "watchdog"])
+def test_batch_workers_die_when_their_parent_is_killed(tmp_path, guard):
     """kill -9 of the training process leaves no worker behind (each holds the clips: hundreds of MB)."""
     script = tmp_path / "run.py"
     script.write_text(KILLED_PARENT)
-    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path)], stdout=subprocess.PIPE, text=True,
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path), guard], stdout=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
         assert proc.stdout.readline().strip() == "ready"

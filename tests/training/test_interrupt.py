@@ -85,6 +85,20 @@ def test_train_says_what_is_saved_and_what_resume_will_do(tmp_path, monkeypatch)
     assert "'harken train tinycli --resume' continues with epoch 2" in result.output
 
 
+def test_ctrl_c_while_the_data_is_made_changes_nothing_and_says_so(tmp_path, monkeypatch, ctrl_c_raises):
+    app = _cli_app(tmp_path, monkeypatch)
+
+    def data_then_ctrl_c(spec, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)
+
+    monkeypatch.setitem(sys.modules, "harken.pipeline.data", types.SimpleNamespace(build_training_data=data_then_ctrl_c))
+    result = CliRunner().invoke(app, ["train", "tinycli", "--quiet"])
+    work = tmp_path / "home" / "models" / "tinycli"
+    assert result.exit_code == 130
+    assert result.output.strip() == f"interrupted before training started; nothing in {work} was changed"
+
+
 def test_a_fresh_run_sets_the_last_finished_run_aside_until_it_finishes(tmp_path, monkeypatch):
     monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
     spec = tiny_spec(name="tiny-run", epochs=2)
@@ -138,9 +152,8 @@ def test_ctrl_c_in_quantization_always_stops_it_and_changes_nothing(tmp_path, mo
 
     result = CliRunner().invoke(app, ["train", "tinycli-test", "--quiet", "--resume"])  # in train's quantization
     assert result.exit_code == 130
-    assert ("interrupted during quantization and evaluation: training had finished and is saved (3 epoch(s)); "
-            "'harken train tinycli-test --resume' does the quantization and evaluation again without training"
-            ) in result.output
+    assert (f"interrupted during quantization and evaluation: training had finished and is saved in {work}; "
+            "'harken train tinycli-test --resume' goes on from there without training again") in result.output
     assert [p.read_bytes() for p in outputs] == before
 
 
