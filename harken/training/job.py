@@ -27,7 +27,7 @@ import numpy as np
 
 from harken._util.atomic import atomic_path, write_json_atomic, write_text_atomic
 from harken.spec.model_spec import ModelSpec
-from harken.training import ensemble, runs
+from harken.training import ensemble, leftovers, runs
 from harken.training.build import build_model_for_spec
 from harken.training.fit import FitResult, fit
 from harken.training.initial_weights import initial_weights_file, load_initial_weights
@@ -87,12 +87,20 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
             data = build_training_data(spec, dry_run=spec.dry_run, workers=workers, quiet=quiet)
         start = initial_weights_file(spec, train_base=lambda base: train(base, resume=resume, quiet=quiet,
                                                                          workers=workers))
-        if isinstance(start, TrainResult):  # the base spec's training was interrupted
-            return start
-        runs.start_run(spec, spec.work_dir(), resume=resume)
     except KeyboardInterrupt:  # the work directory is as it was
         nothing = FitResult(work_dir=spec.work_dir(), history={}, best_epoch=None, best_value=None, epochs_done=0)
         return TrainResult(fit=nothing, interrupted=runs.NOT_STARTED)
+    if isinstance(start, TrainResult):  # the base spec's training was interrupted
+        return start
+    with leftovers.run_lock(spec.work_dir()):  # one run at a time; what a killed run left can go
+        runs.start_run(spec, spec.work_dir(), resume=resume)
+        return _train_locked(spec, data, start, resume=resume, quiet=quiet, workers=workers,
+                             write_archive=write_archive)
+
+
+def _train_locked(spec: ModelSpec, data, start: Path | None, *, resume: bool, quiet: bool, workers: int | None,
+                  write_archive: bool) -> TrainResult:
+    """:func:`train` once the data is made and the work directory locked and ready."""
     if spec.training.ensemble_size > 1:
         fitted, model = ensemble.fit_ensemble(spec, data, start, resume=resume, quiet=quiet, workers=workers)
     else:

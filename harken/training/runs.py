@@ -22,6 +22,7 @@ from harken._util.atomic import write_json_atomic
 from harken._util.interrupts import interrupts_deferred
 from harken.export.archive import remove_stale_temp_files
 from harken.spec.model_spec import ModelSpec
+from harken.training.leftovers import remove_dead_temp_files
 from harken.training.resume import BEST_WEIGHTS, STATE_DIR, saved_state
 
 PREVIOUS_DIR = "previous"
@@ -53,11 +54,17 @@ def run_outputs(spec: ModelSpec, work_dir: Path) -> list[Path]:
 def start_run(spec: ModelSpec, work_dir: Path, *, resume: bool) -> Path | None:
     """Before training: a fresh run sets a finished run aside, drops an unfinished one, marks the folder its own.
 
-    Either run also removes the temporary archive a killed run left beside the archive. Returns
-    ``previous/`` when this call filled it. With ``resume``, nothing moves (the run goes on).
+    Call it holding the work directory's lock (:func:`harken.training.leftovers.run_lock`): either
+    run also removes what a killed run left (temporary files, the archive's among them) and ends a
+    killed run's setting aside. Returns ``previous/`` when this call filled it. With ``resume``,
+    nothing else moves (the run goes on).
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(spec.archive_path())  # a killed run's half-written archive
+    remove_dead_temp_files(work_dir, spec.name)  # ... and its other half-written files
+    for staging in sorted(work_dir.glob(f".{PREVIOUS_DIR}.*")):  # a killed run was setting the last one aside
+        if staging.is_dir():
+            _set_aside_into(spec, work_dir, staging)
     if resume:
         return None
     previous = None
@@ -82,12 +89,17 @@ def finish_run(work_dir: Path) -> None:
 
 def set_aside_previous(spec: ModelSpec, work_dir: Path) -> Path:
     """Move a run's outputs from ``work_dir`` into ``work_dir/previous`` (replacing an older one)."""
-    previous = work_dir / PREVIOUS_DIR
     staging = work_dir / f".{PREVIOUS_DIR}.{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
+    return _set_aside_into(spec, work_dir, staging)
+
+
+def _set_aside_into(spec: ModelSpec, work_dir: Path, staging: Path) -> Path:
+    """Move the run's outputs into ``staging``, then make it ``previous/`` (also what a killed set-aside began)."""
     for path in run_outputs(spec, work_dir):
         os.replace(path, staging / path.name)
+    previous = work_dir / PREVIOUS_DIR
     shutil.rmtree(previous, ignore_errors=True)
     os.replace(staging, previous)
     return previous

@@ -104,7 +104,7 @@ def test_a_fresh_run_sets_the_last_finished_run_aside_until_it_finishes(tmp_path
     spec = tiny_spec(name="tiny-run", epochs=2)
     work = spec.work_dir()
     first = job.train(spec, data=tiny_data(spec))
-    outputs = {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()}
+    outputs = {p.name: p.read_bytes() for p in work.iterdir() if p.is_file() and not p.name.startswith(".")}
     assert first.archive_path.name in outputs and json.loads(outputs[RUN_FILE])["finished"]
 
     monkeypatch.setattr(job, "fit", functools.partial(fit, callbacks=[InterruptAt(1, 2, KeyboardInterrupt())]))

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
 
 from harken.spec import ModelSettings, ModelSpec, TrainingSettings
 from harken.training.runs import PREVIOUS_DIR, RUN_FILE, finish_run, interruption_report, start_run
@@ -85,3 +90,61 @@ def test_the_report_names_the_earlier_runs_files_and_ensemble_members(tmp_path, 
     assert interruption_report(spec, work, "training", "harken train mine").splitlines()[0] == (
         f"interrupted: ensemble member(s) 1-1 of 3 are trained and saved in {work / 'members'}; "
         "'harken train mine --resume' continues with member 2")
+
+
+def test_a_killed_runs_temporary_files_go_and_others_stay(tmp_path, monkeypatch):
+    from harken.training.leftovers import run_lock
+
+    spec = _spec(tmp_path, monkeypatch)
+    work = spec.work_dir()
+    dead = [work / ".mine.keras.a1b2c3d4.keras", work / ".best.weights.h5.zz_9y8x7.weights.h5",
+            work / "state" / ".epoch-00003.optimizer.npz.q1w2e3r4.npz", work / "state" / ".state.json.abcdefgh.tmp",
+            work / "members" / "2" / ".member.keras.k9j8h7g6.keras",
+            work / "members" / "2" / "state" / ".epoch-00001.weights.h5.m1n2b3v4.weights.h5"]
+    kept = [work / ".mine.tflite.a1b2c3d4.tmp",  # harken quantize writes these without the lock
+            work / ".notes", work / "state" / "epoch-00003.weights.h5", work / "mine.keras"]
+    for path in dead + kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    with run_lock(work):
+        start_run(spec, work, resume=True)
+    assert [p for p in dead if p.exists()] == [] and all(p.exists() for p in kept)
+
+
+def test_a_killed_setting_aside_is_finished_by_the_next_run(tmp_path, monkeypatch):
+    spec = _spec(tmp_path, monkeypatch)
+    work = spec.work_dir()
+    staging = work / ".previous.99999"  # killed after moving mine.keras, before mine.tflite and the rename
+    staging.mkdir(parents=True)
+    (staging / "mine.keras").write_bytes(b"keras")
+    (work / "mine.tflite").write_bytes(b"tflite")
+    (work / PREVIOUS_DIR).mkdir()
+    (work / PREVIOUS_DIR / "mine.keras").write_bytes(b"an older run's")
+    start_run(spec, work, resume=False)
+    assert sorted(p.name for p in (work / PREVIOUS_DIR).iterdir()) == ["mine.keras", "mine.tflite"]
+    assert (work / PREVIOUS_DIR / "mine.keras").read_bytes() == b"keras" and not staging.exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the lock is an flock")
+def test_a_second_run_of_the_same_model_is_refused_until_the_first_dies(tmp_path):
+    from harken.errors import HarkenError
+    from harken.training.leftovers import run_lock
+
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from harken.training.leftovers import run_lock
+        with run_lock(Path({str(tmp_path)!r})):
+            print("locked", flush=True)
+            time.sleep(600)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(HarkenError, match="another harken process is training this model now"):
+            with run_lock(tmp_path):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with run_lock(tmp_path):  # SIGKILL dropped the lock
+        pass
