@@ -146,6 +146,7 @@ class RichProgress(keras.callbacks.Callback):
         self.progress.start()
 
     def on_epoch_begin(self, epoch, logs=None):
+        self.lr = None
         self.task = self.progress.add_task(f"epoch {epoch + 1}/{self.epochs}", total=self.steps_per_epoch, metrics="")
 
     def on_train_batch_end(self, batch, logs=None):
@@ -158,7 +159,7 @@ class RichProgress(keras.callbacks.Callback):
         self.progress.remove_task(self.task)
         # "learning_rate" (from Keras's rate callbacks) is shown once, as "lr"
         text = " ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items() if not k.startswith("learning_rate"))
-        lr = getattr(self, "lr", None) or float(np.asarray(self.model.optimizer.learning_rate))
+        lr = self.lr if self.lr is not None else float(np.asarray(self.model.optimizer.learning_rate))
         self.console.print(f"epoch {epoch + 1}/{self.epochs}: {text} lr {lr:.3g}", soft_wrap=True)
 
     def on_train_end(self, logs=None):
