@@ -44,12 +44,17 @@ def train_command(
     """Train a model spec, quantize it to int8, evaluate it on the validation split and write its archive."""
     from harken.spec.loader import find_spec
     from harken.training.job import train
+    from harken.training.runs import interruption_report
 
     spec = find_spec(name)
-    result = train(spec, resume=resume, quiet=quiet, workers=workers)
-    if result.fit.interrupted:
-        typer.echo(f"interrupted after {result.fit.epochs_done} epoch(s); the best weights are kept in "
-                   f"{result.fit.work_dir}; continue with: harken train {name} --resume", err=True)
+    try:
+        result = train(spec, resume=resume, quiet=quiet, workers=workers)
+    except KeyboardInterrupt:  # before or between the steps that report their own interruption
+        typer.echo(interruption_report(spec, spec.work_dir(), "training", f"harken train {name}"), err=True)
+        raise typer.Exit(code=130) from None
+    if result.interrupted:  # what is saved, read back from the work directory
+        typer.echo(interruption_report(spec, result.fit.work_dir, result.interrupted, f"harken train {name}"),
+                   err=True)
         raise typer.Exit(code=130)
     q, v = result.quantization, result.validation
     if as_json:
@@ -77,17 +82,26 @@ def quantize_command(
     name: Annotated[str, typer.Argument(metavar="NAME", help=NAME_HELP)],
 ) -> None:
     """Redo the float32 and int8 .tflite files (and the archive) from the saved trained model."""
+    from harken._util.interrupts import interrupts_deferred
     from harken.export import archive
-    from harken.export.quantize import quantize
+    from harken.export.quantize import quantize, tflite_paths
     from harken.spec.loader import find_spec
 
     spec = find_spec(name)
-    result = quantize(spec)
+    outputs = [*tflite_paths(spec), spec.archive_path()]
+    before = _stamps(outputs)
+    try:
+        result = quantize(spec)
+        with interrupts_deferred():  # the archive of the new models, or a Ctrl-C before they were written
+            written = archive.write_archive(spec)
+    except KeyboardInterrupt:
+        typer.echo(_quantize_interrupted(name, outputs, before), err=True)
+        raise typer.Exit(code=130) from None
     typer.echo(f"int8: {result.tflite_path} (input scale {result.input_scale:.4g}, zero point "
                f"{result.input_zero_point}, TFLM arena {result.runtime_memory_size} bytes)")
     if result.float_tflite_path:
         typer.echo(f"float32: {result.float_tflite_path}")
-    typer.echo(f"archive: {archive.write_archive(spec)}")
+    typer.echo(f"archive: {written}")
 
 
 def summarize_command(
@@ -152,6 +166,30 @@ def run_spec_main(spec_file: str) -> None:
     args = sys.argv[1:] or ["train"]
     sys.argv = [sys.argv[0], args[0], str(spec_file), *args[1:]]
     run(app)
+
+
+def _quantize_interrupted(name: str, outputs: list[Path], before: list) -> str:
+    """The one line for a Ctrl-C in ``harken quantize``: which of its files it replaced, read from disk."""
+    changed = [p.name for p, old, new in zip(outputs, before, _stamps(outputs)) if old != new]
+    if not changed:
+        return f"interrupted: no file was changed; run 'harken quantize {name}' again"
+    if len(changed) == len(outputs):
+        return f"interrupted after every file was written: {', '.join(changed)} are new and complete"
+    kept = [p.name for p in outputs if p.name not in changed]
+    return (f"interrupted: {', '.join(changed)} are new, {', '.join(kept)} still the previous; "
+            f"run 'harken quantize {name}' again")
+
+
+def _stamps(paths: list[Path]) -> list[tuple[int, int] | None]:
+    """(mtime_ns, inode) of each file, None where missing: what an interrupted command changed."""
+    stamps = []
+    for path in paths:
+        try:
+            info = path.stat()
+            stamps.append((info.st_mtime_ns, info.st_ino))
+        except OSError:
+            stamps.append(None)
+    return stamps
 
 
 def _pct(value) -> str:

@@ -5,21 +5,30 @@ directory for built-in specs) holding the spec file, ``NAME.keras``, ``NAME.tfli
 ``NAME.float32.tflite``, ``summary.txt``, ``summary_tflite.txt``, ``history.json``,
 ``history.png``, ``validation_results.json`` and ``spec.json`` (the settings as plain data).
 Written to a temporary file in the same folder and renamed, so a crash never leaves half an
-archive. It does not train or convert anything.
+archive; the writer holds that file locked, so that a later write can tell (and remove) the
+temporary file of a writer that was killed. It does not train or convert anything.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from harken._util.atomic import atomic_path
 from harken.errors import ModelFileError
 from harken.spec.model_spec import ModelSpec
 
 SPEC_FILE = "spec.json"
+TEMP_SUFFIX = ".zip"  # the temporary file's: ``.NAME.harken.zip.XXXXXXXX.zip``
 
 WORK_FILES = ("{name}.keras", "{name}.tflite", "{name}.float32.tflite", "summary.txt", "summary_tflite.txt",
               "history.json", "history.png", "validation_results.json")
@@ -40,16 +49,59 @@ def write_archive(spec: ModelSpec, work_dir: str | os.PathLike | None = None,
     target = Path(path) if path is not None else spec.archive_path()
     if not (folder / f"{spec.name}.tflite").is_file():
         raise ModelFileError(f"{folder}: no {spec.name}.tflite to archive; run 'harken train {spec.name}' first")
-    with atomic_path(target, suffix=".zip") as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            if spec.source_path and Path(spec.source_path).is_file():
-                archive.write(spec.source_path, f"{spec.name}.py")
-            archive.writestr(SPEC_FILE, spec_json(spec))
-            for pattern in WORK_FILES:
-                name = pattern.format(name=spec.name)
-                if (folder / name).is_file():
-                    archive.write(folder / name, name)
+    remove_stale_temp_files(target)
+    locked = None
+    try:
+        with atomic_path(target, suffix=TEMP_SUFFIX) as tmp:
+            locked = open(tmp, "wb")  # noqa: SIM115 - held open (and locked) until the temporary file is renamed
+            _lock(locked)
+            with zipfile.ZipFile(locked, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                if spec.source_path and Path(spec.source_path).is_file():
+                    archive.write(spec.source_path, f"{spec.name}.py")
+                archive.writestr(SPEC_FILE, spec_json(spec))
+                for pattern in WORK_FILES:
+                    name = pattern.format(name=spec.name)
+                    if (folder / name).is_file():
+                        archive.write(folder / name, name)
+            locked.flush()
+            os.fsync(locked.fileno())
+            if fcntl is None:  # Windows renames no open file; there an open file is its own guard
+                locked.close()
+    finally:
+        if locked is not None:
+            locked.close()
     return target
+
+
+def remove_stale_temp_files(target: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files of earlier writes of ``target`` whose writer died (killed mid-write).
+
+    Only files named as :func:`harken._util.atomic.atomic_path` names them for this archive, and
+    only those no live writer holds locked (a writer locks its file until the rename).
+    """
+    target = Path(target)
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}{re.escape(TEMP_SUFFIX)}")
+    removed = []
+    for path in target.parent.glob(f".{glob.escape(target.name)}.*{TEMP_SUFFIX}"):
+        if not pattern.fullmatch(path.name) or not path.is_file() or path.is_symlink():
+            continue
+        try:
+            with open(path, "rb") as f:
+                _lock(f)  # fails while its writer lives
+                path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def _lock(f) -> None:
+    """An exclusive lock on open file ``f`` without waiting (OSError if held); the OS drops it when the holder dies.
+
+    Without ``fcntl`` (Windows) a file open in another process cannot be removed anyway.
+    """
+    if fcntl is not None:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def archive_names(path: str | os.PathLike) -> list[str]:

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from harken._util.atomic import write_bytes_atomic
+from harken._util.interrupts import interrupts_deferred, interrupts_watched
 from harken.errors import ModelFileError
 from harken.export.tflite.params import params_hash, read_params, write_params
 from harken.profile.arena import measure_arena_size
@@ -170,6 +171,8 @@ def quantize(spec: ModelSpec, *, model=None, representative: np.ndarray | None =
              work_dir: str | os.PathLike | None = None) -> QuantizeResult:
     """Write ``NAME.tflite`` (int8) and ``NAME.float32.tflite`` into the work directory.
 
+    Both are converted first and then written together, so Ctrl-C (``KeyboardInterrupt``, always
+    raised, even when the converter caught it) leaves either both old files or both new ones.
     Without ``model``, loads the trained ``NAME.keras`` of the work directory; without
     ``representative``, uses the ``representative.npy`` saved there by training.
 
@@ -180,20 +183,26 @@ def quantize(spec: ModelSpec, *, model=None, representative: np.ndarray | None =
     """
     folder = Path(work_dir) if work_dir is not None else spec.work_dir()
     spec.validate()
-    if model is None:
-        model = load_trained_model(spec, folder)
     if representative is None:
         rep_path = folder / REPRESENTATIVE_FILE
         if not rep_path.is_file():
             raise ModelFileError(f"{rep_path}: no representative samples; run 'harken train {spec.name}' first")
         representative = np.load(rep_path)
     int8_path, float_path = tflite_paths(spec, folder)
-    int8 = embed_params(convert_int8(model, representative), spec)
-    write_bytes_atomic(int8_path, int8)
-    float_written = None
-    if spec.quantization.float_model:
-        write_bytes_atomic(float_path, embed_params(convert_float(model), spec, measure_memory=False))
-        float_written = float_path
+    with interrupts_watched() as check:  # TensorFlow may swallow a Ctrl-C: check() raises it again
+        if model is None:
+            model = load_trained_model(spec, folder)
+        int8 = embed_params(convert_int8(model, representative), spec)
+        check()
+        floating = None
+        if spec.quantization.float_model:
+            floating = embed_params(convert_float(model), spec, measure_memory=False)
+            check()
+    with interrupts_deferred():  # both models or neither: never a new int8 beside an old float32
+        write_bytes_atomic(int8_path, int8)
+        if floating is not None:
+            write_bytes_atomic(float_path, floating)
+    float_written = float_path if floating is not None else None
     scale, zero_point = input_quantization(int8)
     params = read_params(int8)
     result = QuantizeResult(tflite_path=int8_path, float_tflite_path=float_written, input_scale=scale,

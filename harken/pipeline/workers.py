@@ -1,7 +1,8 @@
 """The batch worker processes of ``TrainingBatches``: starting them, their side of the work, waiting on them.
 
 A pool is started in the calling thread with Ctrl-C blocked, so that every worker comes up
-ignoring it (the parent handles Ctrl-C and closes the pool). Each worker keeps the
+ignoring it (the parent handles Ctrl-C and closes the pool). Workers end with their parent, even
+when it is killed (SIGKILL leaves no parent to close the pool). Each worker keeps the
 ``TrainingBatches`` it was started with and makes batch ``(epoch, index)`` on request. A worker
 that dies is a one-line ``DatasetError``, not a wait for its batch forever.
 
@@ -10,9 +11,13 @@ What it does not do: decide which batches to ask for or keep them (``harken.pipe
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout  # not yet the builtin TimeoutError in Python 3.10
@@ -28,18 +33,44 @@ if TYPE_CHECKING:
 
 #: In a batch worker process: the TrainingBatches it makes batches for (set by ``_start_worker``).
 _WORKER_BATCHES = None
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def _start_worker(batches: TrainingBatches) -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it closes the pool), then keep ``batches``.
+def _start_worker(batches: TrainingBatches, parent: int) -> None:
+    """Worker initializer: die with the parent, leave Ctrl-C to it (it closes the pool), then keep ``batches``.
 
     The parent forks with SIGINT blocked, so a Ctrl-C pressed while workers start waits, pending,
     until it is ignored here instead of killing a worker that holds the pool's task-queue lock.
     """
     global _WORKER_BATCHES
+    _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _WORKER_BATCHES = batches
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when process ``parent`` ends, even by SIGKILL: a worker holds hundreds of MB.
+
+    On Linux the kernel sends SIGKILL at once (``prctl(PR_SET_PDEATHSIG)``); elsewhere, and as a
+    back-up, a daemon thread checks every second that the parent is still this process's parent.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the watchdog alone
+            pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="harken-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int, interval_s: float = 1.0) -> None:
+    """Exit this process once ``parent`` is no longer its parent (it died; the worker was handed to another)."""
+    while os.getppid() == parent:
+        time.sleep(interval_s)
+    os._exit(1)
 
 
 def worker_batch(epoch: int, index: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,7 +90,7 @@ def start_pool(batches: TrainingBatches, num_workers: int) -> ProcessPoolExecuto
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # workers start with Ctrl-C pending
     try:
         pool = ProcessPoolExecutor(num_workers, mp_context=_multiprocessing_context(),
-                                   initializer=_start_worker, initargs=(batches,))
+                                   initializer=_start_worker, initargs=(batches, os.getpid()))
         pool.submit(int).result()  # forked workers all start on the first task: now, with Ctrl-C blocked
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)

@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from harken._util.atomic import atomic_path, write_json_atomic
+from harken._util.interrupts import interrupts_deferred
 from harken.errors import SettingsError
 from harken.training.history import HISTORY_FILE
 from harken.training.resume import BEST_WEIGHTS, save_state
@@ -91,6 +92,11 @@ class TrainingState(keras.callbacks.Callback):
         if self.monitor and self.monitor not in logs:
             raise SettingsError(f"training checkpoint_monitor={self.monitor!r} is not logged; use one of "
                                 f"{', '.join(sorted(logs))}")
+        with interrupts_deferred():  # a Ctrl-C now waits until the epoch is saved: counted epochs are saved ones
+            self._save_epoch(epoch, logs)
+
+    def _save_epoch(self, epoch: int, logs: dict) -> None:
+        """Record epoch ``epoch`` (0-based) in the history, checkpoint and state on disk."""
         for key, value in logs.items():
             self.history.setdefault(key, []).append(float(value))
         value = float(logs[self.monitor]) if self.monitor else None
@@ -98,13 +104,13 @@ class TrainingState(keras.callbacks.Callback):
             self.best, self.best_epoch = value, epoch
             with atomic_path(self.work_dir / BEST_WEIGHTS, suffix=".weights.h5") as tmp:
                 self.model.save_weights(tmp)
-        self.epochs_done = epoch + 1
         save_state(self.work_dir, self.model, {
-            "epochs_done": self.epochs_done, "history": self.history, "best_value": self.best,
+            "epochs_done": epoch + 1, "history": self.history, "best_value": self.best,
             "best_epoch": self.best_epoch, "stopped": bool(self.model.stop_training),
             "callbacks": {type(c).__name__: c.state() for c in self.others},
         })
         write_json_atomic(self.work_dir / HISTORY_FILE, self.history, indent=1)
+        self.epochs_done = epoch + 1
 
 
 class NextEpoch(keras.callbacks.Callback):
@@ -119,7 +125,10 @@ class NextEpoch(keras.callbacks.Callback):
 
 
 class RichProgress(keras.callbacks.Callback):
-    """A rich progress bar on stderr: batches of the current epoch, then one line per epoch."""
+    """A rich progress bar on stderr: batches of the current epoch, then one line per epoch.
+
+    It runs after :class:`TrainingState`, so an epoch's line means that epoch is saved.
+    """
 
     def __init__(self, epochs: int, steps_per_epoch: int) -> None:
         from rich.console import Console
@@ -137,16 +146,20 @@ class RichProgress(keras.callbacks.Callback):
         self.progress.start()
 
     def on_epoch_begin(self, epoch, logs=None):
+        self.lr = None
         self.task = self.progress.add_task(f"epoch {epoch + 1}/{self.epochs}", total=self.steps_per_epoch, metrics="")
 
     def on_train_batch_end(self, batch, logs=None):
         text = " ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items())
         self.progress.update(self.task, completed=batch + 1, metrics=text)
+        if batch + 1 == self.steps_per_epoch:  # the rate of the epoch's end, before a plateau callback lowers it
+            self.lr = float(np.asarray(self.model.optimizer.learning_rate))
 
     def on_epoch_end(self, epoch, logs=None):
         self.progress.remove_task(self.task)
-        text = " ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items())
-        lr = float(np.asarray(self.model.optimizer.learning_rate))
+        # "learning_rate" (from Keras's rate callbacks) is shown once, as "lr"
+        text = " ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items() if not k.startswith("learning_rate"))
+        lr = self.lr if self.lr is not None else float(np.asarray(self.model.optimizer.learning_rate))
         self.console.print(f"epoch {epoch + 1}/{self.epochs}: {text} lr {lr:.3g}", soft_wrap=True)
 
     def on_train_end(self, logs=None):

@@ -26,7 +26,7 @@ from harken.spec.model_spec import ModelSpec
 from harken.spec.training import TrainingSettings
 from harken.training.build import build_model_for_spec
 from harken.training.history import plot_history
-from harken.training.resume import BEST_WEIGHTS, STATE_DIR, load_state
+from harken.training.resume import BEST_WEIGHTS, STATE_DIR, load_state, saved_state
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +89,11 @@ def fit(spec: ModelSpec, data, *, model=None, resume: bool = False, quiet: bool 
         data.train.set_epoch(state.epochs_done)
     interrupted = False
     if not finished:
-        ours = [*_schedule_callbacks(t, steps_per_epoch, quiet=quiet), *others, state]
+        ours = [*_schedule_callbacks(t, steps_per_epoch), *others, state, *_progress(t, steps_per_epoch, quiet=quiet)]
         interrupted = _run_fit(spec, data, model, ours + list(callbacks or []), initial_epoch=state.epochs_done)
-        if interrupted:
-            log.warning("training interrupted after %d finished epochs; resume with --resume", state.epochs_done)
+        if interrupted:  # what resuming would find: the state on disk, not a count in memory
+            state.epochs_done = (saved_state(folder) or {}).get("epochs_done", 0)
+            log.warning("training interrupted with %d epoch(s) saved; resume with --resume", state.epochs_done)
     if t.checkpoint_monitor is None and not finished and not interrupted:
         # the last epoch is kept: save the weights as fit left them (an EMA optimizer has just
         # swapped in its averages, which the end-of-epoch checkpoint did not see)
@@ -138,20 +139,25 @@ def _plateau_callbacks(t: TrainingSettings, restored: dict) -> list:
     return others
 
 
-def _schedule_callbacks(t: TrainingSettings, steps_per_epoch: int, *, quiet: bool) -> list:
-    """NaN guard, the learning-rate schedule (per epoch or stepped by batches) and, unless ``quiet``, progress."""
+def _schedule_callbacks(t: TrainingSettings, steps_per_epoch: int) -> list:
+    """NaN guard and the learning-rate schedule (per epoch or stepped by batches)."""
     import keras
 
-    from harken.training.callbacks import RichProgress, SteppedLearningRate
+    from harken.training.callbacks import SteppedLearningRate
 
     schedule: list = [keras.callbacks.TerminateOnNaN()]
     if t.lr_schedule is not None:
         schedule.append(keras.callbacks.LearningRateScheduler(lambda epoch, lr: float(t.lr_schedule(epoch))))
     if t.lr_steps is not None:
         schedule.append(SteppedLearningRate(t.lr_steps, steps_per_epoch))
-    if not quiet:
-        schedule.append(RichProgress(t.epochs, steps_per_epoch))
     return schedule
+
+
+def _progress(t: TrainingSettings, steps_per_epoch: int, *, quiet: bool) -> list:
+    """The progress display unless ``quiet``: after the state callback, so a printed epoch is a saved one."""
+    from harken.training.callbacks import RichProgress
+
+    return [] if quiet else [RichProgress(t.epochs, steps_per_epoch)]
 
 
 def _finished_before(t: TrainingSettings, saved: dict | None, epochs_done: int, steps_per_epoch: int) -> bool:

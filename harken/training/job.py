@@ -27,7 +27,7 @@ import numpy as np
 
 from harken._util.atomic import atomic_path, write_json_atomic, write_text_atomic
 from harken.spec.model_spec import ModelSpec
-from harken.training import ensemble
+from harken.training import ensemble, leftovers, runs
 from harken.training.build import build_model_for_spec
 from harken.training.fit import FitResult, fit
 from harken.training.initial_weights import initial_weights_file, load_initial_weights
@@ -37,9 +37,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True, kw_only=True)
 class TrainResult:
-    """What :func:`train` produced (paths, figures); ``interrupted`` means only ``fit`` ran."""
+    """What :func:`train` produced (paths, figures); after Ctrl-C, ``interrupted`` names the step it stopped."""
 
     fit: FitResult
+    interrupted: str | None = None  # what Ctrl-C stopped: "training", "quantization and evaluation", ...
     keras_path: Path | None = None
     archive_path: Path | None = None
     quantization: Any = None
@@ -79,30 +80,52 @@ def train(spec: ModelSpec, *, resume: bool = False, quiet: bool = True, data=Non
     >>> result.archive_path.name  # doctest: +SKIP
     'keyword_spotting_on_off-test.harken.zip'
     """
-    if data is None:
-        from harken.pipeline.data import build_training_data
+    try:
+        if data is None:
+            from harken.pipeline.data import build_training_data
 
-        data = build_training_data(spec, dry_run=spec.dry_run, workers=workers, quiet=quiet)
-    start = initial_weights_file(spec, train_base=lambda base: train(base, resume=resume, quiet=quiet,
-                                                                     workers=workers))
+            data = build_training_data(spec, dry_run=spec.dry_run, workers=workers, quiet=quiet)
+        start = initial_weights_file(spec, train_base=lambda base: train(base, resume=resume, quiet=quiet,
+                                                                         workers=workers))
+    except KeyboardInterrupt:  # the work directory is as it was
+        nothing = FitResult(work_dir=spec.work_dir(), history={}, best_epoch=None, best_value=None, epochs_done=0)
+        return TrainResult(fit=nothing, interrupted=runs.NOT_STARTED)
     if isinstance(start, TrainResult):  # the base spec's training was interrupted
         return start
+    with leftovers.run_lock(spec.work_dir()):  # one run at a time; what a killed run left can go
+        runs.start_run(spec, spec.work_dir(), resume=resume)
+        return _train_locked(spec, data, start, resume=resume, quiet=quiet, workers=workers,
+                             write_archive=write_archive)
+
+
+def _train_locked(spec: ModelSpec, data, start: Path | None, *, resume: bool, quiet: bool, workers: int | None,
+                  write_archive: bool) -> TrainResult:
+    """:func:`train` once the data is made and the work directory locked and ready."""
     if spec.training.ensemble_size > 1:
         fitted, model = ensemble.fit_ensemble(spec, data, start, resume=resume, quiet=quiet, workers=workers)
     else:
         fitted, model = _fit_one_model(spec, data, start, resume=resume, quiet=quiet)
     result = TrainResult(fit=fitted)
     if fitted.interrupted:
+        result.interrupted = "training"
         return result
-    result.keras_path = fitted.work_dir / f"{spec.name}.keras"
-    with atomic_path(result.keras_path, suffix=".keras") as tmp:
-        model.save(tmp)
-    _quantize_and_evaluate(spec, model, data, result)
-    _write_summaries(spec, model, result)
-    if write_archive:
-        from harken.export import archive
+    step = "saving the Keras model"
+    try:  # Ctrl-C from here on: training is saved, and --resume redoes only what follows
+        result.keras_path = fitted.work_dir / f"{spec.name}.keras"
+        with atomic_path(result.keras_path, suffix=".keras") as tmp:
+            model.save(tmp)
+        step = "quantization and evaluation"
+        _quantize_and_evaluate(spec, model, data, result)
+        step = "writing the summaries and the archive"
+        _write_summaries(spec, model, result)
+        if write_archive:
+            from harken.export import archive
 
-        result.archive_path = archive.write_archive(spec, fitted.work_dir)
+            result.archive_path = archive.write_archive(spec, fitted.work_dir)
+    except KeyboardInterrupt:
+        result.interrupted = step
+        return result
+    runs.finish_run(fitted.work_dir)
     return result
 
 

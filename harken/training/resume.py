@@ -39,12 +39,19 @@ def save_state(work_dir: Path, model, state: dict) -> None:
             old.unlink(missing_ok=True)
 
 
+def saved_state(work_dir: Path) -> dict | None:
+    """The saved state's JSON (``epochs_done``, ``best_value``, ...) without loading weights; None when none."""
+    try:
+        return json.loads((work_dir / STATE_DIR / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def load_state(work_dir: Path, model) -> dict | None:
     """Restore the last saved epoch into ``model`` (compiled); None when there is none."""
     folder = work_dir / STATE_DIR
-    try:
-        state = json.loads((folder / STATE_FILE).read_text())
-    except (OSError, ValueError):
+    state = saved_state(work_dir)
+    if state is None:
         return None
     model.load_weights(folder / f"{state['tag']}.weights.h5")
     with np.load(folder / f"{state['tag']}.optimizer.npz") as saved:

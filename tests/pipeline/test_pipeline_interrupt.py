@@ -128,3 +128,61 @@ def test_batch_workers_ignore_ctrl_c_and_the_parent_keeps_its_handler(tmp_path):
     assert len({pid for pid, _, _ in states}) == 2
     assert all(ignored and not blocked for _, ignored, blocked in states)
     assert signal.getsignal(signal.SIGINT) is handler
+
+
+KILLED_PARENT = textwrap.dedent("""
+    import os, sys, time, types
+    import numpy as np, soundfile as sf
+    import harken.pipeline.workers
+    if sys.argv[2] == "watchdog":  # as on a system without prctl: the parent watchdog alone
+        harken.pipeline.workers.sys = types.SimpleNamespace(platform="other")
+    from harken.augment import Compose
+    from harken.datasets.clips import LabeledClip
+    from harken.frontend import FrontendSettings
+    from harken.pipeline.batches import TrainingBatches
+
+    path = os.path.join(sys.argv[1], "a_nohash_0.wav")
+    sf.write(path, np.zeros(8000), 8000, subtype="PCM_16")
+    fe = FrontendSettings(sample_rate_hz=8000, window_step_ms=20, filterbank_n_channels=16,
+                          filterbank_upper_band_limit=3900.0)
+    data = TrainingBatches([LabeledClip(path, "on")], class_names=["on", "off"], frontend=fe,
+                           augmentation=Compose(), batch_size=1, workers=2, use_multiprocessing=True)
+    with data.worker_processes():
+        data[0]
+        print("ready", flush=True)
+        time.sleep(600)
+""")
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped by its new parent, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc to find worker processes")
+@pytest.mark.parametrize("guard", ["prctl", "watchdog"])
+def test_batch_workers_die_when_their_parent_is_killed(tmp_path, guard):
+    """kill -9 of the training process leaves no worker behind (each holds the clips: hundreds of MB)."""
+    script = tmp_path / "run.py"
+    script.write_text(KILLED_PARENT)
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path), guard], stdout=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+        proc.kill()  # SIGKILL: no Python code of the parent runs, so nothing closes the pool
+        proc.wait()
+        deadline = time.monotonic() + 5  # the back-up watchdog checks every second
+        while time.monotonic() < deadline and any(_alive(w) for w in workers):
+            time.sleep(0.1)
+        assert not [w for w in workers if _alive(w)]
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of the group: parent or workers
+        except ProcessLookupError:
+            pass
