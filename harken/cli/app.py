@@ -52,8 +52,21 @@ def run(command_app: typer.Typer) -> None:
             exc.show()
             sys.exit(2)
         raise
+    if code == 130 and not _interruption_told:  # typer turns an unhandled Ctrl-C into a silent exit 130
+        typer.echo("interrupted", err=True)
     if isinstance(code, int) and code:
         sys.exit(code)
+
+
+_interruption_told = False
+
+
+def interrupted(message: str) -> typer.Exit:
+    """Tell the user what an interrupted command left (one line on stderr); raise the exit it returns (130)."""
+    global _interruption_told
+    typer.echo(message, err=True)
+    _interruption_told = True
+    return typer.Exit(code=130)
 
 
 def _os_error_line(exc: OSError) -> str:

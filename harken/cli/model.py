@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from harken.cli.app import interrupted
 from harken.errors import SettingsError
 
 NAME_HELP = "A spec name (NAME or NAME-test for a dry run; see 'harken list') or a spec .py file."
@@ -50,12 +51,9 @@ def train_command(
     try:
         result = train(spec, resume=resume, quiet=quiet, workers=workers)
     except KeyboardInterrupt:  # before or between the steps that report their own interruption
-        typer.echo(interruption_report(spec, spec.work_dir(), "training", f"harken train {name}"), err=True)
-        raise typer.Exit(code=130) from None
+        raise interrupted(interruption_report(spec, spec.work_dir(), "training", f"harken train {name}")) from None
     if result.interrupted:  # what is saved, read back from the work directory
-        typer.echo(interruption_report(spec, result.fit.work_dir, result.interrupted, f"harken train {name}"),
-                   err=True)
-        raise typer.Exit(code=130)
+        raise interrupted(interruption_report(spec, result.fit.work_dir, result.interrupted, f"harken train {name}"))
     q, v = result.quantization, result.validation
     if as_json:
         typer.echo(json.dumps({"archive": str(result.archive_path), "tflite": str(q.tflite_path),
@@ -95,8 +93,7 @@ def quantize_command(
         with interrupts_deferred():  # the archive of the new models, or a Ctrl-C before they were written
             written = archive.write_archive(spec)
     except KeyboardInterrupt:
-        typer.echo(_quantize_interrupted(name, outputs, before), err=True)
-        raise typer.Exit(code=130) from None
+        raise interrupted(_quantize_interrupted(name, outputs, before)) from None
     typer.echo(f"int8: {result.tflite_path} (input scale {result.input_scale:.4g}, zero point "
                f"{result.input_zero_point}, TFLM arena {result.runtime_memory_size} bytes)")
     if result.float_tflite_path:

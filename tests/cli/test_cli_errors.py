@@ -45,3 +45,28 @@ def test_a_bug_is_still_a_traceback(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["harken", "fail"])
     with pytest.raises(ZeroDivisionError):
         run(_app(ZeroDivisionError("a bug")))
+
+
+def test_an_unhandled_ctrl_c_is_told_in_one_line_with_exit_code_130(monkeypatch, capsys):
+    """typer turns Ctrl-C into a silent exit 130; ``run`` says "interrupted" (commands that tell more say it once)."""
+    import typer
+
+    from harken.cli.app import interrupted, run
+
+    app = typer.Typer()
+
+    @app.command()
+    def plain() -> None:
+        raise KeyboardInterrupt
+
+    @app.command()
+    def told() -> None:
+        raise interrupted("interrupted: epoch(s) 1-2 saved")
+
+    for command, expected in (("plain", "interrupted\n"), ("told", "interrupted: epoch(s) 1-2 saved\n")):
+        monkeypatch.setattr("sys.argv", ["harken", command])
+        monkeypatch.setattr("harken.cli.app._interruption_told", False)
+        with pytest.raises(SystemExit) as info:
+            run(app)
+        assert info.value.code == 130
+        assert capsys.readouterr().err == expected
