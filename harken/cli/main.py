@@ -6,13 +6,14 @@ library code inside the commands, so ``harken --help`` imports neither TensorFlo
 
 from __future__ import annotations
 
-from harken.cli import datasets, evaluate, features, model
+from harken.cli import datasets, evaluate, export, features, model
 from harken.cli.app import app, run
 
 features.register(app)
 model.register(app)
 evaluate.register(app)
 datasets.register(app)
+export.register(app)
 
 
 def main() -> None:

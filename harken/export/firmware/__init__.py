@@ -1,1 +1,4 @@
-"""Firmware files and the reference application: C sources, CMake projects, cross builds and their emulator."""
+"""Firmware export: the model as C/C++ files, harken's firmware C code and a reference application.
+
+See :func:`harken.export.firmware.generate.export_firmware` (the ``harken export`` command).
+"""

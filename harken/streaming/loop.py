@@ -1,0 +1,204 @@
+"""The device loop on a stream: audio -> streaming front end -> int8 model -> command recognizer.
+
+In: a :class:`~harken.streaming.model.StreamModel` and int16 audio at its front end's rate. Out: the
+scores of every inference, with their times, and the detections (:class:`StreamResult`).
+
+What the device does, and so what this does:
+
+- one persistent :class:`~harken.frontend.StreamingFrontend` takes the audio; every *hop* (the loop
+  period) the last ``window_frames`` frames it has completed (zeros before the first ones, as the
+  device's zero-initialised buffer) are scaled to int8 over that window only, run through the model
+  and handed to the recognizer with time = the end of the hop (ms from the stream's start). Hop k
+  ends at sample ``k * hop_ms * rate // 1000``; a last partial hop is not run.
+- the hop is the device's loop period, inference time plus ``latency_ms``. Default: the model's
+  ``hop_ms`` (its MACs at :data:`~harken.streaming.model.DEVICE_MACS_PER_SECOND` plus ``latency_ms``);
+  ``hop_ms`` overrides it (measure your device's loop and give it).
+- ``volume_gain`` as the firmware applies it: when its integer part g is > 1 every sample is
+  multiplied by g in int16 arithmetic, which *wraps around* on overflow (the vendor firmware's
+  ``int16_t`` multiply). Wrap-around is the default because it is what the device hears, loud speech
+  included (a wrapped peak is a burst of broadband noise the model must live with); ``saturate=True``
+  clips to int16 instead, what a firmware fixed to saturate would hear.
+- with ``fe.activity_detection_enable`` the model runs only on hops whose frames tripped the front
+  end's activity detector or which end with it armed (a sound in progress); other hops run nothing.
+- a detection with ``suppression_ms <= 1`` resets the front end (state and buffers) and continues.
+
+Scores are TFLM's: LiteRT's reference kernels are TFLM's kernels (``bench/streaming.py`` compares a
+sample of windows with the tflite-micro interpreter). The model runs on batches of hops when no
+detection can reset the front end (the result is the same; it is faster).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from harken.audio.io import check_audio, to_int16
+from harken.errors import SettingsError
+from harken.frontend import StreamingFrontend
+from harken.streaming.model import DEFAULT_HOP_MS, StreamModel
+from harken.streaming.recognizer import CommandRecognizer, Detection, RecognizerSettings
+
+BATCH_HOPS = 64
+
+Progress = Callable[[int, int], None]
+
+__all__ = ["DEFAULT_HOP_MS", "StreamResult", "StreamScores", "apply_volume_gain", "hop_ends", "run_device_loop"]
+
+
+@dataclass
+class StreamScores:
+    """Every inference of a stream: its time (end of its hop, ms), uint8 scores, and optionally its int8 window."""
+
+    times_ms: np.ndarray
+    scores: np.ndarray
+    windows: np.ndarray | None = None
+
+
+@dataclass
+class StreamResult:
+    """The device loop's output: the scores of every inference and the recognizer's detections."""
+
+    scores: StreamScores
+    detections: list[Detection]
+
+
+def apply_volume_gain(audio: np.ndarray, gain: int, *, saturate: bool = False) -> np.ndarray:
+    """int16 audio times the integer ``gain`` as the firmware does it (unchanged when gain <= 1).
+
+    Examples
+    --------
+    >>> apply_volume_gain(np.array([100, 20000, -20000], np.int16), 2).tolist()
+    [200, -25536, 25536]
+    >>> apply_volume_gain(np.array([100, 20000, -20000], np.int16), 2, saturate=True).tolist()
+    [200, 32767, -32768]
+    """
+    gain = int(gain)
+    if gain <= 1:
+        return audio
+    product = audio.astype(np.int64) * gain
+    if saturate:
+        return np.clip(product, -32768, 32767).astype(np.int16)
+    return product.astype(np.int16)  # two's-complement wrap-around, as int16_t arithmetic on the device
+
+
+def hop_ends(num_samples: int, hop_ms: int, sample_rate_hz: int) -> tuple[np.ndarray, np.ndarray]:
+    """(end sample, end time ms) of every whole hop of a stream of ``num_samples``."""
+    if hop_ms < 1:
+        raise SettingsError(f"hop_ms={hop_ms}: use a whole number of milliseconds >= 1")
+    count = (num_samples * 1000) // (hop_ms * sample_rate_hz)
+    times = np.arange(1, count + 1, dtype=np.int64) * hop_ms
+    while count and times[-1] * sample_rate_hz // 1000 > num_samples:
+        count -= 1
+        times = times[:count]
+    return times * sample_rate_hz // 1000, times
+
+
+def run_device_loop(model: StreamModel, audio_int16: np.ndarray, *, hop_ms: int | None = None,
+                    recognizer: RecognizerSettings | None = None, volume_gain: int | None = None,
+                    saturate: bool = False, keep_windows: bool = False,
+                    progress: Progress | None = None) -> StreamResult:  # fmt: skip
+    """Run the device loop over a whole stream.
+
+    Parameters
+    ----------
+    model : StreamModel
+    audio_int16 : np.ndarray [shape=(n,), int16, or float32 in [-1, 1)]
+        The stream at ``model.frontend.sample_rate_hz``.
+    hop_ms : int, optional
+        Loop period; default ``model.hop_ms``.
+    recognizer : RecognizerSettings, optional
+        Default: the model's embedded settings.
+    volume_gain : int, optional
+        Default: the model's; 0 or 1 = none.
+    saturate : bool
+        Clip the gained samples instead of the firmware's int16 wrap-around.
+    keep_windows : bool
+        Keep every int8 window in ``scores.windows``.
+    progress : callable(done_hops, total_hops), optional
+
+    Examples
+    --------
+    >>> result = run_device_loop(load_stream_model("m.tflite"), audio)  # doctest: +SKIP
+    >>> [d.line() for d in result.detections]  # doctest: +SKIP
+    ['Detected class=0 label=on score=231 @1530ms']
+    """
+    audio = np.asarray(audio_int16)
+    if not (audio.dtype == np.int16 and audio.ndim == 1 and audio.size):
+        audio = to_int16(check_audio(audio, name="stream"))
+    settings = recognizer if recognizer is not None else model.recognizer
+    settings.validate()
+    hop = int(hop_ms if hop_ms is not None else model.hop_ms)
+    gain = model.volume_gain if volume_gain is None else int(volume_gain)
+    audio = apply_volume_gain(audio, gain, saturate=saturate)
+    ends, times = hop_ends(len(audio), hop, model.frontend.sample_rate_hz)
+    loop = _Loop(model, CommandRecognizer(settings, model.classes), keep_windows=keep_windows)
+    resets = settings.suppression_ms <= 1
+    start = 0
+    for first in range(0, len(ends), 1 if resets else BATCH_HOPS):
+        last = min(first + (1 if resets else BATCH_HOPS), len(ends))
+        loop.run_hops(audio, start, ends[first:last], times[first:last])
+        start = int(ends[last - 1])
+        if progress is not None:
+            progress(last, len(ends))
+    return loop.result()
+
+
+class _Loop:
+    """The loop's state: front end, recognizer and what has been collected."""
+
+    def __init__(self, model: StreamModel, recognizer: CommandRecognizer, *, keep_windows: bool) -> None:
+        self.model, self.recognizer = model, recognizer
+        self.frontend = StreamingFrontend(model.frontend, window_frames=model.window_frames)
+        self.keep_windows = keep_windows
+        self.times: list[np.ndarray] = []
+        self.scores: list[np.ndarray] = []
+        self.windows: list[np.ndarray] = []
+        self.detections: list[Detection] = []
+
+    def run_hops(self, audio: np.ndarray, start: int, ends: np.ndarray, times: np.ndarray) -> None:
+        """Feed the hops ending at ``ends``; run the model on their windows and the recognizer on the scores."""
+        windows, kept = [], []
+        for i, end in enumerate(ends.tolist()):
+            frames = self.frontend.push(audio[start:end]) if end > start else None
+            start = end
+            if self._active(frames):
+                windows.append(self.frontend.window("int8"))
+                kept.append(i)
+        if not windows:
+            return
+        stacked = np.stack(windows)
+        scores = self.model.scores(stacked)
+        hop_times = times[kept]
+        for row, now in zip(scores, hop_times.tolist()):
+            detection = self.recognizer.process(row, now)
+            if detection is not None:
+                self.detections.append(detection)
+                if self.recognizer.settings.suppression_ms <= 1:
+                    self.frontend.reset()
+        self.times.append(hop_times)
+        self.scores.append(scores)
+        if self.keep_windows:
+            self.windows.append(stacked)
+
+    def _active(self, frames: np.ndarray | None) -> bool:
+        """Whether the model runs this hop: always, or with activity detection on only on activity."""
+        if not self.model.frontend.activity_detection_enable:
+            return True
+        fe = self.frontend
+        tripped = frames is not None and len(frames) > 0 and bool(np.any(fe.last_tripped))
+        armed = fe.last_armed.size > 0 and bool(fe.last_armed[-1])
+        return tripped or armed
+
+    def result(self) -> StreamResult:
+        """What was collected, as arrays."""
+        classes = len(self.model.classes)
+        frames, channels = self.model.window_frames, self.model.frontend.filterbank_n_channels
+        scores = StreamScores(
+            times_ms=np.concatenate(self.times) if self.times else np.zeros(0, np.int64),
+            scores=np.concatenate(self.scores) if self.scores else np.zeros((0, classes), np.uint8),
+            windows=(np.concatenate(self.windows) if self.windows else np.zeros((0, frames, channels), np.int8))
+            if self.keep_windows else None,
+        )  # fmt: skip
+        return StreamResult(scores=scores, detections=self.detections)
