@@ -17,6 +17,8 @@ from harken.errors import HarkenError
 
 QEMU = "qemu-system-arm"
 MACHINE = "mps2-an505"
+#: newlib's rdimon crt0 fetches argv into a 255-byte buffer; a longer command line leaves argc = 0
+MAX_COMMAND_LINE = 254
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,14 @@ def _semihosting_arg(value: str) -> str:
 def qemu_command(elf: str | Path, args: Sequence[str] = (), *, qemu: str = QEMU) -> list[str]:
     """The QEMU command line that boots ``elf`` on the AN505 with ``args`` as the program's argv[1:].
 
+    argv[0] is the ELF's file name (short: the whole command line must fit ``MAX_COMMAND_LINE``).
+
     Examples
     --------
-    >>> qemu_command("app.elf", ["in.wav"])[-4:]
-    ['-semihosting-config', 'enable=on,target=native,arg=app.elf,arg=in.wav', '-kernel', 'app.elf']
+    >>> qemu_command("build/app.elf", ["in.wav"])[-4:]
+    ['-semihosting-config', 'enable=on,target=native,arg=app.elf,arg=in.wav', '-kernel', 'build/app.elf']
     """
-    argv = [str(elf), *map(str, args)]
+    argv = [Path(elf).name, *map(str, args)]
     config = ",".join(["enable=on", "target=native", *(f"arg={_semihosting_arg(a)}" for a in argv)])
     return [qemu, "-M", MACHINE, "-nographic", "-monitor", "none", "-serial", "none",
             "-semihosting-config", config, "-kernel", str(elf)]  # fmt: skip
@@ -60,12 +64,17 @@ def run_qemu(elf: str | Path, args: Sequence[str] = (), *, timeout_s: float = 60
              cwd: str | Path | None = None) -> QemuRun:  # fmt: skip
     """Boot ``elf`` in QEMU with ``args``; relative file names in ``args`` resolve against ``cwd``.
 
-    Raises HarkenError when QEMU is missing, the ELF does not exist, or the run takes over ``timeout_s``
+    Raises HarkenError when QEMU is missing, the ELF does not exist, the arguments are longer than the
+    firmware's command-line buffer (give file names relative to ``cwd``), or the run takes over ``timeout_s``
     (a firmware that hangs). A non-zero exit code is returned, not raised: the caller decides.
     """
     elf = Path(elf)
     if not elf.is_file():
         raise HarkenError(f"{elf}: no such firmware image; build it first")
+    line = " ".join([elf.name, *map(str, args)])
+    if len(line) > MAX_COMMAND_LINE:
+        raise HarkenError(f"{elf.name}: its command line has {len(line)} characters, newlib's semihosting takes "
+                          f"{MAX_COMMAND_LINE}: give file names relative to the working folder")  # fmt: skip
     command = qemu_command(elf.resolve(), args, qemu=find_qemu())
     try:
         done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
