@@ -6,13 +6,14 @@ library code inside the commands, so ``harken --help`` imports neither TensorFlo
 
 from __future__ import annotations
 
-from harken.cli import datasets, evaluate, export, features, model
+from harken.cli import classify, datasets, evaluate, export, features, model
 from harken.cli.app import app, run
 
 features.register(app)
 model.register(app)
 evaluate.register(app)
 datasets.register(app)
+classify.register(app)
 export.register(app)
 
 

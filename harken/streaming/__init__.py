@@ -3,7 +3,7 @@
 >>> from harken.streaming import load_stream_model, run_device_loop, CommandRecognizer
 """
 
-from harken.streaming.loop import StreamResult, StreamScores, apply_volume_gain, run_device_loop
+from harken.streaming.loop import DeviceLoop, Inference, StreamResult, StreamScores, apply_volume_gain, run_device_loop
 from harken.streaming.model import DEFAULT_HOP_MS, StreamModel, load_stream_model
 from harken.streaming.recognizer import (
     CommandRecognizer,
@@ -17,6 +17,8 @@ __all__ = [
     "DEFAULT_HOP_MS",
     "CommandRecognizer",
     "Detection",
+    "DeviceLoop",
+    "Inference",
     "RecognizerSettings",
     "StreamModel",
     "StreamResult",

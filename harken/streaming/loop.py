@@ -22,15 +22,17 @@ What the device does, and so what this does:
   end's activity detector or which end with it armed (a sound in progress); other hops run nothing.
 - a detection with ``suppression_ms <= 1`` resets the front end (state and buffers) and continues.
 
-Scores are TFLM's: LiteRT's reference kernels are TFLM's kernels (``bench/streaming.py`` compares a
-sample of windows with the tflite-micro interpreter). The model runs on batches of hops when no
-detection can reset the front end (the result is the same; it is faster).
+Scores are the model runner's: the tflite-micro interpreter unless the model was loaded with
+``interpreter="litert"`` (see :mod:`harken.streaming.model`). Windows are collected over up to 64 hops
+and then scored and recognized in order, unless a detection can reset the front end (the same
+result either way).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,7 +46,8 @@ BATCH_HOPS = 64
 
 Progress = Callable[[int, int], None]
 
-__all__ = ["DEFAULT_HOP_MS", "StreamResult", "StreamScores", "apply_volume_gain", "hop_ends", "run_device_loop"]
+__all__ = ["DEFAULT_HOP_MS", "DeviceLoop", "Inference", "StreamResult", "StreamScores", "apply_volume_gain", "hop_ends",
+           "run_device_loop"]
 
 
 @dataclass
@@ -116,7 +119,7 @@ def run_device_loop(model: StreamModel, audio_int16: np.ndarray, *, hop_ms: int 
         Clip the gained samples instead of the firmware's int16 wrap-around.
     keep_windows : bool
         Keep every int8 window in ``scores.windows``.
-    progress : callable(done_hops, total_hops), optional
+    progress : callable(done_samples, total_samples), optional
 
     Examples
     --------
@@ -127,60 +130,101 @@ def run_device_loop(model: StreamModel, audio_int16: np.ndarray, *, hop_ms: int 
     audio = np.asarray(audio_int16)
     if not (audio.dtype == np.int16 and audio.ndim == 1 and audio.size):
         audio = to_int16(check_audio(audio, name="stream"))
-    settings = recognizer if recognizer is not None else model.recognizer
-    settings.validate()
-    hop = int(hop_ms if hop_ms is not None else model.hop_ms)
-    gain = model.volume_gain if volume_gain is None else int(volume_gain)
-    audio = apply_volume_gain(audio, gain, saturate=saturate)
-    ends, times = hop_ends(len(audio), hop, model.frontend.sample_rate_hz)
-    loop = _Loop(model, CommandRecognizer(settings, model.classes), keep_windows=keep_windows)
-    resets = settings.suppression_ms <= 1
-    start = 0
-    for first in range(0, len(ends), 1 if resets else BATCH_HOPS):
-        last = min(first + (1 if resets else BATCH_HOPS), len(ends))
-        loop.run_hops(audio, start, ends[first:last], times[first:last])
-        start = int(ends[last - 1])
+    loop = DeviceLoop(model, hop_ms=hop_ms, recognizer=recognizer, volume_gain=volume_gain, saturate=saturate,
+                      keep_windows=keep_windows)  # fmt: skip
+    step = max(1, loop.hop_samples_estimate * BATCH_HOPS)
+    for start in range(0, len(audio), step):
+        loop.push(audio[start : start + step])
         if progress is not None:
-            progress(last, len(ends))
+            progress(min(start + step, len(audio)), len(audio))
     return loop.result()
 
 
-class _Loop:
-    """The loop's state: front end, recognizer and what has been collected."""
+class Inference(NamedTuple):
+    """One run of the model: the end of its hop (ms), its uint8 scores, and the detection it made (or None)."""
 
-    def __init__(self, model: StreamModel, recognizer: CommandRecognizer, *, keep_windows: bool) -> None:
-        self.model, self.recognizer = model, recognizer
+    time_ms: int
+    scores: np.ndarray
+    detection: Detection | None
+
+
+class DeviceLoop:
+    """The device loop fed audio as it arrives: ``push(chunk)`` runs every hop the chunk completes.
+
+    The hop, recognizer settings and volume gain are those of :func:`run_device_loop`; ``keep_audio``
+    keeps the audio as the model heard it (after the gain) in ``heard()``.
+    """
+
+    def __init__(self, model: StreamModel, *, hop_ms: int | None = None, recognizer: RecognizerSettings | None = None,
+                 volume_gain: int | None = None, saturate: bool = False, keep_windows: bool = False,
+                 keep_audio: bool = False) -> None:  # fmt: skip
+        settings = recognizer if recognizer is not None else model.recognizer
+        settings.validate()
+        self.model, self.hop_ms = model, int(hop_ms if hop_ms is not None else model.hop_ms)
+        if self.hop_ms < 1:
+            raise SettingsError(f"hop_ms={self.hop_ms}: use a whole number of milliseconds >= 1")
+        self.gain = model.volume_gain if volume_gain is None else int(volume_gain)
+        self.saturate, self.keep_windows, self.keep_audio = saturate, keep_windows, keep_audio
+        self.recognizer = CommandRecognizer(settings, model.classes)
         self.frontend = StreamingFrontend(model.frontend, window_frames=model.window_frames)
-        self.keep_windows = keep_windows
-        self.times: list[np.ndarray] = []
-        self.scores: list[np.ndarray] = []
-        self.windows: list[np.ndarray] = []
+        self._pending = np.zeros(0, np.int16)  # samples after the last hop's end
+        self._pending_start = 0  # their position in the stream
+        self._hops = 0
+        self._times: list[np.ndarray] = []
+        self._scores: list[np.ndarray] = []
+        self._windows: list[np.ndarray] = []
+        self._heard: list[np.ndarray] = []
         self.detections: list[Detection] = []
 
-    def run_hops(self, audio: np.ndarray, start: int, ends: np.ndarray, times: np.ndarray) -> None:
-        """Feed the hops ending at ``ends``; run the model on their windows and the recognizer on the scores."""
-        windows, kept = [], []
-        for i, end in enumerate(ends.tolist()):
-            frames = self.frontend.push(audio[start:end]) if end > start else None
-            start = end
+    @property
+    def hop_samples_estimate(self) -> int:
+        """Samples in one hop (rounded down)."""
+        return self.hop_ms * self.model.frontend.sample_rate_hz // 1000
+
+    def _hop_end(self, k: int) -> int:
+        return k * self.hop_ms * self.model.frontend.sample_rate_hz // 1000
+
+    def push(self, chunk: np.ndarray) -> list[Inference]:
+        """Feed int16 samples; returns the inferences of the hops they complete (in time order)."""
+        chunk = apply_volume_gain(np.asarray(chunk, dtype=np.int16), self.gain, saturate=self.saturate)
+        if self.keep_audio:
+            self._heard.append(chunk.copy())
+        self._pending = np.concatenate([self._pending, chunk])
+        stream_end = self._pending_start + len(self._pending)
+        runs: list[Inference] = []
+        batch: list[tuple[int, np.ndarray]] = []
+        resets = self.recognizer.settings.suppression_ms <= 1
+        while self._hop_end(self._hops + 1) <= stream_end:
+            self._hops += 1
+            end = self._hop_end(self._hops)
+            used = end - self._pending_start
+            frames = self.frontend.push(self._pending[:used]) if used > 0 else None
+            self._pending, self._pending_start = self._pending[used:], end
             if self._active(frames):
-                windows.append(self.frontend.window("int8"))
-                kept.append(i)
-        if not windows:
-            return
-        stacked = np.stack(windows)
-        scores = self.model.scores(stacked)
-        hop_times = times[kept]
-        for row, now in zip(scores, hop_times.tolist()):
+                batch.append((self._hops * self.hop_ms, self.frontend.window("int8")))
+            if resets and batch:  # a detection may reset the front end before the next window
+                runs += self._run(batch)
+                batch = []
+        return runs + (self._run(batch) if batch else [])
+
+    def _run(self, batch: list[tuple[int, np.ndarray]]) -> list[Inference]:
+        """The model on a batch of windows, then the recognizer on each result in order."""
+        windows = np.stack([w for _, w in batch])
+        times = np.array([t for t, _ in batch], dtype=np.int64)
+        scores = self.model.scores(windows)
+        runs = []
+        for row, now in zip(scores, times.tolist()):
             detection = self.recognizer.process(row, now)
             if detection is not None:
                 self.detections.append(detection)
                 if self.recognizer.settings.suppression_ms <= 1:
                     self.frontend.reset()
-        self.times.append(hop_times)
-        self.scores.append(scores)
+            runs.append(Inference(now, row, detection))
+        self._times.append(times)
+        self._scores.append(scores)
         if self.keep_windows:
-            self.windows.append(stacked)
+            self._windows.append(windows)
+        return runs
 
     def _active(self, frames: np.ndarray | None) -> bool:
         """Whether the model runs this hop: always, or with activity detection on only on activity."""
@@ -191,14 +235,18 @@ class _Loop:
         armed = fe.last_armed.size > 0 and bool(fe.last_armed[-1])
         return tripped or armed
 
+    def heard(self) -> np.ndarray:
+        """The audio pushed so far as the model heard it (after the gain); empty unless ``keep_audio``."""
+        return np.concatenate(self._heard) if self._heard else np.zeros(0, np.int16)
+
     def result(self) -> StreamResult:
-        """What was collected, as arrays."""
+        """Every inference so far, as arrays, and the detections."""
         classes = len(self.model.classes)
         frames, channels = self.model.window_frames, self.model.frontend.filterbank_n_channels
         scores = StreamScores(
-            times_ms=np.concatenate(self.times) if self.times else np.zeros(0, np.int64),
-            scores=np.concatenate(self.scores) if self.scores else np.zeros((0, classes), np.uint8),
-            windows=(np.concatenate(self.windows) if self.windows else np.zeros((0, frames, channels), np.int8))
+            times_ms=np.concatenate(self._times) if self._times else np.zeros(0, np.int64),
+            scores=np.concatenate(self._scores) if self._scores else np.zeros((0, classes), np.uint8),
+            windows=(np.concatenate(self._windows) if self._windows else np.zeros((0, frames, channels), np.int8))
             if self.keep_windows else None,
         )  # fmt: skip
-        return StreamResult(scores=scores, detections=self.detections)
+        return StreamResult(scores=scores, detections=list(self.detections))

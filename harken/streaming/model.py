@@ -2,9 +2,11 @@
 
 In: a spec NAME (its trained ``NAME.tflite``), a ``.tflite`` file or a ``NAME.harken.zip`` archive.
 Out: a :class:`StreamModel` carrying the embedded SL_PARAMSv1 settings (``fe.*``, the recognizer's,
-``volume_gain``, ``latency_ms``) and a runner whose int8 outputs are TFLM's. LiteRT's reference kernels
-(TFLM's own kernels, ~2x faster, batched) are the default; ``interpreter="tflm"`` runs the
-microcontroller interpreter itself. TensorFlow is never imported. It does not read audio.
+``volume_gain``, ``latency_ms``) and a runner whose int8 outputs are TFLM's: by default the
+microcontroller interpreter itself (``tflite-micro``; ~2 ms per quickstart inference on our Xeon, a
+one-hour stream at ~35x real time). ``interpreter="litert"`` runs LiteRT's reference kernels instead,
+~1.5x faster but not bit-identical: on the quickstart model 1 window in 100 scored one uint8 step
+apart from TFLM (``bench/streaming.py`` counts them). TensorFlow is never imported. It does not read audio.
 """
 
 from __future__ import annotations
@@ -56,9 +58,13 @@ class StreamModel:
     @property
     def hop_ms(self) -> int:
         """The default hop: estimated inference time + ``latency_ms`` (``DEFAULT_HOP_MS`` if not estimated)."""
+        return self.loop_period_ms()
+
+    def loop_period_ms(self, latency_ms: int | None = None) -> int:
+        """The device's loop period with another ``latency_ms`` (default: the model's own)."""
         if self.inference_ms is None:
             return DEFAULT_HOP_MS
-        return max(1, self.inference_ms + self.latency_ms)
+        return max(1, self.inference_ms + (self.latency_ms if latency_ms is None else int(latency_ms)))
 
     def scores(self, windows: np.ndarray) -> np.ndarray:
         """uint8 scores [n, classes] of int8 windows [n, frames, channels], as the firmware converts them."""
@@ -102,14 +108,15 @@ def _model_bytes(model: str | os.PathLike) -> tuple[bytes, str]:
     return path.read_bytes(), str(path)
 
 
-def load_stream_model(model: str | os.PathLike, *, interpreter: str = "litert") -> StreamModel:
+def load_stream_model(model: str | os.PathLike, *, interpreter: str = "tflm") -> StreamModel:
     """Load a spec NAME, ``.tflite`` or archive for the device loop.
 
     Parameters
     ----------
     model : str or PathLike
-    interpreter : {"litert", "tflm"}
-        ``litert``: TFLM's reference kernels in LiteRT (fast); ``tflm``: the microcontroller interpreter.
+    interpreter : {"tflm", "litert"}
+        ``tflm``: the microcontroller interpreter (the device's outputs); ``litert``: LiteRT's reference
+        kernels (faster, rarely one uint8 step apart from TFLM).
 
     Raises
     ------

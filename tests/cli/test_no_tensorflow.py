@@ -1,4 +1,5 @@
-"""``--help``, ``features`` and ``evaluate``/``summarize`` of an int8 .tflite never import TensorFlow or Keras.
+"""``--help``, ``features`` and ``evaluate``/``summarize``/``classify-audio`` of an int8 .tflite (and classify-audio of
+an archive) never import TensorFlow or Keras.
 
 Each command runs through ``harken.cli.main.main`` in a fresh interpreter, which then prints the top-level
 modules it has loaded. The .tflite is the stored SL_PARAMSv1 fixture (int8, classes and fe.* embedded).
@@ -54,7 +55,7 @@ def clips(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.mark.parametrize("command", ["help", "features", "evaluate", "summarize"])
+@pytest.mark.parametrize("command", ["help", "features", "evaluate", "summarize", "classify-audio", "classify-archive"])
 def test_command_never_imports_tensorflow_or_keras(command, clips, tmp_path):
     args = {
         "help": ["--help"],
@@ -62,9 +63,24 @@ def test_command_never_imports_tensorflow_or_keras(command, clips, tmp_path):
                      str(tmp_path / "f.npz"), "-q"],
         "evaluate": ["evaluate", str(TINY_TFLITE), "--dataset", str(clips), "--out", str(tmp_path), "-q"],
         "summarize": ["summarize", str(TINY_TFLITE)],
+        "classify-audio": ["classify-audio", str(TINY_TFLITE), str(clips / "on" / "spk0_nohash_0.wav"), "--json",
+                           str(tmp_path / "d.json")],
+        "classify-archive": ["classify-audio", str(_archive(tmp_path)), str(clips / "on" / "spk0_nohash_0.wav")],
     }[command]
     result = _modules_after(*args, cwd=tmp_path)
     assert result["exit"] == 0
     assert "tensorflow" not in result["modules"] and "keras" not in result["modules"]
     if command == "evaluate":
         assert (tmp_path / "eval-results.json").is_file()  # the command did run
+    if command == "classify-audio":
+        assert (tmp_path / "d.json").is_file()
+
+
+def _archive(folder: Path) -> Path:
+    """A NAME.harken.zip holding the fixture as its int8 model."""
+    import zipfile
+
+    path = folder / "tiny.harken.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.write(TINY_TFLITE, "tiny.tflite")
+    return path

@@ -31,12 +31,26 @@ def tflm_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def firmware_exports(tmp_path_factory) -> dict:
+def firmware_models(tmp_path_factory) -> dict[str, Path]:
+    """The stored test models, plus ``quickstart_activity``: the quickstart model with the front end's
+    activity detection on (the device runs the model only on activity)."""
+    import shutil
+
+    from harken.export.tflite import update_params
+
+    variant = tmp_path_factory.mktemp("models") / "quickstart_activity.tflite"
+    shutil.copy(FIRMWARE_MODELS["quickstart"], variant)
+    update_params(variant, {"fe.activity_detection_enable": True})
+    return {**FIRMWARE_MODELS, "quickstart_activity": variant}
+
+
+@pytest.fixture(scope="session")
+def firmware_exports(firmware_models, tmp_path_factory) -> dict:
     """Each test model exported (harken style): {name: ExportResult}."""
     from harken.export.firmware.generate import export_firmware
 
     root = tmp_path_factory.mktemp("firmware")
-    return {name: export_firmware(path, root / name) for name, path in FIRMWARE_MODELS.items()}
+    return {name: export_firmware(path, root / name) for name, path in firmware_models.items()}
 
 
 @pytest.fixture(scope="session")

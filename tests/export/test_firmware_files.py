@@ -200,3 +200,44 @@ def test_float_model_is_refused(tmp_path):
     with pytest.raises(ModelFileError, match=r"float.tflite: a float model \(float32 input\)"):
         export_firmware(path, tmp_path / "fw")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["float.tflite"]
+
+
+def test_export_never_imports_tensorflow(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from harken.cli.main import main; sys.argv = ['harken', 'export', sys.argv[1], '--out', "
+            "sys.argv[2]]\ntry:\n    main()\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'keras'}))")
+    proc = subprocess.run([sys.executable, "-c", code, str(QUICKSTART), str(tmp_path / "fw")], capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "fw" / "manifest.json").is_file()
+
+
+def test_a_spec_name_and_an_archive_export_the_same_model(tmp_path, monkeypatch):
+    import shutil
+    import zipfile
+
+    monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
+    work = tmp_path / "home" / "models" / "on_off_offline"
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copy(QUICKSTART, work / "on_off_offline.tflite")
+    archive = tmp_path / "on_off_offline.harken.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(QUICKSTART, "on_off_offline.tflite")
+    by_name = export_firmware("on_off_offline", tmp_path / "by_name")
+    by_archive = export_firmware(archive, tmp_path / "by_archive")
+    for result in (by_name, by_archive):
+        manifest = json.loads((result.out / "manifest.json").read_text())
+        assert manifest["tflite_sha256"] == json.loads(
+            export_firmware(QUICKSTART, tmp_path / f"direct_{result.out.name}").out.joinpath("manifest.json").read_text()
+        )["tflite_sha256"]
+    assert (by_name.out / "on_off_offline_model_data.cc").read_text().split("\n", 1)[1] == (
+        by_archive.out / "on_off_offline_model_data.cc").read_text().split("\n", 1)[1]
+
+
+def test_untrained_spec_name_is_a_one_line_error(tmp_path):
+    with pytest.raises(ModelFileError, match=r"spec 'on_off_offline' has no trained int8 model; run 'harken train"):
+        export_firmware("on_off_offline", tmp_path / "fw")

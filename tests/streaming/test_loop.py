@@ -147,3 +147,24 @@ def test_the_model_carries_its_embedded_settings(model):
     assert model.recognizer.detection_threshold_list == (242, 242, 255)
     assert (model.recognizer.minimum_count, model.recognizer.suppression_ms) == (2, 700)
     assert model.volume_gain == 0 and model.window_frames == 98
+
+
+@pytest.mark.parametrize("chunk", [1, 160, 1234, 7000])
+def test_pushing_chunks_of_any_size_gives_the_whole_stream_result(model, stream, chunk):
+    from harken.streaming.loop import DeviceLoop
+
+    whole = run_device_loop(model, stream, hop_ms=70, recognizer=ON_FIRES, keep_windows=True)
+    loop = DeviceLoop(model, hop_ms=70, recognizer=ON_FIRES, keep_windows=True, keep_audio=True)
+    runs = [run for start in range(0, len(stream), chunk) for run in loop.push(stream[start : start + chunk])]
+    result = loop.result()
+    assert np.array_equal(result.scores.windows, whole.scores.windows)
+    assert result.detections == whole.detections == [r.detection for r in runs if r.detection is not None]
+    assert [r.time_ms for r in runs] == result.scores.times_ms.tolist()
+    assert np.array_equal(loop.heard(), stream)
+
+
+def test_the_loop_runs_the_microcontroller_interpreter_by_default(model, stream):
+    assert model.runner.interpreter == "tflm"
+    litert = load_stream_model(TINY, interpreter="litert")
+    windows = run_device_loop(model, stream, hop_ms=300, keep_windows=True).scores.windows
+    assert np.array_equal(litert.scores(windows), model.scores(windows))  # this small CNN: the same outputs

@@ -60,8 +60,10 @@ def firmware_files(m: FirmwareModel, *, style: str = "harken") -> dict[str, str]
         files[name] = c_source(name)
     for name in PLATFORM_FILES:
         files[name] = resources.files("harken.export.firmware").joinpath(name).read_text(encoding="utf-8")
+    channels = m.frontend.filterbank_n_channels
     fill = {"@NAME@": m.name, "@SOURCE@": m.source, "@KERNELS@": ";".join(kernel_sources(m.ops)),
-            "@OPS@": ", ".join(op.name for op in m.ops)}  # fmt: skip
+            "@OPS@": ", ".join(op.name for op in m.ops), "@FE_MAX_CHANNELS@": str(channels),
+            "@FE_MAX_FB_WEIGHTS@": str(m.frontend.fft_length // 2 + 1 + 4 * (channels + 2))}  # fmt: skip
     for template, target in (("main.cc.in", "main.cc"), ("CMakeLists.txt.in", "CMakeLists.txt")):
         text = c_source(template)
         for key, value in fill.items():
