@@ -25,9 +25,11 @@ from harken.errors import HarkenError
 from harken.export.firmware import cross_build, qemu
 from tests.export.conftest import FIRMWARE_MODELS
 from tests.export.firmware_build import CACHE_ENV, library_key
-from tests.export.test_firmware_parity import CASES, _run_app
+from tests.export.test_firmware_parity import CASES, _real_clips, _run_app, _stream
 
-M33_CASES = [CASES[0], CASES[1], CASES[3]]  # quickstart at its default hop, quickstart firing, small CNN
+# quickstart at its default hop; quickstart firing; small CNN (another front end) firing; the model run only on
+# activity; the volume gain overridden
+M33_CASES = [CASES[0], CASES[1], CASES[3], CASES[6], CASES[5]]
 
 
 @pytest.fixture(scope="session")
@@ -107,18 +109,17 @@ def test_a_folder_that_is_not_an_export_is_a_one_line_error(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("which,hop_ms,options,overrides", M33_CASES,
                          ids=[f"{c[0]}-hop{c[1] or 'default'}" for c in M33_CASES])
-def test_emulated_m33_equals_the_host_build_and_harken(which, hop_ms, options, overrides, m33_apps, firmware_apps,
-                                                       tmp_path):  # fmt: skip
+def test_emulated_m33_equals_the_host_build_and_harken(which, hop_ms, options, overrides, firmware_models, m33_apps,
+                                                       firmware_apps, tflm_dir, tmp_path):  # fmt: skip
     import dataclasses
 
     import soundfile as sf
 
     from harken.streaming.loop import run_device_loop
     from harken.streaming.model import load_stream_model
-    from tests.export.test_firmware_parity import _stream
 
-    model = load_stream_model(FIRMWARE_MODELS[which], interpreter="tflm")
-    audio = _stream(which, model.frontend.sample_rate_hz)
+    model = load_stream_model(firmware_models[which], interpreter="tflm")
+    audio = _stream(which, model.frontend.sample_rate_hz, _real_clips(tflm_dir))
     sf.write(tmp_path / "stream.wav", audio, model.frontend.sample_rate_hz, subtype="PCM_16")
     hop = hop_ms or model.hop_ms
     args = ("--hop-ms", str(hop), *options)
@@ -126,7 +127,9 @@ def test_emulated_m33_equals_the_host_build_and_harken(which, hop_ms, options, o
     (tmp_path / "host").mkdir()
     m33 = _run_m33(m33_apps[which].elf, tmp_path / "stream.wav", tmp_path / "m33", *args)
     host = _run_app(firmware_apps[which], tmp_path / "stream.wav", tmp_path / "host", *args)
-    expected = run_device_loop(model, audio, hop_ms=hop, recognizer=dataclasses.replace(model.recognizer, **overrides))
+    recognizer = dataclasses.replace(model.recognizer, **{k: v for k, v in overrides.items() if k != "volume_gain"})
+    expected = run_device_loop(model, audio, hop_ms=hop, recognizer=recognizer,
+                               volume_gain=overrides.get("volume_gain"))  # fmt: skip
     lines, times, scores, windows, arena = m33
     assert lines == host[0] == [d.line() for d in expected.detections]
     assert np.array_equal(times, host[1]) and np.array_equal(times, expected.scores.times_ms)
@@ -140,10 +143,11 @@ def test_emulated_m33_equals_the_host_build_and_harken(which, hop_ms, options, o
 
 
 @pytest.mark.slow
-def test_m33_image_holds_the_model_in_flash_and_the_declared_arena_in_ram(m33_apps, firmware_exports):
+def test_m33_image_holds_the_model_in_flash_and_the_declared_arena_in_ram(m33_apps, firmware_exports,
+                                                                          firmware_models):  # fmt: skip
     for name, app in m33_apps.items():
         manifest = json.loads((firmware_exports[name].out / "manifest.json").read_text())
-        model_bytes = FIRMWARE_MODELS[name].stat().st_size
+        model_bytes = firmware_models[name].stat().st_size
         assert app.arena_bytes == manifest["arena"]["size_bytes"]
         assert app.size.bss >= app.arena_bytes and app.size.ram == app.size.data + app.size.bss
         assert model_bytes < app.size.text < model_bytes + 400_000  # TFLM core + the model's kernels + front end
@@ -175,13 +179,12 @@ def test_export_target_cortex_m33_qemu_builds_runs_and_prints_harkens_detections
     from harken.export.tflite import read_params, write_params
     from harken.streaming.loop import run_device_loop
     from harken.streaming.model import load_stream_model
-    from tests.export.test_firmware_parity import _stream
 
     params = {k: v for k, v in read_params(FIRMWARE_MODELS["quickstart"]).items() if k != "detection_threshold_list"}
     model = tmp_path / "firing.tflite"  # the quickstart test model with a threshold it reaches
     model.write_bytes(write_params(FIRMWARE_MODELS["quickstart"], {**params, "detection_threshold": 140,
                                                                    "minimum_count": 1}))  # fmt: skip
-    audio = _stream("quickstart", 16000)
+    audio = _stream("quickstart", 16000, _real_clips(tflm_dir))
     sf.write(tmp_path / "stream.wav", audio, 16000, subtype="PCM_16")
     result = _cli(str(model), "--out", str(tmp_path / "fw"), "--target", "cortex-m33-qemu", "--tflm-dir",
                   str(tflm_dir), "--tflm-library", str(m33_tflm_library), "--run", str(tmp_path / "stream.wav"))
