@@ -48,5 +48,6 @@ def build_and_run(out: Path, *, tflm_dir: Path | None, tflm_library: Path | None
         raise HarkenError(f"{run}: no such audio file for --run")
     result = run_qemu(built.elf, [run.name], cwd=run.resolve().parent, timeout_s=3600)
     typer.echo(result.stdout, nl=False)
+    typer.echo(result.stderr, nl=False, err=True)  # the firmware's stderr (semihosting) and QEMU's messages
     if result.returncode != 0:
         raise HarkenError(f"{run}: the firmware stopped with exit code {result.returncode} in QEMU")
