@@ -106,6 +106,29 @@ def test_a_folder_that_is_not_an_export_is_a_one_line_error(tmp_path):
         cross_build.build_exported_app(tmp_path)
 
 
+FAULTING_PROGRAM = """#include <stdio.h>
+int main(int argc, char** argv) {
+  printf("argc=%d argv0=%s\\n", argc, argv[0]);
+  fflush(stdout);
+  *(volatile unsigned*)0xF0000000u = 1u; /* no memory there: a bus fault */
+  printf("not reached\\n");
+  return 0;
+}
+"""
+
+
+@pytest.mark.slow
+def test_a_fault_stops_qemu_with_exit_code_1_instead_of_hanging(tflm_dir, tmp_path):
+    (tmp_path / "fault.c").write_text(FAULTING_PROGRAM)
+    (tmp_path / "CMakeLists.txt").write_text("cmake_minimum_required(VERSION 3.18)\nproject(fault C)\n"
+                                             "add_executable(fault fault.c ${HARKEN_PLATFORM_SOURCES})\n")  # fmt: skip
+    elf = cross_build.build(tmp_path, tmp_path / "build", target="fault")
+    run = qemu.run_qemu(elf, timeout_s=60)
+    assert run.returncode == 1
+    assert "argc=1 argv0=fault" in run.stdout and "not reached" not in run.stdout
+    assert "Cortex-M33 fault" in run.stdout + run.stderr
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("which,hop_ms,options,overrides", M33_CASES,
                          ids=[f"{c[0]}-hop{c[1] or 'default'}" for c in M33_CASES])
@@ -168,6 +191,13 @@ def _cli(*args: str):
 def test_export_refuses_an_unknown_target_before_writing(tmp_path):
     result = _cli(str(FIRMWARE_MODELS["small_cnn"]), "--out", str(tmp_path / "fw"), "--target", "cortex-m4")
     assert result.exit_code != 0 and "cortex-m33-qemu" in str(result.exception)
+    assert not (tmp_path / "fw").exists()
+
+
+def test_export_for_the_m33_without_the_toolchain_names_the_packages_before_writing(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    result = _cli(str(FIRMWARE_MODELS["small_cnn"]), "--out", str(tmp_path / "fw"), "--target", "cortex-m33-qemu")
+    assert isinstance(result.exception, HarkenError) and "apt install" in str(result.exception)
     assert not (tmp_path / "fw").exists()
 
 
