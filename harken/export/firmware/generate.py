@@ -20,6 +20,7 @@ from pathlib import Path
 from harken.errors import SettingsError
 from harken.export.firmware import headers
 from harken.export.firmware.carray import gecko_model_files, model_data_files
+from harken.export.firmware.cross_build import PLATFORM_FILES
 from harken.export.firmware.model import FirmwareModel, load_firmware_model
 from harken.export.firmware.ops import kernel_sources
 
@@ -57,6 +58,8 @@ def firmware_files(m: FirmwareModel, *, style: str = "harken") -> dict[str, str]
     files[f"{m.name}_settings.h"] = headers.settings_header(m)
     for name in C_SOURCES:
         files[name] = c_source(name)
+    for name in PLATFORM_FILES:
+        files[name] = resources.files("harken.export.firmware").joinpath(name).read_text(encoding="utf-8")
     channels = m.frontend.filterbank_n_channels
     fill = {"@NAME@": m.name, "@SOURCE@": m.source, "@KERNELS@": ";".join(kernel_sources(m.ops)),
             "@OPS@": ", ".join(op.name for op in m.ops), "@FE_MAX_CHANNELS@": str(channels),
