@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from harken.evaluation import metrics
-from harken.evaluation.saving import PREDICTIONS_FILE, RESULTS_FILE, save_evaluation, text_path
+from harken.evaluation.saving import save_evaluation, text_path
 from harken.datasets.directory import UNKNOWN_CLASS
 from harken.errors import AudioError, DatasetError, HarkenError, ModelFileError, SettingsError
 from harken.runtime.clip_model import MODEL_SUFFIXES, ClipModel, load_clip_model
