@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 
+from harken.errors import OutputError
 from harken.frontend import FrontendSettings
 from harken.frontend.files import save_pngs
 from tests._util.fsize import file_size_limit
@@ -16,7 +17,7 @@ SPEC = np.arange(49 * 16, dtype=np.int8).reshape(49, 16)
 
 def test_save_pngs_on_a_full_disk_keeps_the_earlier_picture_whole(tmp_path):
     (tmp_path / "clip.png").write_bytes(b"\x89PNG earlier picture")
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match=r"clip|test_save_pngs"):  # one line naming where, not a traceback
         with file_size_limit(1000):  # the disk fills after 1000 bytes of the new picture
             save_pngs(tmp_path, {"clip.wav": SPEC}, FrontendSettings())
     assert (tmp_path / "clip.png").read_bytes() == b"\x89PNG earlier picture"
