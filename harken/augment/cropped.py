@@ -26,7 +26,7 @@ from harken.augment.placement import place
 class CroppedKnownParams:
     applied: bool
     fraction: float
-    num_samples: int  # of the kept start of the word
+    num_samples: int  # of the kept start (or, with tail, end) of the word
     offset: int  # where it starts in the buffer: length - num_samples (head) or length - window_length (tail)
     tail: bool = False  # the word's last num_samples at the window's start instead of its first at the end
 

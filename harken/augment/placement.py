@@ -11,7 +11,7 @@ Where the word lands: uniformly over the positions where it fits (``end_scale_ms
 or, with ``end_scale_ms > 0``, the way a stream shows it to the device: the gap between the word's
 end and the window's end drawn from an exponential of that mean, truncated to the positions where
 the word fits, so most samples hold a word that has just ended (when the recogniser should fire)
-and a few hold one that ended up to a window ago. The word is always whole in the window, so its
+and a few hold one that ended up to a window ago. A word that fits is whole in the window, so its
 keyword label stays true; the partial words at the window's edges are ``CroppedKnown``'s negatives.
 """
 
