@@ -1,4 +1,4 @@
-"""Ablation of the on_off_offline data recipe on real voices (issue 6): train, score on dev, tabulate.
+"""Ablation of the on_off_offline data recipe on real voices: train, score on dev, tabulate.
 
 Each row is a full recipe (cumulative: a row names its parent and what it changes). For each row and
 seed the script writes a spec file (the built-in ``on_off_offline`` with the row's settings),
@@ -247,7 +247,7 @@ ROWS: dict[str, tuple[str | None, str, dict]] = {
         "code": [*_FROM_SCRATCH, "real = spec.datasets[2]", "spec.datasets = spec.datasets[:2] + [real] * 4",
                  "spec.datasets[0].synth.num_clips_per_keyword = 500", "spec.datasets[0].synth.num_unknown = 1500"],
     }),
-    "baseline": (None, "on_off_offline at the start of issue 6 (synthetic validation selects the epoch)", {
+    "baseline": (None, "on_off_offline before the ablation (synthetic validation selects the epoch)", {
         "datasets": [{"synth": _OLD_SYNTH}],
     }),
     "loeo": ("baseline", "Klatt voices held out of training; they are the validation set (leave-one-engine-out)", {

@@ -5,7 +5,7 @@
 the first K of those speakers only (a seeded shuffle, nested: the 15 include the 8), every
 other training speaker moved out by a speaker manifest, and each model is scored on the same
 unseen speakers, so the figures form a learning curve: what each added speaker buys, and how far
-the curve is from the 93 % of issue 6. ``--folds A,B`` repeats it with the halves swapped
+the curve is from the earlier 93 % figure. ``--folds A,B`` repeats it with the halves swapped
 (``bench/dev_mix_folds.py``) and pools the two; with ``all`` among the counts, each other row is
 compared with it on paired speaker draws (``harken evaluate --baseline``'s bootstrap). ``0`` is the
 base model the spec fine-tunes. Real silence clips stay in training at every K (they are

@@ -1,4 +1,4 @@
-"""Issue 30: one table of stream and clip figures for models evaluated with evaluate-stream and evaluate.
+"""Stream placement: one table of stream and clip figures for models evaluated with evaluate-stream and evaluate.
 
     python bench/stream_placement/compare.py NAME=STREAM_DIR[,CLIP_DIR] ... [--max-fa-per-hour 75]
 

@@ -1,4 +1,4 @@
-"""Issue 30 experiment B: experiment A plus partial words at both window edges as ``_unknown_``.
+"""Stream placement, experiment B: experiment A plus partial words at both window edges as ``_unknown_``.
 
 As ``on_off_stream_end.py`` (``Placement(end_scale_ms=150)``), and the cropped-known negatives
 doubled from 5 % to 10 % of the keyword samples, half of them the word's last 20-50 % at the

@@ -1,4 +1,4 @@
-"""Issue 30 experiment A: the quickstart (on_off_offline) with stream placement, words ending near the window's end.
+"""Stream placement, experiment A: the quickstart (on_off_offline) with stream placement, words ending near the window's end.
 
 Everything as the built-in ``on_off_offline`` except ``Placement(end_scale_ms=150)``: the gap from
 the word's end to the window's end is exponential with a 150 ms mean (truncated to where the word

@@ -1,4 +1,4 @@
-"""Issue 30: where in time a model scores a keyword highest, relative to the word's end, in a labelled stream.
+"""Where in time a model scores a keyword highest, relative to the word's end, in a labelled stream.
 
     python bench/stream_placement/peak_offset.py MODEL STREAM.wav LABELS.csv [--keywords 120] [--hop-ms 20]
 
@@ -7,7 +7,7 @@ over the stream from 2.5 s before the word's end to 1 s after it every ``--hop-m
 score of the word's class at each window end gives the offset (window end minus word end) of its
 peak and the peak's height. Prints a table to stderr (the median score at each offset) and one JSON
 object to stdout: the median and 90th percentile of the peak offset and the median peak score. The
-issue's measurement on its 41.8-minute stream: quickstart median +0.40 s, p90 +0.72 s, peak 233;
+an earlier measurement on a 41.8-minute stream: quickstart median +0.40 s, p90 +0.72 s, peak 233;
 the vendor's real-speech model -0.03 s, 255.
 """
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 30: train one stream-placement variant of on_off_offline and measure it on the dev stream and the dev clips.
+# Train one stream-placement variant of on_off_offline and measure it on the dev stream and the dev clips.
 #   bench/stream_placement/run.sh VARIANT   (on_off_stream_end or on_off_stream_edges)
 # Needs HARKEN_HOME (a copy of ~/.harken's synth, rir and cache folders avoids re-synthesis), the dev
 # stream in $S30 (harken datasets stream --dataset ../shared/data/speech_commands_dev --minutes 30

@@ -1,4 +1,4 @@
-"""The firmware's command recognizer: per-inference class scores in, detections out (issue 27 item 1).
+"""The firmware's command recognizer: per-inference class scores in, detections out.
 
 In: each inference's scores as uint8 (:func:`scores_to_uint8`) and its time in ms. Out: a
 :class:`Detection` when a keyword fires. Reproduces the vendor audio classifier exactly:

@@ -1,7 +1,7 @@
 """Score a stream's detections against its labels: false accepts per hour, false rejects, delay, DET curve.
 
 In: detections (``harken.streaming.recognizer.Detection``), the stream's labels (``harken.streaming.labels``)
-and its duration. Out: :class:`StreamScore`. The rules (issue 27):
+and its duration. Out: :class:`StreamScore`. The rules:
 
 - a keyword word ``[start, end]`` is **detected** when a detection of its label falls in
   ``[start, end + ACCEPT_S]`` (0.5 s); the delay is from the word's end to the first such detection
