@@ -60,6 +60,7 @@ def classify_audio(
     json_file: Annotated[Path | None, typer.Option("--json", metavar="FILE", help="Write the detections as JSON (for scripts).")] = None,
     seconds: Annotated[float | None, typer.Option("--seconds", help="With --microphone: stop after this many seconds (default: Ctrl-C).", min=0)] = None,
     interpreter: Annotated[str, typer.Option(help="tflm (the microcontroller interpreter: the device's scores) or litert (reference kernels, ~1.5x faster, rarely one step apart).")] = "tflm",
+    tail_ms: Annotated[int, typer.Option("--tail-ms", help="Silence appended to each wav file, as if the device kept listening (a 1 s clip ends before the recognizer has averaged the word).", min=0)] = 0,
 ) -> None:
     """Classify audio as the device does: front end, model and command recognizer on a stream."""
     from harken.errors import SettingsError
@@ -78,7 +79,7 @@ def classify_audio(
     if microphone:
         streams = [_run_microphone(stream_model, options, wavs[0] if wavs else None, seconds, verbose, dumps)]
     else:
-        streams = _run_files(stream_model, options, wavs, verbose, dumps)
+        streams = _run_files(stream_model, options, wavs, verbose, dumps, tail_ms)
     _finish(stream_model, options, streams, dumps, json_file)
     if any(s.interrupted for s in streams) and not microphone:
         raise typer.Exit(130)
@@ -112,13 +113,16 @@ def _report_runs(runs, classes, verbose: bool) -> None:
             typer.echo(run.detection.line())
 
 
-def _run_files(model, options: dict, wavs: list[str], verbose: bool, dumps: dict) -> list[_Stream]:
-    """Each wav as its own stream; Ctrl-C stops after the current chunk and keeps what was done."""
+def _run_files(model, options: dict, wavs: list[str], verbose: bool, dumps: dict, tail_ms: int = 0) -> list[_Stream]:
+    """Each wav (plus ``tail_ms`` of silence) as its own stream; Ctrl-C stops after the current chunk, keeping what was done."""
+    import numpy as np
+
     from harken.audio.io import read_audio
 
     streams, names = [], set()
     for path in wavs:
         audio, _ = read_audio(path, sample_rate_hz=model.frontend.sample_rate_hz)
+        audio = np.concatenate([audio, np.zeros(tail_ms * model.frontend.sample_rate_hz // 1000, audio.dtype)])
         stream = _Stream(source=str(path), name=_unique(Path(path).stem, names), loop=_new_loop(model, options, dumps))
         streams.append(stream)
         if len(wavs) > 1:
@@ -132,7 +136,20 @@ def _run_files(model, options: dict, wavs: list[str], verbose: bool, dumps: dict
             stream.interrupted = True
             typer.echo("stopped (Ctrl-C); keeping what was processed", err=True)
             break
+        _hint_short_file(model, options, stream, path, len(audio), tail_ms)
     return streams
+
+
+def _hint_short_file(model, options: dict, stream: _Stream, path: str, samples: int, tail_ms: int) -> None:
+    """Say why a short file gave no detection: it ended before the word had passed through the window."""
+    rate = model.frontend.sample_rate_hz
+    window_ms = model.window_frames * model.frontend.window_step_ms
+    needed_ms = window_ms + options["recognizer"].average_window_duration_ms
+    if tail_ms or stream.interrupted or stream.loop.detections or samples * 1000 >= needed_ms * rate:
+        return
+    typer.echo(f"note: {path}: no detection in {samples / rate:.2f} s, shorter than the model's window "
+               f"({window_ms} ms) plus the recognizer's averaging; the device would hear what follows the "
+               f"word: try --tail-ms {window_ms}", err=True)
 
 
 def _unique(stem: str, names: set[str]) -> str:

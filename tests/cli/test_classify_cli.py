@@ -288,3 +288,24 @@ def test_a_missing_portaudio_is_one_line(monkeypatch, tmp_path):
 def test_the_microphone_takes_one_device_name(wav):
     with pytest.raises(SettingsError, match="one device NAME"):
         _run(TINY, "--microphone", wav, wav)
+
+
+def test_tail_ms_appends_silence_after_each_file(model, wav, tmp_path):
+    """--tail-ms N: the file then N ms of zeros, as one stream (the device keeps listening after a clip)."""
+    audio = read_audio(wav)[0]
+    padded = tmp_path / "padded.wav"
+    sf.write(padded, np.concatenate([audio, np.zeros(8000, audio.dtype)]), 16000, subtype="PCM_16")
+    with_tail = _run(TINY, wav, *FIRE, "--verbose", "--tail-ms", "500")
+    by_hand = _run(TINY, padded, *FIRE, "--verbose")
+    assert with_tail.exit_code == 0 and with_tail.stdout == by_hand.stdout
+    assert with_tail.stdout != _run(TINY, wav, *FIRE, "--verbose").stdout  # the tail added inferences
+
+
+def test_a_short_file_without_detection_gets_a_hint(tmp_path):
+    """A 1 s clip ends before the word has passed through the window: say so, and how to hear what follows."""
+    clip = tmp_path / "short.wav"
+    sf.write(clip, np.zeros(16000, np.int16), 16000, subtype="PCM_16")
+    result = _run(TINY, clip)
+    assert result.exit_code == 0 and not _detections(result.stdout)
+    assert "short.wav: no detection in 1.00 s" in result.stderr and "--tail-ms" in result.stderr
+    assert "note:" not in _run(TINY, clip, "--tail-ms", "1000").stderr
