@@ -23,15 +23,16 @@ _CHATTER = re.compile(
     r"(All log messages before absl::InitializeLog|oneDNN custom operations are on|"
     r"This TensorFlow binary is optimized|To enable the following instructions|"
     r"Unable to register cu(DNN|FFT|BLAS) factory|computation placer already registered|"
-    r"TF-TRT Warning|cuda drivers on your machine|Could not find cuda drivers)"
+    r"TF-TRT Warning|cuda drivers on your machine|Could not find cuda drivers|"
+    r"fully_quantize: \d+, inference_type: \d+)"  # the converter's quantization summary
 )
 _NOISY_PACKAGES = ("tensorflow", "keras")
 _depth = 0  # nested noisy imports (keras imports tensorflow) share the outermost capture
 
 
 @contextmanager
-def _hidden_chatter() -> Iterator[None]:
-    """Capture C-level stderr for the block; re-print the lines that are not known start-up notices."""
+def hidden_chatter() -> Iterator[None]:
+    """Capture C-level stderr for the block; re-print the lines that are not known TensorFlow chatter."""
     global _depth
     _depth += 1
     if _depth > 1:
@@ -58,7 +59,7 @@ def _hidden_chatter() -> Iterator[None]:
 
 
 class _QuietLoader(importlib.abc.Loader):
-    """Runs the real loader of a noisy package inside :func:`_hidden_chatter`, then steps aside."""
+    """Runs the real loader of a noisy package inside :func:`hidden_chatter`, then steps aside."""
 
     def __init__(self, loader: importlib.abc.Loader) -> None:
         self._loader = loader
@@ -68,7 +69,7 @@ class _QuietLoader(importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         module.__loader__ = module.__spec__.loader = self._loader  # the module keeps its real loader
-        with _hidden_chatter():
+        with hidden_chatter():
             self._loader.exec_module(module)
 
 

@@ -130,11 +130,13 @@ def convert_int8(model, representative: np.ndarray, *, pin_input_range: bool = T
 
 
 def _convert_quietly(converter) -> bytes:
-    """Run the converter with its Python prints ("Saved artifact at ...") sent to the debug log."""
+    """Run the converter with its Python prints ("Saved artifact at ...") sent to the debug log, its C++ summary hidden."""
     import warnings
 
+    from harken._util.tfquiet import hidden_chatter
+
     buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer), warnings.catch_warnings():
+    with contextlib.redirect_stdout(buffer), warnings.catch_warnings(), hidden_chatter():
         warnings.filterwarnings("ignore", message="Statistics for quantized inputs")
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         data = bytes(converter.convert())

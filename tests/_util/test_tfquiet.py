@@ -32,3 +32,15 @@ def test_import_hides_start_up_chatter_but_keeps_other_stderr():
     assert "oneDNN custom operations" not in proc.stderr and "absl::InitializeLog" not in proc.stderr
     assert "after import" in proc.stderr
     assert proc.stdout.strip() == "SourceFileLoader"  # the module keeps its real loader
+
+
+def test_hidden_chatter_drops_the_converters_summary_and_keeps_real_errors():
+    """The int8 converter prints its quantization summary on C-level stderr; conversions hide it, not errors."""
+    code = ("import os\n"
+            "from harken._util.tfquiet import hidden_chatter\n"
+            "with hidden_chatter():\n"
+            "    os.write(2, b'fully_quantize: 0, inference_type: 6, input_inference_type: INT8\\n')\n"
+            "    os.write(2, b'error: something real\\n')\n")
+    proc = _python(code)
+    assert proc.returncode == 0, proc.stderr
+    assert "fully_quantize" not in proc.stderr and "error: something real" in proc.stderr
