@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from harken._util.atomic import write_text_atomic
+from harken._util.processes import die_with
 from harken.datasets.synth_plan import ClipPlan, plan_dataset, resolve_voices
 from harken.datasets.synth_render import place_speech, render_chunk, render_clip
 from harken.datasets.synth_settings import UNKNOWN_LABEL, SynthSettings
@@ -105,6 +106,12 @@ def _chunk_process(task: tuple[str, int, list[ClipPlan], int, int], results) -> 
         results.send(("error", exc))
 
 
+def _in_child(target: Callable, harken_pid: int, task: tuple, sender) -> None:  # noqa: ANN001 - a Connection
+    """Child process entry: end when harken's process ends (even by SIGKILL), then run ``target``."""
+    die_with(harken_pid)
+    target(task, sender)
+
+
 def _receive(receiver) -> tuple | None:  # noqa: ANN001 - a Connection
     """The child's one message, or None when it closed its end without sending."""
     try:
@@ -131,7 +138,7 @@ def _render_in_processes(tasks: list[tuple], workers: int, *, target: Callable =
             while pending and len(running) < workers:
                 task = pending.pop(0)
                 receiver, sender = ctx.Pipe(duplex=False)
-                process = ctx.Process(target=target, args=(task, sender), daemon=True)
+                process = ctx.Process(target=_in_child, args=(target, os.getpid(), task, sender), daemon=True)
                 process.start()
                 sender.close()
                 running[process] = (task, receiver)

@@ -11,13 +11,10 @@ What it does not do: decide which batches to ask for or keep them (``harken.pipe
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import os
 import signal
 import sys
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout  # not yet the builtin TimeoutError in Python 3.10
@@ -26,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from harken._util.processes import die_with_parent
 from harken.errors import DatasetError
 
 if TYPE_CHECKING:
@@ -33,7 +31,6 @@ if TYPE_CHECKING:
 
 #: In a batch worker process: the TrainingBatches it makes batches for (set by ``_start_worker``).
 _WORKER_BATCHES = None
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def _start_worker(batches: TrainingBatches, parent: int) -> None:
@@ -43,34 +40,10 @@ def _start_worker(batches: TrainingBatches, parent: int) -> None:
     until it is ignored here instead of killing a worker that holds the pool's task-queue lock.
     """
     global _WORKER_BATCHES
-    _die_with_parent(parent)
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _WORKER_BATCHES = batches
-
-
-def _die_with_parent(parent: int) -> None:
-    """End this worker when process ``parent`` ends, even by SIGKILL: a worker holds hundreds of MB.
-
-    On Linux the kernel sends SIGKILL at once (``prctl(PR_SET_PDEATHSIG)``); elsewhere, and as a
-    back-up, a daemon thread checks every second that the parent is still this process's parent.
-    """
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # no prctl: the watchdog alone
-            pass
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), name="harken-parent-watch", daemon=True).start()
-
-
-def _watch_parent(parent: int, interval_s: float = 1.0) -> None:
-    """Exit this process once ``parent`` is no longer its parent (it died; the worker was handed to another)."""
-    while os.getppid() == parent:
-        time.sleep(interval_s)
-    os._exit(1)
 
 
 def worker_batch(epoch: int, index: int) -> tuple[np.ndarray, np.ndarray]:
