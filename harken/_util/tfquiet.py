@@ -24,7 +24,8 @@ _CHATTER = re.compile(
     r"This TensorFlow binary is optimized|To enable the following instructions|"
     r"Unable to register cu(DNN|FFT|BLAS) factory|computation placer already registered|"
     r"TF-TRT Warning|cuda drivers on your machine|Could not find cuda drivers|"
-    r"fully_quantize: \d+, inference_type: \d+)"  # the converter's quantization summary
+    r"fully_quantize: \d+, inference_type: \d+|"  # the converter's quantization summary
+    r"^[IW]\d{4} [\d:.]+ +\d+ \S+:\d+\] )"  # absl info/warning lines (errors stay)
 )
 _NOISY_PACKAGES = ("tensorflow", "keras")
 _depth = 0  # nested noisy imports (keras imports tensorflow) share the outermost capture

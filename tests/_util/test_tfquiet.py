@@ -44,3 +44,16 @@ def test_hidden_chatter_drops_the_converters_summary_and_keeps_real_errors():
     proc = _python(code)
     assert proc.returncode == 0, proc.stderr
     assert "fully_quantize" not in proc.stderr and "error: something real" in proc.stderr
+
+
+def test_hidden_chatter_drops_absl_info_and_warning_lines_but_not_errors():
+    code = ("import os\n"
+            "from harken._util.tfquiet import hidden_chatter\n"
+            "with hidden_chatter():\n"
+            "    os.write(2, b'W0000 00:00:1796570907.015249    2669 tf_tfl_flatbuffer_helpers.cc:364] Ignored output_format.\\n')\n"
+            "    os.write(2, b'I0000 00:00:1796570907.015443    2669 reader.cc:83] Reading SavedModel from: /tmp/x\\n')\n"
+            "    os.write(2, b'E0000 00:00:1796570907.015443    2669 convert.cc:1] conversion failed\\n')\n")
+    proc = _python(code)
+    assert proc.returncode == 0, proc.stderr
+    assert "Ignored output_format" not in proc.stderr and "Reading SavedModel" not in proc.stderr
+    assert "conversion failed" in proc.stderr
