@@ -15,6 +15,8 @@ from typing import Annotated
 
 import typer
 
+from harken.cli.text import pct as _pct
+
 MODEL_HELP = "A .tflite or .keras model file, or a model NAME (needs the spec module)."
 DATASET_HELP = "A folder of class folders (on/, off/, _unknown_/, _silence_/...); classes the model lacks count as _unknown_."
 RESULTS_NAME = "eval-results.json (skipped_files)"
@@ -42,8 +44,6 @@ def _progress(quiet: bool, label: str):
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
 def evaluate(

@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 import typer
 
 from harken.cli.app import interrupted
+from harken.cli.text import pct as _pct
 from harken.errors import SettingsError
 
 NAME_HELP = "A spec name (NAME or NAME-test for a dry run; see 'harken list') or a spec .py file."
@@ -189,5 +190,3 @@ def _stamps(paths: list[Path]) -> list[tuple[int, int] | None]:
     return stamps
 
 
-def _pct(value) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"

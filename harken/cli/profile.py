@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-MODEL_HELP = "A spec name (see 'harken list'), a .tflite file or a .harken.zip archive."
+from harken.cli.text import MODEL_HELP
 
 
 def register(app: typer.Typer) -> None:

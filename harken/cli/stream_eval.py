@@ -13,6 +13,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from harken.cli.text import pct as _pct
+
 MODEL_HELP = "A model NAME (its trained .tflite), a .tflite or a NAME.harken.zip archive."
 LABELS_HELP = "The stream's labels CSV: start_s,end_s,label per spoken word (harken datasets stream writes one)."
 HOP_HELP = "Loop period in ms (inference + latency). Default: the model's estimated device inference time + latency_ms."
@@ -23,8 +25,6 @@ EPILOG = (
 )
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
 def _seconds(value: float | None) -> str:

@@ -12,9 +12,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from harken.cli.text import MODEL_HELP
 from harken.errors import HarkenError, SettingsError
 
-MODEL_HELP = "A spec name (see 'harken list'), a .tflite file or a .harken.zip archive."
 
 
 def register(app: typer.Typer) -> None:
