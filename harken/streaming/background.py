@@ -1,10 +1,13 @@
 """The background of a long test stream: generated noise or real recordings, pieced together with crossfades.
 
 In: a length in samples, a level (dBFS RMS), a seed, and optionally recordings (float32 clips).
-Out: float32 background audio of that length. Without recordings the pieces are harken's generated
+Out: float32 background audio of that length (and, from :func:`make_background_pieces`, where each
+piece takes over and its level, so words can be scaled against the level they sit in). Without recordings the pieces are harken's generated
 noises (``harken.datasets.noise``: pink, brown, white, a microphone's floor), one kind per piece of
 ``piece_s`` seconds; with recordings each piece is a cut of a recording (whole files when shorter).
-Each piece is scaled to the level +- ``jitter_db`` and joined with equal-power crossfades, so the
+Each piece is scaled to the level +- ``jitter_db`` (or, given ``max_rms_db``, to a level drawn
+uniformly in [``rms_db``, ``max_rms_db``]: the same draw, centred in the range with half its width as
+jitter) and joined with equal-power crossfades, so the
 level never dips. Piece i is drawn from ``default_rng([seed, i])``: the same seed gives the same
 samples. Words are inserted by ``harken.streaming.make_stream``, not here.
 """
@@ -12,6 +15,7 @@ samples. Words are inserted by ``harken.streaming.make_stream``, not here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,7 +25,16 @@ from harken.errors import SettingsError
 #: Generated kinds a piece of background is made of (stationary noises; hum alone sounds like no room).
 GENERATED_KINDS = ("pink", "brown", "white", "mic")
 
-__all__ = ["GENERATED_KINDS", "make_background"]
+__all__ = ["GENERATED_KINDS", "Background", "make_background", "make_background_pieces"]
+
+
+@dataclass(slots=True)
+class Background:
+    """A background and its pieces: piece i rules from ``starts[i]`` (the middle of its crossfade in) on."""
+
+    audio: np.ndarray  # float32
+    starts: np.ndarray  # int64 samples, ascending, starts[0] == 0
+    levels_db: np.ndarray  # float64 dBFS RMS each piece was scaled to
 
 
 def _generated_piece(length: int, rng: np.random.Generator, sample_rate_hz: int) -> np.ndarray:
@@ -47,8 +60,9 @@ def make_background(
     piece_s: float = 30.0,
     fade_s: float = 0.5,
     jitter_db: float = 3.0,
+    max_rms_db: float | None = None,
 ) -> np.ndarray:
-    """``num_samples`` of background at about ``rms_db`` dBFS (float32).
+    """``num_samples`` of background at about ``rms_db`` dBFS (float32); see :func:`make_background_pieces`.
 
     Examples
     --------
@@ -57,13 +71,43 @@ def make_background(
     >>> x.shape, bool(abs(rms_dbfs(x) + 40.0) < 1.0)
     ((32000,), True)
     """
+    return make_background_pieces(num_samples, sample_rate_hz=sample_rate_hz, rms_db=rms_db, seed=seed,
+                                  recordings=recordings, piece_s=piece_s, fade_s=fade_s, jitter_db=jitter_db,
+                                  max_rms_db=max_rms_db).audio  # fmt: skip
+
+
+def make_background_pieces(
+    num_samples: int,
+    *,
+    sample_rate_hz: int = 16000,
+    rms_db: float = -45.0,
+    seed: int = 0,
+    recordings: Sequence[np.ndarray] | None = None,
+    piece_s: float = 30.0,
+    fade_s: float = 0.5,
+    jitter_db: float = 3.0,
+    max_rms_db: float | None = None,
+) -> Background:
+    """The background and each piece's start and level: ``rms_db`` +- ``jitter_db``, or in [rms_db, max_rms_db].
+
+    Examples
+    --------
+    >>> b = make_background_pieces(32000, rms_db=-50.0, max_rms_db=-30.0, seed=1, piece_s=0.5, fade_s=0.1)
+    >>> b.starts.tolist(), bool(all(-50.0 <= v <= -30.0 for v in b.levels_db))
+    ([0, 7200, 13600, 20000, 26400], True)
+    """
     if int(num_samples) <= 0:
         raise SettingsError(f"num_samples={num_samples}: a background needs at least one sample")
     if recordings is not None and not any(np.asarray(r).size for r in recordings):
         raise SettingsError("no background recordings with samples; give a folder of noise files")
+    if max_rms_db is not None:
+        if max_rms_db < rms_db:
+            raise SettingsError(f"max_rms_db={max_rms_db} < rms_db={rms_db}: give the range low,high")
+        rms_db, jitter_db = (rms_db + max_rms_db) / 2.0, (max_rms_db - rms_db) / 2.0
     piece = max(int(piece_s * sample_rate_hz), 1)
     fade = min(int(fade_s * sample_rate_hz), piece // 2)
     out = np.zeros(num_samples, np.float64)
+    starts, levels = [], []
     end, previous_size, index = 0, 0, 0
     while end < num_samples:
         rng = np.random.default_rng([seed, index])
@@ -71,7 +115,8 @@ def make_background(
             audio = _recorded_piece([r for r in recordings if np.asarray(r).size], piece, rng)
         else:
             audio = _generated_piece(piece, rng, sample_rate_hz)
-        audio = set_rms_dbfs(audio, rms_db + float(rng.uniform(-jitter_db, jitter_db))).astype(np.float64)
+        level = rms_db + float(rng.uniform(-jitter_db, jitter_db))
+        audio = set_rms_dbfs(audio, level).astype(np.float64)
         overlap = min(fade, previous_size // 2, audio.size // 2)
         start = end - overlap
         if overlap:  # equal power: the uncorrelated pieces' powers add to one across the fade
@@ -80,5 +125,7 @@ def make_background(
             audio[:overlap] *= np.sqrt(t)
         length = min(audio.size, num_samples - start)
         out[start : start + length] += audio[:length]
+        starts.append(start + overlap // 2)
+        levels.append(level)
         end, previous_size, index = start + audio.size, audio.size, index + 1
-    return out.astype(np.float32)
+    return Background(out.astype(np.float32), np.asarray(starts, np.int64), np.asarray(levels, np.float64))

@@ -10,7 +10,12 @@ file-name prefix in ``_unknown_/`` or the folder's name, goes in ``word``); ``_s
 recordings) are labelled ``_silence_`` over the whole clip, so a false accept on one can be told from one
 on the generated background. Other folders starting with ``_`` (``_background_noise_``) are left out:
 give noise recordings with ``background``. Each inserted clip is scaled so that its word's RMS is ``snr_db``
-above the background level (drawn in [min, max]), optionally reverberated with a simulated room
+(drawn in [min, max]) above the background level: the nominal ``background_rms_db`` (each background piece
+at that +- 3 dB), or, given ``max_background_rms_db`` (pieces' levels drawn in [background_rms_db,
+max_background_rms_db]), the power mean of the levels of the pieces under the word. After each keyword,
+``words_after_keyword`` (drawn in [min, max]) other words can follow before the kinds are drawn again
+(``follow_gap_ms`` before each, default ``gap_ms``), as in speech where a command is part of a sentence.
+Optionally reverberated with a simulated room
 (``harken.datasets.rir``), and the next clip starts at least ``min_gap_ms`` (up to ``max_gap_ms``)
 after the word's end, so words are spaced more than a word plus the suppression time apart. Everything
 is drawn from ``default_rng([seed, ...])`` over sorted file lists: the same folder and seed give the
@@ -30,6 +35,7 @@ import numpy as np
 from harken._util.atomic import write_json_atomic
 from harken._util.settings import Settings, check_count, check_number, check_probability, check_range
 from harken.errors import AudioError, DatasetError, SettingsError
+from harken.streaming.background import Background
 from harken.streaming.labels import StreamLabel, write_labels
 
 log = logging.getLogger(__name__)
@@ -50,11 +56,16 @@ class StreamSettings(Settings):
     keywords: tuple[str, ...] | None = None  # None: every folder not starting with '_'
     min_snr_db: float = 5.0
     max_snr_db: float = 20.0
-    background_rms_db: float = -45.0
+    background_rms_db: float = -45.0  # the level, or the low end of the range up to max_background_rms_db
+    max_background_rms_db: float | None = None  # None: one level (+- 3 dB per piece; SNRs relative to it)
     reverb: float = 0.0  # share of clips convolved with a simulated room
     num_rooms: int = 16
     min_gap_ms: int = 1500
     max_gap_ms: int = 4000
+    min_words_after_keyword: int = 0  # other words right after each keyword
+    max_words_after_keyword: int = 0
+    min_follow_gap_ms: int | None = None  # gap before those words; None: min_gap_ms..max_gap_ms
+    max_follow_gap_ms: int | None = None
     keyword_share: float = 0.5
     silence_share: float = 0.1
     seed: int = 0
@@ -70,9 +81,22 @@ class StreamSettings(Settings):
         check_count(self, "sample_rate_hz", lo=4000, hi=96_000)
         check_range(self, "snr_db", lo=-20.0, hi=60.0, unit=" dB")
         check_number(self, "background_rms_db", lo=-100.0, hi=-3.0, unit=" dB")
+        if self.max_background_rms_db is not None:
+            check_number(self, "max_background_rms_db", lo=-100.0, hi=-3.0, unit=" dB")
+            if self.max_background_rms_db < self.background_rms_db:
+                raise SettingsError(f"StreamSettings.max_background_rms_db={self.max_background_rms_db} < "
+                                    f"background_rms_db={self.background_rms_db}: give the range low,high")  # fmt: skip
         check_probability(self, "reverb")
         check_count(self, "num_rooms", lo=1, hi=1024)
         check_range(self, "gap_ms", lo=0, hi=600_000, unit=" ms")
+        check_count(self, "min_words_after_keyword", lo=0, hi=100)
+        check_count(self, "max_words_after_keyword", lo=0, hi=100)
+        check_range(self, "words_after_keyword", lo=0, hi=100)
+        if (self.min_follow_gap_ms is None) != (self.max_follow_gap_ms is None):
+            raise SettingsError(f"StreamSettings.min_follow_gap_ms={self.min_follow_gap_ms}, max_follow_gap_ms="
+                                f"{self.max_follow_gap_ms}: give both or neither")  # fmt: skip
+        if self.min_follow_gap_ms is not None:
+            check_range(self, "follow_gap_ms", lo=0, hi=600_000, unit=" ms")
         check_probability(self, "keyword_share")
         check_probability(self, "silence_share")
         if self.keyword_share + self.silence_share > 1.0:
@@ -195,6 +219,20 @@ def _rooms(settings: StreamSettings):
     return RirSet([bank.get(i) for i in range(len(bank))])
 
 
+def _reference_db(settings: StreamSettings, background: Background, first: int, stop: int) -> float:
+    """The level a word in samples [first, stop) is scaled against: nominal, or the pieces' power mean."""
+    if settings.max_background_rms_db is None or background.starts.size == 0:
+        return settings.background_rms_db
+    starts = background.starts
+    lo = max(int(np.searchsorted(starts, first, side="right")) - 1, 0)
+    hi = max(int(np.searchsorted(starts, max(stop - 1, first), side="right")) - 1, lo)
+    ends = np.r_[starts[1:], np.iinfo(np.int64).max]
+    weights = np.minimum(ends[lo : hi + 1], max(stop, first + 1)) - np.maximum(starts[lo : hi + 1], first)
+    weights = np.maximum(weights, 0).astype(np.float64)
+    power = np.sum(weights * 10.0 ** (background.levels_db[lo : hi + 1] / 10.0)) / max(np.sum(weights), 1.0)
+    return float(10.0 * np.log10(power))
+
+
 def _insert(stream: np.ndarray, clip: np.ndarray, at: int, extent: tuple[int, int], snr_db: float,
             background_rms_db: float) -> float:
     """Add ``clip`` at ``at``, its word scaled ``snr_db`` above the background; return the SNR reached."""
@@ -210,18 +248,35 @@ def _insert(stream: np.ndarray, clip: np.ndarray, at: int, extent: tuple[int, in
     return float(20.0 * np.log10(gain * rms) - background_rms_db)
 
 
-def _place_words(stream: np.ndarray, pools: dict, settings: StreamSettings, progress) -> tuple[list, dict]:
+def _followers(kind: str, pending: int, settings: StreamSettings, rng: np.random.Generator) -> int:
+    """How many other words still follow after this clip (drawn anew after each keyword)."""
+    if kind in (UNKNOWN, SILENCE) or settings.max_words_after_keyword == 0:
+        return max(pending - 1, 0)
+    return int(rng.integers(settings.min_words_after_keyword, settings.max_words_after_keyword + 1))
+
+
+def _gap_range(settings: StreamSettings, pending: int) -> tuple[int, int]:
+    if pending and settings.min_follow_gap_ms is not None:
+        return settings.min_follow_gap_ms, settings.max_follow_gap_ms
+    return settings.min_gap_ms, settings.max_gap_ms
+
+
+def _place_words(stream: np.ndarray, background: Background, pools: dict, settings: StreamSettings,
+                 progress) -> tuple[list, dict]:  # fmt: skip
     rate = settings.sample_rate_hz
     rng = np.random.default_rng([settings.seed, 0])
     drawer = _Drawer(pools, np.random.default_rng([settings.seed, 1]), rate)
+    follow_rng = np.random.default_rng([settings.seed, 2])  # its own stream: 0,0 draws nothing from rng
     rooms = _rooms(settings)
     labels, counts = [], {k: 0 for k in pools}
+    pending = 0  # other words still to follow the last keyword
     at = int(rng.uniform(settings.min_gap_ms, settings.max_gap_ms) * rate / 1000)
     while at < stream.size:
-        kind = _kind(rng, settings, pools)
+        kind = UNKNOWN if pending else _kind(rng, settings, pools)
+        pending = _followers(kind, pending, settings, follow_rng)
         drawn = drawer.draw(kind)
         snr_db, reverb_u, room_u = rng.uniform(settings.min_snr_db, settings.max_snr_db), rng.random(), rng.random()
-        gap = int(rng.uniform(settings.min_gap_ms, settings.max_gap_ms) * rate / 1000)
+        gap = int(rng.uniform(*_gap_range(settings, pending)) * rate / 1000)
         if drawn is None:
             raise DatasetError(f"{pools[kind][0][0].parent}: no readable clips left in this folder")
         clip, (path, label, word) = drawn
@@ -233,7 +288,8 @@ def _place_words(stream: np.ndarray, pools: dict, settings: StreamSettings, prog
             clip = reverberate(clip, rooms, min(int(room_u * len(rooms)), len(rooms) - 1))
         if at + clip.size > stream.size:
             break
-        reached = _insert(stream, clip, at, (start, stop), snr_db, settings.background_rms_db)
+        reference = _reference_db(settings, background, at + start, at + stop)
+        reached = _insert(stream, clip, at, (start, stop), snr_db, reference)
         counts[kind] += 1
         labels.append(StreamLabel((at + start) / rate, (at + stop) / rate, label, extra={
             "word": word, "source": f"{path.parent.name}/{path.name}", "snr_db": f"{reached:.1f}",
@@ -258,7 +314,7 @@ def make_stream(
     ``progress(done_s, total_s)`` is called after each inserted clip.
     """
     from harken.audio.io import write_wav
-    from harken.streaming.background import make_background
+    from harken.streaming.background import make_background_pieces
 
     settings = settings if settings is not None else StreamSettings()
     settings.validate()
@@ -266,15 +322,20 @@ def make_stream(
     if out.suffix.lower() != ".wav":
         raise SettingsError(f"{out}: the stream is written as a wav; give a name ending in .wav")
     pools = _pools(Path(dataset), settings.keywords)
+    if settings.max_words_after_keyword > 0 and not pools[UNKNOWN]:
+        raise DatasetError(f"{dataset}: no other words (_unknown_/ or non-keyword folders) to follow keywords "
+                           "with; give words_after_keyword 0,0 or add other words")  # fmt: skip
     recordings = None
     if background is not None:
         from harken.augment.noise_mix import read_noise_folder
 
         recordings = read_noise_folder(background, sample_rate_hz=settings.sample_rate_hz)
     num_samples = int(round(settings.minutes * 60 * settings.sample_rate_hz))
-    stream = make_background(num_samples, sample_rate_hz=settings.sample_rate_hz, seed=settings.seed,
-                             rms_db=settings.background_rms_db, recordings=recordings)  # fmt: skip
-    labels, counts = _place_words(stream, pools, settings, progress)
+    background_pieces = make_background_pieces(num_samples, sample_rate_hz=settings.sample_rate_hz,
+                                               seed=settings.seed, rms_db=settings.background_rms_db,
+                                               max_rms_db=settings.max_background_rms_db, recordings=recordings)
+    stream = background_pieces.audio
+    labels, counts = _place_words(stream, background_pieces, pools, settings, progress)
     clipped = int(np.count_nonzero(np.abs(stream) >= 1.0))
     if clipped:
         log.warning("%s: %d samples clipped at full scale", out, clipped)
