@@ -144,7 +144,7 @@ def test_words_after_keywords_need_other_words(tmp_path):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        (dict(background_rms_db=-30.0, max_background_rms_db=-50.0), r"max_background_rms_db=-50.0 < background_rms_db"),
+        (dict(background_rms_db=-30.0, max_background_rms_db=-50.0), r"max_background_rms_db=-50.0 < background_rms"),
         (dict(max_background_rms_db=0.0), r"max_background_rms_db=0.0 dB: use a value in"),
         (dict(min_words_after_keyword=3, max_words_after_keyword=1), r"min_words_after_keyword=3 > max_words_after"),
         (dict(max_words_after_keyword=1.5), r"max_words_after_keyword=1.5: use a whole number"),
