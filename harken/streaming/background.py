@@ -4,7 +4,8 @@ In: a length in samples, a level (dBFS RMS), a seed, and optionally recordings (
 Out: float32 background audio of that length (and, from :func:`make_background_pieces`, where each
 piece takes over and its level, so words can be scaled against the level they sit in). Without recordings the pieces are harken's generated
 noises (``harken.datasets.noise``: pink, brown, white, a microphone's floor), one kind per piece of
-``piece_s`` seconds; with recordings each piece is a cut of a recording (whole files when shorter).
+``piece_s`` seconds; with recordings each piece is a cut of a recording, or recordings shorter than a piece joined
+(each at one RMS, 50 ms crossfades) until it is filled, so a piece is one level however short the files.
 Each piece is scaled to the level +- ``jitter_db`` (or, given ``max_rms_db``, to a level drawn
 uniformly in [``rms_db``, ``max_rms_db``]: the same draw, centred in the range with half its width as
 jitter) and joined with equal-power crossfades, so the
@@ -24,6 +25,8 @@ from harken.errors import SettingsError
 
 #: Generated kinds a piece of background is made of (stationary noises; hum alone sounds like no room).
 GENERATED_KINDS = ("pink", "brown", "white", "mic")
+#: Crossfade (s) between recordings joined to fill one piece.
+JOIN_S = 0.05
 
 __all__ = ["GENERATED_KINDS", "Background", "make_background", "make_background_pieces"]
 
@@ -42,12 +45,32 @@ def _generated_piece(length: int, rng: np.random.Generator, sample_rate_hz: int)
     return make_noise(kind, length, sample_rate_hz=sample_rate_hz, rms_db=-20.0, rng=rng)
 
 
-def _recorded_piece(recordings: Sequence[np.ndarray], length: int, rng: np.random.Generator) -> np.ndarray:
-    clip = recordings[int(rng.integers(len(recordings)))]
-    if clip.size <= length:
-        return np.asarray(clip, np.float32)
-    start = int(rng.integers(clip.size - length + 1))
-    return np.asarray(clip[start : start + length], np.float32)
+def _recorded_piece(recordings: Sequence[np.ndarray], length: int, rng: np.random.Generator,
+                    join: int) -> np.ndarray:
+    """A cut of ``length`` samples of one recording, or recordings shorter than that joined until it is filled.
+
+    Joined recordings are brought to one RMS each and crossfaded over ``join`` samples, so a piece made
+    of short cuts (1 s noise clips) holds one level for the whole piece, like one long recording.
+    """
+    clip = np.asarray(recordings[int(rng.integers(len(recordings)))], np.float32)
+    if clip.size >= length:
+        start = int(rng.integers(clip.size - length + 1))
+        return clip[start : start + length]
+    out = np.zeros(0, np.float64)
+    while out.size < length:
+        part = np.asarray(clip, np.float64)
+        rms = float(np.sqrt(np.mean(part**2)))
+        part = part / rms if rms > 0.0 else part
+        overlap = min(join, out.size // 2, part.size // 2)
+        if overlap:
+            t = np.linspace(0.0, 1.0, overlap, endpoint=False)
+            out[-overlap:] *= np.sqrt(1.0 - t)
+            part[:overlap] *= np.sqrt(t)
+            out[-overlap:] += part[:overlap]
+            part = part[overlap:]
+        out = np.concatenate([out, part])
+        clip = np.asarray(recordings[int(rng.integers(len(recordings)))], np.float32)
+    return out[:length].astype(np.float32)
 
 
 def make_background(
@@ -106,13 +129,14 @@ def make_background_pieces(
         rms_db, jitter_db = (rms_db + max_rms_db) / 2.0, (max_rms_db - rms_db) / 2.0
     piece = max(int(piece_s * sample_rate_hz), 1)
     fade = min(int(fade_s * sample_rate_hz), piece // 2)
+    join = int(JOIN_S * sample_rate_hz)
     out = np.zeros(num_samples, np.float64)
     starts, levels = [], []
     end, previous_size, index = 0, 0, 0
     while end < num_samples:
         rng = np.random.default_rng([seed, index])
         if recordings:
-            audio = _recorded_piece([r for r in recordings if np.asarray(r).size], piece, rng)
+            audio = _recorded_piece([r for r in recordings if np.asarray(r).size], piece, rng, join)
         else:
             audio = _generated_piece(piece, rng, sample_rate_hz)
         level = rms_db + float(rng.uniform(-jitter_db, jitter_db))

@@ -18,10 +18,11 @@ from harken.streaming.background import make_background, make_background_pieces
 from harken.streaming.make_stream import StreamSettings, make_stream
 from tests.streaming.streams import BURST, RATE, make_word_folder
 
-#: sha256 of wav + labels CSV, computed with the code before background ranges and words after keywords existed.
+#: sha256 of wav + labels CSV. "generated": computed with the code before background ranges and words after
+#: keywords existed; "recorded": since recordings shorter than a piece are joined to fill it.
 GOLDEN = {
     "generated": "341078eed647df543b38ede1c42aa03450365ab182078eac828f2ee4749bb316",
-    "recorded": "1c4d15b3a1dbb940b7f42926fee1c864a3511115ce5dda8a87b87d416e83728c",
+    "recorded": "b003b2cba896c9860b90238ac30474f62ea853e99d96e39b32c90c51d0537671",
 }
 
 
@@ -52,8 +53,18 @@ def test_one_background_level_and_no_words_after_keywords_give_the_old_bytes(wor
     assert _digest(make_stream(words, tmp_path / "r.wav", recorded, background=noise)) == GOLDEN["recorded"]
 
 
+def test_recordings_shorter_than_a_piece_are_joined_into_one_level():
+    rng = np.random.default_rng(2)
+    short = [(g * rng.standard_normal(RATE // 2)).astype(np.float32) for g in (0.01, 0.1, 0.5)]  # 20 dB apart
+    made = make_background_pieces(12 * RATE, sample_rate_hz=RATE, rms_db=-40.0, seed=1, recordings=short,
+                                  piece_s=6.0, fade_s=0.5, jitter_db=0.0)  # fmt: skip
+    assert len(made.starts) == 3  # 6 s pieces joined by 0.5 s crossfades: three cover 12 s
+    seconds = [rms_dbfs(made.audio[i * RATE : (i + 1) * RATE]) for i in range(12)]
+    assert max(seconds) - min(seconds) < 1.0, seconds
+
+
 def _noise_recordings(folder, *, seconds: float = 4.0, count: int = 3):
-    """White-noise recordings shorter than a background piece: each piece is one whole recording."""
+    """White-noise recordings shorter than a background piece (joined to fill each piece)."""
     folder.mkdir()
     rng = np.random.default_rng(7)
     for i in range(count):
@@ -66,7 +77,7 @@ def test_a_background_range_gives_pieces_at_their_own_levels_within_it():
     rng = np.random.default_rng(0)
     recordings = [rng.standard_normal(4 * RATE).astype(np.float32) for _ in range(3)]
     made = make_background_pieces(60 * RATE, sample_rate_hz=RATE, rms_db=-50.0, max_rms_db=-30.0, seed=2,
-                                  recordings=recordings)  # fmt: skip
+                                  recordings=recordings, piece_s=4.0)  # fmt: skip
     # 4 s pieces, 0.5 s crossfades: each piece rules from the middle of its crossfade in
     assert made.starts[:2].tolist() == [0, 3.75 * RATE] and np.all(np.diff(made.starts[1:]) == 3.5 * RATE)
     assert np.all((made.levels_db >= -50.0) & (made.levels_db <= -30.0)) and np.ptp(made.levels_db) > 10.0
@@ -74,7 +85,7 @@ def test_a_background_range_gives_pieces_at_their_own_levels_within_it():
         middle = made.audio[start + RATE // 2 : start + 3 * RATE]
         assert rms_dbfs(middle) == pytest.approx(level, abs=0.3)
     assert np.array_equal(make_background(60 * RATE, sample_rate_hz=RATE, rms_db=-50.0, max_rms_db=-30.0, seed=2,
-                                          recordings=recordings), made.audio)  # fmt: skip
+                                          recordings=recordings, piece_s=4.0), made.audio)  # fmt: skip
 
 
 def test_one_background_level_keeps_the_three_db_jitter():
