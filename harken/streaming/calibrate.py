@@ -27,12 +27,16 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from harken.errors import SettingsError
 from harken.streaming.labels import StreamLabel
 from harken.streaming.scoring import StreamScore, score_detections
+
+if TYPE_CHECKING:
+    from harken.streaming.recognizer_search import RecognizerGrid, RecognizerSearch
 
 __all__ = ["StreamCalibration", "calibrate_on_stream", "choose_stream_thresholds", "search_on_stream"]
 
@@ -171,14 +175,14 @@ def search_on_stream(
     labels: str | os.PathLike,
     *,
     target_false_accepts_per_hour: float = 0.5,
-    grid=None,
+    grid: RecognizerGrid | None = None,
     hop_ms: int | None = None,
     volume_gain: int | None = None,
     interpreter: str = "tflm",
     dry_run: bool = False,
     backup: bool = True,
     progress: Callable[[int, int], None] | None = None,
-):
+) -> tuple[RecognizerSearch, Path, Path | None]:
     """Run the device loop once, search the recognizer grid (``harken.streaming.recognizer_search``) and (unless
     ``dry_run``) store the chosen window, count, suppression and thresholds in the .tflite in one write.
 

@@ -55,9 +55,12 @@ class RecognizerGrid(Settings):
 
     def validate(self) -> None:
         """SettingsError naming the first bad list."""
-        limits = {"windows_ms": (0, 1_000_000, "0 (no averaging) to 1000000"),
-                  "minimum_counts": (1, MAX_RESULTS, f"1 to {MAX_RESULTS} (the firmware averages at most {MAX_RESULTS})"),
-                  "suppressions_ms": (2, 65_535, "2 to 65535 (1 and under reset the front end, which the search cannot re-run)")}  # fmt: skip
+        limits = {
+            "windows_ms": (0, 1_000_000, "0 (no averaging) to 1000000"),
+            "minimum_counts": (1, MAX_RESULTS, f"1 to {MAX_RESULTS} (the firmware averages at most {MAX_RESULTS})"),
+            "suppressions_ms": (2, 1_000_000, "2 to 1000000 (1 and under reset the front end, which the search "
+                                "cannot re-run)"),
+        }  # fmt: skip
         for name, (lo, hi, allowed) in limits.items():
             values = getattr(self, name)
             if not isinstance(values, tuple) or not values:
@@ -267,8 +270,8 @@ def search_recognizer(
                     break
                 points.append(point)
     if not points:
-        raise SettingsError(f"RecognizerGrid {grid.to_dict()}: no grid point can detect on this run "
-                            "(every count is more results than its window ever holds); give longer windows or smaller counts")  # fmt: skip
+        raise SettingsError(f"RecognizerGrid {grid.to_dict()}: no grid point can detect on this run (every count "
+                            "is more results than its window ever holds); give longer windows or smaller counts")  # fmt: skip
     own_window = 0 if settings.minimum_count == 0 else settings.average_window_duration_ms
     current = run(settings, own_window, average_scores(scores_u8, times_ms, settings))
     if current is None:  # the model's own count is never met: it never detects, at any threshold
