@@ -130,8 +130,9 @@ def search_lines(search, shown: int = 5) -> list[str]:
     rows.append(("now", _point_row(search.current, keywords, search.classes)))
     widths = [max(len(r[1][i]) for r in rows) for i in range(len(header))]
     lines = [f"{mark:<3}" + "  ".join(cell.rjust(w) for cell, w in zip(cells, widths)) for mark, cells in rows]
-    return [f"{len(search.points)} recognizer settings tried ({len(search.skipped)} skipped: count never met in "
-            f"the window), best {min(shown, len(search.points))} and the model's own ('now', its thresholds "
+    hop = f" at a {search.hop_ms} ms hop" if search.hop_ms else ""
+    return [f"{len(search.points)} recognizer settings tried{hop} ({len(search.skipped)} skipped: count never met "
+            f"in the window), best {min(shown, len(search.points))} and the model's own ('now', its thresholds "
             "chosen for the same target); * chosen:", *lines]  # fmt: skip
 
 

@@ -203,6 +203,7 @@ def search_on_stream(
     search = search_recognizer(result.scores.scores, result.scores.times_ms, loaded.recognizer, words, loaded.classes,
                                duration_s=duration_s, target_false_accepts_per_hour=target_false_accepts_per_hour,
                                grid=grid)  # fmt: skip
+    search.hop_ms = int(hop_ms if hop_ms is not None else loaded.hop_ms)
     if dry_run:
         return search, path, None
     best = search.best

@@ -36,7 +36,7 @@ from harken.streaming.labels import StreamLabel
 from harken.streaming.recognizer import MAX_RESULTS, Detection, RecognizerSettings, average_scores
 from harken.streaming.scoring import StreamScore, match_detections, score_detections
 
-__all__ = ["GridPoint", "RecognizerGrid", "RecognizerSearch", "search_recognizer", "thresholds_for_target"]
+__all__ = ["GridPoint", "RecognizerGrid", "RecognizerSearch", "search_recognizer"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,6 +111,7 @@ class RecognizerSearch:
     points: list[GridPoint]
     chosen: int  # index into points
     skipped: list[dict]  # {"window_ms", "minimum_count", "reason"}
+    hop_ms: int | None = None  # the device loop's period the scores came from (the settings are for it)
 
     @property
     def best(self) -> GridPoint:
@@ -127,7 +128,7 @@ class RecognizerSearch:
                 "keyword_share_per_hour": self.keyword_share_per_hour,
                 "one_false_accept_per_hour": self.one_false_accept_per_hour, "previous": self.previous,
                 "current": self.current.to_dict(), "chosen": self.best.to_dict(),
-                "points": [p.to_dict() for p in self.points], "skipped": self.skipped}  # fmt: skip
+                "points": [p.to_dict() for p in self.points], "skipped": self.skipped, "hop_ms": self.hop_ms}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -172,7 +173,7 @@ def _false_accepts(cand: _Candidates, kept: list[int], k: int) -> int:
     return sum(1 for j in kept if cand.classes[j] == k and cand.false_accept[j])
 
 
-def thresholds_for_target(cand: _Candidates, suppression_ms: int, classes: Sequence[str], previous: Sequence[int],
+def _thresholds_for_target(cand: _Candidates, suppression_ms: int, classes: Sequence[str], previous: Sequence[int],
                           *, has_list: bool, hours: float, share: float) -> list[int]:  # fmt: skip
     """The thresholds ``choose_stream_thresholds``' rule gives (same loops, each recognizer run a candidate walk)."""
     keywords = [i for i, c in enumerate(classes) if not c.startswith("_")]
@@ -204,7 +205,7 @@ def _point(averaged, times_ms, settings: RecognizerSettings, labels, classes, *,
         return None
     cand = _candidates(averages, valid, times_ms, labels, classes)
     previous = settings.thresholds(len(classes)).tolist()
-    thresholds = thresholds_for_target(cand, settings.suppression_ms, classes, previous,
+    thresholds = _thresholds_for_target(cand, settings.suppression_ms, classes, previous,
                                        has_list=settings.detection_threshold_list is not None,
                                        hours=duration_s / 3600.0, share=share)  # fmt: skip
     kept = _walk(cand, thresholds, settings.suppression_ms)

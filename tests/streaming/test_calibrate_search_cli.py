@@ -49,7 +49,7 @@ def test_the_chosen_window_count_suppression_and_thresholds_are_written_with_a_b
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     chosen = data["chosen"]
-    assert len(data["points"]) == 2 * 2 * 2 and data["backup"] == f"{model}.bak"
+    assert len(data["points"]) == 2 * 2 * 2 and data["backup"] == f"{model}.bak" and data["hop_ms"] == 100
     assert data["current"]["window_ms"] == 300 and data["current"]["minimum_count"] == 2
     params = read_params(model.read_bytes())
     assert params["detection_threshold_list"] == chosen["thresholds"]
@@ -70,7 +70,7 @@ def test_a_dry_run_prints_the_table_and_changes_nothing(setup, tmp_path):
                   "--suppressions-ms", "500,900", "--dry-run")  # fmt: skip
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("6 recognizer settings tried (0 skipped")  # window 0 (no averaging): one per suppression
+    assert lines[0].startswith("6 recognizer settings tried at a 100 ms hop (0 skipped")  # window 0 (no averaging): one per suppression
     assert "window ms" in lines[1] and "thr on/off" in lines[1] and "p90" in lines[1]
     assert lines[2].startswith("*  ") and lines[7].startswith("now")
     assert lines[-1].startswith("dry run: ") and lines[-1].endswith(" not written")
@@ -93,3 +93,20 @@ def test_bad_grid_options_are_one_line_errors_naming_the_option(setup, args, mes
 def test_the_search_needs_a_stream(setup, tmp_path):
     with pytest.raises(SettingsError, match=r"--search-recognizer and its grid options need --stream"):
         _run("calibrate", str(setup / "tones.tflite"), "--dataset", str(tmp_path), "--search-recognizer")
+
+
+def test_the_search_writes_only_into_a_tflite_but_a_dry_run_reads_an_archive(setup, tmp_path):
+    import zipfile
+
+    from harken.errors import ModelFileError
+    from harken.streaming.calibrate import search_on_stream
+    from harken.streaming.recognizer_search import RecognizerGrid
+
+    with zipfile.ZipFile(tmp_path / "tones.harken.zip", "w") as archive:
+        archive.write(setup / "tones.tflite", "tones.tflite")
+    grid = RecognizerGrid(windows_ms=(500,), minimum_counts=(2,), suppressions_ms=(700,))
+    with pytest.raises(ModelFileError, match=r"tones\.tflite: recognizer settings are stored in a \.tflite"):
+        search_on_stream(tmp_path / "tones.harken.zip", setup / "s.wav", setup / "s.csv", hop_ms=100, grid=grid)
+    found, _, backup = search_on_stream(tmp_path / "tones.harken.zip", setup / "s.wav", setup / "s.csv", hop_ms=100,
+                                        grid=grid, dry_run=True)  # fmt: skip
+    assert backup is None and found.hop_ms == 100 and len(found.points) == 1 and found.best.window_ms == 500
