@@ -153,6 +153,10 @@ def calibrate(
     labels: Annotated[Path | None, typer.Option(help="The --stream's labels CSV (start_s,end_s,label).")] = None,
     target_false_accepts_per_hour: Annotated[float, typer.Option(help="With --stream: false accepts per hour allowed, all keywords together (an equal share each).")] = 0.5,
     hop_ms: Annotated[int | None, typer.Option("--hop-ms", help="With --stream: the device loop's period in ms (default: the model's).", min=1)] = None,
+    search_recognizer: Annotated[bool, typer.Option("--search-recognizer", help="With --stream: also choose the averaging window, minimum count and suppression (a grid tried on one run; the lowest false-reject rate at the target).")] = False,
+    windows_ms: Annotated[str | None, typer.Option("--windows-ms", help="With --search-recognizer: averaging windows to try, comma-separated ms (0: no averaging). Default 0,200,300,500,750,1000.")] = None,
+    minimum_counts: Annotated[str | None, typer.Option("--minimum-counts", help="With --search-recognizer: minimum counts to try (1..50). Default 1,2,3.")] = None,
+    suppressions_ms: Annotated[str | None, typer.Option("--suppressions-ms", help="With --search-recognizer: suppressions to try, ms (>= 2). Default 500,700,1000,1500.")] = None,
     split: Annotated[str | None, typer.Option(help=SPLIT_HELP)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the thresholds; change nothing.")] = False,
     backup: Annotated[bool, typer.Option("--backup/--no-backup", help="Keep MODEL.tflite.bak.")] = True,
@@ -164,11 +168,17 @@ def calibrate(
     On clips (--dataset: a share of non-keyword clips) or on a labelled stream (--stream/--labels: false
     accepts per hour, the device loop and recognizer as in evaluate-stream).
     """
+    search = {"search": search_recognizer, "--windows-ms": windows_ms, "--minimum-counts": minimum_counts,
+              "--suppressions-ms": suppressions_ms}  # fmt: skip
     if stream is not None:  # the stream mode: harken.cli.stream_eval
         from harken.cli.stream_eval import calibrate_stream
 
         return calibrate_stream(model, stream, labels, target=target_false_accepts_per_hour, hop_ms=hop_ms,
-                                dry_run=dry_run, backup=backup, as_json=as_json, quiet=quiet)  # fmt: skip
+                                dry_run=dry_run, backup=backup, as_json=as_json, quiet=quiet, search=search)  # fmt: skip
+    if any(search.values()):
+        from harken.errors import SettingsError
+
+        raise SettingsError(f"{model}: --search-recognizer and its grid options need --stream S.wav --labels S.csv")
     if dataset is None:
         from harken.errors import SettingsError
 
@@ -211,5 +221,7 @@ def register(app: typer.Typer) -> None:
     app.command(
         epilog="Examples:\n\n  harken calibrate model.tflite --dataset dev/ --target-false-accept 0.01\n\n"
         "  harken calibrate model.tflite --dataset dev/ --dry-run --json\n\n"
-        "  harken calibrate model.tflite --stream stream.wav --labels stream.csv --target-false-accepts-per-hour 0.5",
+        "  harken calibrate model.tflite --stream stream.wav --labels stream.csv --target-false-accepts-per-hour 0.5\n\n"
+        "  harken calibrate model.tflite --stream stream.wav --labels stream.csv --target-false-accepts-per-hour 20 "
+        "--search-recognizer --dry-run",
     )(calibrate)

@@ -82,15 +82,101 @@ def evaluate_stream(
                               f"results -> {', '.join(str(p) for p in written)}"]))  # fmt: skip
 
 
+def _whole_list(option: str, text: str) -> tuple[int, ...]:
+    """``"300,500"`` -> (300, 500); SettingsError naming ``option`` otherwise."""
+    from harken.errors import SettingsError
+
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise SettingsError(f"{option} {text!r}: give comma-separated whole numbers, e.g. 300,500") from None
+    return values
+
+
+def _grid(search: dict):
+    """The RecognizerGrid of the command line (the defaults where an option is not given)."""
+    from harken.errors import SettingsError
+    from harken.streaming.recognizer_search import RecognizerGrid
+
+    fields = {"--windows-ms": "windows_ms", "--minimum-counts": "minimum_counts", "--suppressions-ms": "suppressions_ms"}
+    given = {option: text for option, text in search.items() if option in fields and text is not None}
+    if given and not search["search"]:
+        raise SettingsError(f"{next(iter(given))} needs --search-recognizer")
+    values = {fields[option]: _whole_list(option, text) for option, text in given.items()}
+    for option, name in fields.items():
+        if name in values:
+            try:
+                RecognizerGrid(**{name: values[name]})
+            except SettingsError as exc:
+                raise SettingsError(f"{option}: {str(exc).split(': ', 1)[1]}") from None
+    return RecognizerGrid(**values)
+
+
+def _point_row(point, keywords: list[str], classes: list[str]) -> list[str]:
+    s = point.score
+    window = "none" if point.window_ms == 0 else f"{point.window_ms}"
+    return [window, str(point.minimum_count), str(point.suppression_ms),
+            " ".join(str(point.thresholds[classes.index(k)]) for k in keywords), f"{s.false_accepts_per_hour:.1f}",
+            _pct(s.overall_false_reject_rate), _seconds(s.delay_s["median"]), _seconds(s.delay_s["p90"])]  # fmt: skip
+
+
+def search_lines(search, shown: int = 5) -> list[str]:
+    """The best ``shown`` grid points, the chosen one and the model's current settings as a text table."""
+    keywords = [c for c in search.classes if not c.startswith("_")]
+    header = ["window ms", "count", "suppr. ms", "thr " + "/".join(keywords), "FA/h", "FRR", "delay med", "p90"]
+    rows = [("", header)]
+    rows += [("* " if p is search.best else "  ", _point_row(p, keywords, search.classes))
+             for p in search.ranked()[:shown]]  # fmt: skip
+    rows.append(("now", _point_row(search.current, keywords, search.classes)))
+    widths = [max(len(r[1][i]) for r in rows) for i in range(len(header))]
+    lines = [f"{mark:<3}" + "  ".join(cell.rjust(w) for cell, w in zip(cells, widths)) for mark, cells in rows]
+    hop = f" at a {search.hop_ms} ms hop" if search.hop_ms else ""
+    return [f"{len(search.points)} recognizer settings tried{hop} ({len(search.skipped)} skipped: count never met "
+            f"in the window), best {min(shown, len(search.points))} and the model's own ('now', its thresholds "
+            "chosen for the same target); * chosen:", *lines]  # fmt: skip
+
+
+def _calibrate_search(model, stream, labels, *, target, hop_ms, dry_run, backup, as_json, quiet, grid) -> None:
+    from harken.cli.evaluate import _progress
+    from harken.streaming.calibrate import search_on_stream
+
+    with _progress(quiet or as_json, "calibrate (hops)") as progress:
+        found, path, backup_path = search_on_stream(model, stream, labels, target_false_accepts_per_hour=target,
+                                                    grid=grid, hop_ms=hop_ms, dry_run=dry_run, backup=backup,
+                                                    progress=progress)  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps({**found.to_dict(), "dry_run": dry_run, "model": str(path),
+                               "backup": str(backup_path) if backup_path else None}))  # fmt: skip
+        return
+    if quiet:
+        return
+    best = found.best
+    typer.echo("\n".join([*search_lines(found), *summary_lines(best.score)]))
+    if found.one_false_accept_per_hour > found.keyword_share_per_hour:
+        typer.echo(f"note: one false accept on this stream is {found.one_false_accept_per_hour:.2f} per hour, so the "
+                   "thresholds allow none; a longer stream measures the target more finely")  # fmt: skip
+    written = {**best.stored(), "detection_threshold_list": best.thresholds}
+    text = ", ".join(f"{k} {v}" for k, v in written.items())
+    if dry_run:
+        typer.echo(f"dry run: {text} not written")
+    else:
+        typer.echo(f"{text} -> {path}" + (f" (backup {backup_path})" if backup_path else ""))
+
+
 def calibrate_stream(model: str, stream: Path, labels: Path | None, *, target: float, hop_ms: int | None,
-                     dry_run: bool, backup: bool, as_json: bool, quiet: bool) -> None:  # fmt: skip
-    """``harken calibrate MODEL --stream S.wav --labels S.csv``: thresholds for a false-accepts-per-hour target."""
+                     dry_run: bool, backup: bool, as_json: bool, quiet: bool, search: dict | None = None) -> None:  # fmt: skip
+    """``harken calibrate MODEL --stream S.wav --labels S.csv``: thresholds for a false-accepts-per-hour target
+    (with ``--search-recognizer``: the averaging window, minimum count and suppression too)."""
     from harken.cli.evaluate import _progress
     from harken.errors import SettingsError
     from harken.streaming.calibrate import calibrate_on_stream
 
     if labels is None:
         raise SettingsError(f"{stream}: --stream needs --labels (the stream's labels CSV)")
+    grid = _grid(search or {"search": False})
+    if search and search["search"]:
+        return _calibrate_search(model, stream, labels, target=target, hop_ms=hop_ms, dry_run=dry_run, backup=backup,
+                                 as_json=as_json, quiet=quiet, grid=grid)  # fmt: skip
     with _progress(quiet or as_json, "calibrate (hops)") as progress:
         cal, path, backup_path = calibrate_on_stream(model, stream, labels, target_false_accepts_per_hour=target,
                                                      hop_ms=hop_ms, dry_run=dry_run, backup=backup,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,8 +142,10 @@ def choose_thresholds(
     )  # fmt: skip
 
 
-def write_thresholds(path: str | os.PathLike, thresholds: Sequence[int], *, backup: bool = True) -> Path | None:
-    """Store ``detection_threshold_list`` in a .tflite (only it and the ``hash`` change); return the backup path.
+def write_thresholds(path: str | os.PathLike, thresholds: Sequence[int], *, backup: bool = True,
+                     settings: Mapping[str, int] | None = None) -> Path | None:
+    """Store ``detection_threshold_list`` (and ``settings``: other detection keys, e.g. ``suppression_ms``) in a
+    .tflite in one checked write (only they and the ``hash`` change); return the backup path.
 
     The backup is ``MODEL.tflite.bak`` (an existing backup is kept, so it stays the original). It is
     written atomically with the model's mode and times, so a full disk never leaves a truncated one.
@@ -165,7 +167,7 @@ def write_thresholds(path: str | os.PathLike, thresholds: Sequence[int], *, back
                     f"{backup_path}: cannot write the backup ({exc.strerror or exc}); the model is unchanged: "
                     "check the folder (space, permissions) or pass --no-backup"
                 ) from None
-    update_model_params(path, {"detection_threshold_list": [int(t) for t in thresholds]})  # checked; hash refreshed
+    update_model_params(path, {**(settings or {}), "detection_threshold_list": [int(t) for t in thresholds]})  # checked; hash refreshed
     return backup_path
 
 

@@ -15,6 +15,9 @@ through the suppression's "previous top class"). 255 always meets it (a detectio
 so it silences the keyword). Non-keyword classes keep their threshold (255 when the model has none).
 On a short stream one false accept is many per hour (one in 10 minutes is 6 per hour): for a target
 under one per stream length the thresholds allow no false accept at all, and the report says so.
+
+:func:`search_on_stream` runs the same loop once and lets ``harken.streaming.recognizer_search`` choose the
+averaging window, minimum count and suppression too (this rule's thresholds for each), storing all of them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,7 +35,10 @@ from harken.errors import SettingsError
 from harken.streaming.labels import StreamLabel
 from harken.streaming.scoring import StreamScore, score_detections
 
-__all__ = ["StreamCalibration", "calibrate_on_stream", "choose_stream_thresholds"]
+if TYPE_CHECKING:
+    from harken.streaming.recognizer_search import RecognizerGrid, RecognizerSearch
+
+__all__ = ["StreamCalibration", "calibrate_on_stream", "choose_stream_thresholds", "search_on_stream"]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -109,6 +116,22 @@ def choose_stream_thresholds(
     )  # fmt: skip
 
 
+def _run_on_stream(model, stream, labels, *, hop_ms, volume_gain, interpreter, dry_run, progress, what: str):
+    """Load the model, check it can be written (unless a dry run), run the device loop once over the stream."""
+    from harken.errors import ModelFileError
+    from harken.streaming.evaluate import load_labelled_stream, run_stream
+    from harken.streaming.model import load_stream_model
+
+    loaded = load_stream_model(model, interpreter=interpreter)
+    path = Path(str(loaded.path))
+    if not dry_run and (path.suffix.lower() != ".tflite" or not path.is_file()):
+        raise ModelFileError(f"{loaded.path}: {what} stored in a .tflite; give the .tflite file "
+                             "(or --dry-run to only see them)")  # fmt: skip
+    audio, words = load_labelled_stream(loaded, stream, labels)
+    result = run_stream(loaded, audio, hop_ms=hop_ms, volume_gain=volume_gain, progress=progress)
+    return loaded, path, words, result, audio.size / loaded.frontend.sample_rate_hz
+
+
 def calibrate_on_stream(
     model: str | os.PathLike,
     stream: str | os.PathLike,
@@ -132,22 +155,56 @@ def calibrate_on_stream(
     >>> cal.thresholds  # doctest: +SKIP
     [211, 224, 255]
     """
-    from harken.errors import ModelFileError
     from harken.evaluation.calibrate import write_thresholds
-    from harken.streaming.evaluate import load_labelled_stream, run_stream
-    from harken.streaming.model import load_stream_model
 
-    loaded = load_stream_model(model, interpreter=interpreter)
-    path = Path(str(loaded.path))
-    if not dry_run and (path.suffix.lower() != ".tflite" or not path.is_file()):
-        raise ModelFileError(f"{loaded.path}: thresholds are stored in a .tflite; give the .tflite file "
-                             "(or --dry-run to only see them)")  # fmt: skip
-    audio, words = load_labelled_stream(loaded, stream, labels)
-    result = run_stream(loaded, audio, hop_ms=hop_ms, volume_gain=volume_gain, progress=progress)
+    loaded, path, words, result, duration_s = _run_on_stream(
+        model, stream, labels, hop_ms=hop_ms, volume_gain=volume_gain, interpreter=interpreter, dry_run=dry_run,
+        progress=progress, what="thresholds are")  # fmt: skip
     calibration = choose_stream_thresholds(
         result.scores.scores, result.scores.times_ms, loaded.recognizer, words, loaded.classes,
-        duration_s=audio.size / loaded.frontend.sample_rate_hz, target_false_accepts_per_hour=target_false_accepts_per_hour,
+        duration_s=duration_s, target_false_accepts_per_hour=target_false_accepts_per_hour,
     )  # fmt: skip
     if dry_run:
         return calibration, path, None
     return calibration, path, write_thresholds(path, calibration.thresholds, backup=backup)
+
+
+def search_on_stream(
+    model: str | os.PathLike,
+    stream: str | os.PathLike,
+    labels: str | os.PathLike,
+    *,
+    target_false_accepts_per_hour: float = 0.5,
+    grid: RecognizerGrid | None = None,
+    hop_ms: int | None = None,
+    volume_gain: int | None = None,
+    interpreter: str = "tflm",
+    dry_run: bool = False,
+    backup: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[RecognizerSearch, Path, Path | None]:
+    """Run the device loop once, search the recognizer grid (``harken.streaming.recognizer_search``) and (unless
+    ``dry_run``) store the chosen window, count, suppression and thresholds in the .tflite in one write.
+
+    Returns the search (``RecognizerSearch``), the model file and the backup path (None for a dry run or without backup).
+
+    Examples
+    --------
+    >>> search, path, backup = search_on_stream("m.tflite", "s.wav", "s.csv", dry_run=True)  # doctest: +SKIP
+    >>> search.best.window_ms, search.best.thresholds  # doctest: +SKIP
+    (500, [178, 237, 255])
+    """
+    from harken.evaluation.calibrate import write_thresholds
+    from harken.streaming.recognizer_search import search_recognizer
+
+    loaded, path, words, result, duration_s = _run_on_stream(
+        model, stream, labels, hop_ms=hop_ms, volume_gain=volume_gain, interpreter=interpreter, dry_run=dry_run,
+        progress=progress, what="recognizer settings are")  # fmt: skip
+    search = search_recognizer(result.scores.scores, result.scores.times_ms, loaded.recognizer, words, loaded.classes,
+                               duration_s=duration_s, target_false_accepts_per_hour=target_false_accepts_per_hour,
+                               grid=grid)  # fmt: skip
+    search.hop_ms = int(hop_ms if hop_ms is not None else loaded.hop_ms)
+    if dry_run:
+        return search, path, None
+    best = search.best
+    return search, path, write_thresholds(path, best.thresholds, backup=backup, settings=best.stored())

@@ -1,0 +1,112 @@
+"""``harken calibrate --stream --search-recognizer`` end to end on the tiny tone model and a one-minute stream."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from harken.cli import evaluate as evaluate_cli
+from harken.errors import SettingsError
+from harken.export.tflite import read_params
+from harken.streaming.make_stream import StreamSettings, make_stream
+from harken.streaming.model import load_stream_model
+from tests.streaming.streams import RATE, make_word_folder
+from tests.streaming.tone_model import DETECTION, build_tone_model
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),  # TF converter internals
+    pytest.mark.filterwarnings("ignore:Statistics for quantized inputs:UserWarning"),
+]
+GRID = ["--windows-ms", "200,500", "--minimum-counts", "1,3", "--suppressions-ms", "500,900"]  # none is the model's own
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """tones.tflite (window 300 ms, count 2, suppression 700 ms), and a one-minute stream s.wav + s.csv."""
+    root = tmp_path_factory.mktemp("calibrate_search")
+    build_tone_model(root / "tones.tflite")
+    make_stream(make_word_folder(root / "words"), root / "s.wav",
+                StreamSettings(minutes=1.0, sample_rate_hz=RATE, min_gap_ms=1000, max_gap_ms=1500, min_snr_db=15.0,
+                               max_snr_db=25.0, seed=2))  # fmt: skip
+    return root
+
+
+def _run(*args: str):
+    app = typer.Typer()
+    evaluate_cli.register(app)
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def test_the_chosen_window_count_suppression_and_thresholds_are_written_with_a_backup(setup, tmp_path):
+    model = shutil.copy(setup / "tones.tflite", tmp_path / "m.tflite")
+    original = model.read_bytes()
+    result = _run("calibrate", str(model), "--stream", str(setup / "s.wav"), "--labels", str(setup / "s.csv"),
+                  "--hop-ms", "100", "--target-false-accepts-per-hour", "60", "--search-recognizer", *GRID, "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    chosen = data["chosen"]
+    assert len(data["points"]) == 2 * 2 * 2 and data["backup"] == f"{model}.bak" and data["hop_ms"] == 100
+    assert data["current"]["window_ms"] == 300 and data["current"]["minimum_count"] == 2
+    params = read_params(model.read_bytes())
+    assert params["detection_threshold_list"] == chosen["thresholds"]
+    assert params["suppression_ms"] == chosen["suppression_ms"] in (500, 900)
+    assert (params["average_window_duration_ms"], params["minimum_count"]) == (chosen["window_ms"], chosen["minimum_count"])
+    assert chosen["window_ms"] in (200, 500) and chosen["minimum_count"] in (1, 3)
+    assert (tmp_path / "m.tflite.bak").read_bytes() == original
+    assert read_params(original)["suppression_ms"] == DETECTION["suppression_ms"]
+    loaded = load_stream_model(model)  # the stream tools read back what was written
+    assert loaded.recognizer.suppression_ms == chosen["suppression_ms"]
+    assert list(loaded.recognizer.detection_threshold_list) == chosen["thresholds"]
+
+
+def test_a_dry_run_prints_the_table_and_changes_nothing(setup, tmp_path):
+    model = shutil.copy(setup / "tones.tflite", tmp_path / "m.tflite")
+    result = _run("calibrate", str(model), "--stream", str(setup / "s.wav"), "--labels", str(setup / "s.csv"),
+                  "--hop-ms", "100", "--search-recognizer", "--windows-ms", "0,500", "--minimum-counts", "1,3",
+                  "--suppressions-ms", "500,900", "--dry-run")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("6 recognizer settings tried at a 100 ms hop (0 skipped")  # window 0 (no averaging): one per suppression
+    assert "window ms" in lines[1] and "thr on/off" in lines[1] and "p90" in lines[1]
+    assert lines[2].startswith("*  ") and lines[7].startswith("now")
+    assert lines[-1].startswith("dry run: ") and lines[-1].endswith(" not written")
+    assert model.read_bytes() == (setup / "tones.tflite").read_bytes() and not (tmp_path / "m.tflite.bak").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--search-recognizer", "--windows-ms", "300,abc"], r"^--windows-ms '300,abc': give comma-separated whole numbers"),
+    (["--search-recognizer", "--minimum-counts", "0,2"], r"^--minimum-counts: 0 is out of range; give whole numbers 1 to 50"),
+    (["--search-recognizer", "--suppressions-ms", "1"], r"^--suppressions-ms: 1 is out of range"),
+    (["--windows-ms", "300"], r"^--windows-ms needs --search-recognizer$"),
+])  # fmt: skip
+def test_bad_grid_options_are_one_line_errors_naming_the_option(setup, args, message):
+    with pytest.raises(SettingsError, match=message) as info:
+        _run("calibrate", str(setup / "tones.tflite"), "--stream", str(setup / "s.wav"), "--labels",
+             str(setup / "s.csv"), "--dry-run", *args)  # fmt: skip
+    assert "\n" not in str(info.value)
+
+
+def test_the_search_needs_a_stream(setup, tmp_path):
+    with pytest.raises(SettingsError, match=r"--search-recognizer and its grid options need --stream"):
+        _run("calibrate", str(setup / "tones.tflite"), "--dataset", str(tmp_path), "--search-recognizer")
+
+
+def test_the_search_writes_only_into_a_tflite_but_a_dry_run_reads_an_archive(setup, tmp_path):
+    import zipfile
+
+    from harken.errors import ModelFileError
+    from harken.streaming.calibrate import search_on_stream
+    from harken.streaming.recognizer_search import RecognizerGrid
+
+    with zipfile.ZipFile(tmp_path / "tones.harken.zip", "w") as archive:
+        archive.write(setup / "tones.tflite", "tones.tflite")
+    grid = RecognizerGrid(windows_ms=(500,), minimum_counts=(2,), suppressions_ms=(700,))
+    with pytest.raises(ModelFileError, match=r"tones\.tflite: recognizer settings are stored in a \.tflite"):
+        search_on_stream(tmp_path / "tones.harken.zip", setup / "s.wav", setup / "s.csv", hop_ms=100, grid=grid)
+    found, _, backup = search_on_stream(tmp_path / "tones.harken.zip", setup / "s.wav", setup / "s.csv", hop_ms=100,
+                                        grid=grid, dry_run=True)  # fmt: skip
+    assert backup is None and found.hop_ms == 100 and len(found.points) == 1 and found.best.window_ms == 500
