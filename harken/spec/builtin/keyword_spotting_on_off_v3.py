@@ -63,6 +63,10 @@ spec = harken.ModelSpec(
         checkpoint_monitor="val_accuracy",
         class_weights="balanced",
     ),
+    # The vendor's published settings for this model shape, not chosen on a stream: this spec trains on the
+    # Speech Commands download, which harken cannot fetch offline, so no model of it was calibrated here. After
+    # training, choose them for your use with `harken calibrate NAME --stream S.wav --labels S.csv
+    # --target-false-accepts-per-hour N --search-recognizer` (docs/results.md, "On a long stream").
     detection=DetectionSettings(
         average_window_duration_ms=300,
         detection_threshold_list=(242, 242, 255),
