@@ -30,6 +30,7 @@ result either way).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -43,6 +44,7 @@ from harken.streaming.model import DEFAULT_HOP_MS, StreamModel
 from harken.streaming.recognizer import CommandRecognizer, Detection, RecognizerSettings
 
 BATCH_HOPS = 64
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
@@ -163,6 +165,10 @@ class DeviceLoop:
         self.model, self.hop_ms = model, int(hop_ms if hop_ms is not None else model.hop_ms)
         if self.hop_ms < 1:
             raise SettingsError(f"hop_ms={self.hop_ms}: use a whole number of milliseconds >= 1")
+        never = settings.never_detects_at(self.hop_ms)
+        if never:  # a model that can never fire must not pass silently for one that hears nothing
+            log.warning("%s: %s; nothing will be detected (lower minimum_count or lengthen the window: "
+                        "harken calibrate --stream ... --search-recognizer chooses them)", model.path, never)
         self.gain = model.volume_gain if volume_gain is None else int(volume_gain)
         self.saturate, self.keep_windows, self.keep_audio = saturate, keep_windows, keep_audio
         self.recognizer = CommandRecognizer(settings, model.classes)

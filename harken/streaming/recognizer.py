@@ -81,6 +81,24 @@ class RecognizerSettings(Settings):
         self.check_classes(num_classes)
         return np.array([self.threshold(i) for i in range(num_classes)], dtype=np.int64)
 
+    def results_in_window(self, hop_ms: int) -> int:
+        """How many results the averaging window holds when one comes every ``hop_ms`` (the newest included)."""
+        return min(self.average_window_duration_ms // max(int(hop_ms), 1) + 1, MAX_RESULTS)
+
+    def never_detects_at(self, hop_ms: int) -> str | None:
+        """Why nothing can ever be detected at this loop period (``minimum_count`` above what the window holds), or None.
+
+        Examples
+        --------
+        >>> RecognizerSettings(average_window_duration_ms=300, minimum_count=2).never_detects_at(505)
+        'minimum_count 2 is never met: a 300 ms averaging window holds 1 result at a 505 ms hop'
+        """
+        held = self.results_in_window(hop_ms)
+        if self.minimum_count == 0 or self.minimum_count <= held:
+            return None
+        return (f"minimum_count {self.minimum_count} is never met: a {self.average_window_duration_ms} ms averaging "
+                f"window holds {held} result{'s' if held != 1 else ''} at a {int(hop_ms)} ms hop")
+
     def check_classes(self, num_classes: int, *, source: str = "RecognizerSettings") -> None:
         """SettingsError unless ``detection_threshold_list`` (when present) has one value per class."""
         values = self.detection_threshold_list

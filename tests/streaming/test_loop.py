@@ -196,3 +196,14 @@ def test_the_first_window_scores_equal_harken_evaluates_predictions(model, strea
     row = next(csv.DictReader(open(tmp_path / "eval-predictions.csv")))
     evaluated = [int(row[f"score_{c}"]) for c in model.classes]
     assert run_device_loop(model, stream, hop_ms=1000).scores.scores[0].tolist() == evaluated
+
+
+def test_settings_that_can_never_fire_at_the_hop_are_warned_about(model, stream, caplog):
+    never = RecognizerSettings(average_window_duration_ms=300, minimum_count=2, detection_threshold_list=(0, 0, 255))
+    with caplog.at_level("WARNING", logger="harken.streaming.loop"):
+        result = run_device_loop(model, stream, hop_ms=505, recognizer=never)
+    assert result.detections == [] and "minimum_count 2 is never met" in caplog.text and "505 ms hop" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="harken.streaming.loop"):
+        result = run_device_loop(model, stream, hop_ms=300, recognizer=never)
+    assert result.detections and "never met" not in caplog.text

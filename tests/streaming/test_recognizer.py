@@ -207,3 +207,16 @@ def test_a_threshold_sweep_reuses_the_averages():
         swept = detect(averages, valid, times, settings, LABELS)
         assert swept == recognize(scores, times, settings, LABELS)
     assert len(detect(averages, valid, times, plain(detection_threshold=120), LABELS)) > len(swept) > 0
+
+
+@pytest.mark.parametrize("window, count, hop", [(300, 2, 150), (300, 2, 300), (300, 2, 301), (300, 2, 505),
+                                                 (0, 1, 100), (0, 2, 100), (1000, 3, 400), (1000, 4, 400),
+                                                 (300, 0, 505), (5000, 51, 10)])  # fmt: skip
+def test_never_detects_at_says_exactly_when_the_recognizer_cannot_fire(window, count, hop):
+    settings = plain(average_window_duration_ms=window, minimum_count=count, detection_threshold=100)
+    steady = [(hop * (k + 1), [250, 0, 5]) for k in range(60)]  # 'on' far above its threshold every hop
+    fires = bool(run(settings, steady))
+    problem = settings.never_detects_at(hop)
+    assert fires == (problem is None), problem
+    if problem:
+        assert f"minimum_count {count} is never met" in problem and f"{hop} ms hop" in problem
