@@ -41,6 +41,10 @@ def pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f} %"
 
 
+def secs(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f} s"  # no delay without a detection
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", help="NAME=STREAM_DIR[,CLIP_DIR]")
@@ -59,7 +63,7 @@ def main() -> None:
     for name, r in out.items():
         ba = f"{pct(r['balanced_accuracy'])} [{pct(r['ba_range'][0])}-{pct(r['ba_range'][1])}]" if "ba_range" in r else "-"
         print(f"| {name} | {r['hop_ms']} ms | {r['fa_per_hour']:.0f} | {pct(r['frr'])} ({pct(r['frr_on'])} / "
-              f"{pct(r['frr_off'])}) | {r['delay_median_s']:.2f} s, {r['delay_p90_s']:.2f} s | "
+              f"{pct(r['frr_off'])}) | {secs(r['delay_median_s'])}, {secs(r['delay_p90_s'])} | "
               f"{pct(r['best_frr_at_max_fa'])} ({r['best_threshold']}) | {pct(r['min_frr'])} | {ba} |", file=sys.stderr)
     print(json.dumps(out))
 
