@@ -241,3 +241,20 @@ def test_a_spec_name_and_an_archive_export_the_same_model(tmp_path, monkeypatch)
 def test_untrained_spec_name_is_a_one_line_error(tmp_path):
     with pytest.raises(ModelFileError, match=r"spec 'on_off_offline' has no trained int8 model; run 'harken train"):
         export_firmware("on_off_offline", tmp_path / "fw")
+
+
+def test_settings_that_can_never_fire_at_the_default_hop_are_warned_about(tmp_path, caplog):
+    import shutil
+
+    from harken.export.tflite import update_params
+
+    model = tmp_path / "never.tflite"
+    shutil.copyfile(QUICKSTART, model)
+    update_params(model, {"average_window_duration_ms": 10, "minimum_count": 3})  # 1 result at its ~30 ms hop
+    with caplog.at_level("WARNING", logger="harken.export.firmware.model"):
+        export_firmware(model, tmp_path / "fw")
+    assert "minimum_count 3 is never met" in caplog.text and "will detect nothing" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="harken.export.firmware.model"):
+        export_firmware(QUICKSTART, tmp_path / "fw2")
+    assert "never met" not in caplog.text

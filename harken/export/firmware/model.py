@@ -8,6 +8,7 @@ does not match the front end, an op TFLM lacks. It writes nothing.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ from harken.errors import ModelFileError
 from harken.export.firmware.carray import c_identifier
 from harken.export.firmware.ops import ModelOp, model_ops
 from harken.frontend import FrontendSettings
+
+log = logging.getLogger(__name__)
 
 #: extra tensor-arena bytes on top of TFLM's measurement: the measurement is exact for the 64-bit host
 #: that made it (a 32-bit microcontroller needs a few hundred bytes less); the margin covers other
@@ -96,6 +99,11 @@ def load_firmware_model(model: str | os.PathLike, *, name: str | None = None) ->
     _check_int8(stream.runner, source)
     stream.frontend.validate()
     rec = stream.recognizer
+    never = rec.never_detects_at(stream.hop_ms)
+    if never:  # the firmware would build, run and never fire
+        log.warning("%s: %s (the firmware's default hop); the exported firmware will detect nothing: lower "
+                    "minimum_count or lengthen the window (harken calibrate --stream ... --search-recognizer)",
+                    source, never)  # fmt: skip
     ops = model_ops(data, source)
     measured = measure_arena_size(data)
     return FirmwareModel(
