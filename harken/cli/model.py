@@ -59,6 +59,7 @@ def train_command(
     if as_json:
         typer.echo(json.dumps({"archive": str(result.archive_path), "tflite": str(q.tflite_path),
                                "validation": v, "epochs": result.fit.epochs_done}, indent=2))
+        _warn_if_never_detects(q.tflite_path)
         return
     if spec.training.ensemble_size > 1:
         typer.echo(f"trained {spec.name}: an ensemble of {spec.training.ensemble_size} models (seeds {spec.seed}-"
@@ -75,6 +76,7 @@ def train_command(
                f"TFLM arena {q.runtime_memory_size} bytes; int8 figures from TFLM (LiteRT differs on "
                f"{v['litert_clips_differing']} clip(s), by at most {v['litert_max_step_difference']} step)")
     typer.echo(f"archive: {result.archive_path}")
+    _warn_if_never_detects(q.tflite_path)
 
 
 def quantize_command(
@@ -100,6 +102,7 @@ def quantize_command(
     if result.float_tflite_path:
         typer.echo(f"float32: {result.float_tflite_path}")
     typer.echo(f"archive: {written}")
+    _warn_if_never_detects(result.tflite_path)
 
 
 def summarize_command(
@@ -164,6 +167,22 @@ def run_spec_main(spec_file: str) -> None:
     args = sys.argv[1:] or ["train"]
     sys.argv = [sys.argv[0], args[0], str(spec_file), *args[1:]]
     run(app)
+
+
+def _warn_if_never_detects(tflite: Path) -> None:
+    """A spec whose detection settings can never fire at the model's default hop: say so before it ships."""
+    from harken.errors import HarkenError
+    from harken.streaming.model import never_detects
+
+    try:
+        problem = never_detects(tflite)
+    except HarkenError as exc:  # the model is written; a check that cannot run must not fail the command
+        typer.echo(f"warning: the detection settings were not checked: {exc}", err=True)
+        return
+    if problem:
+        typer.echo(f"warning: {problem}: the device would detect nothing; lower minimum_count or lengthen "
+                   "average_window_duration_ms in the spec's detection settings (harken calibrate MODEL --stream "
+                   "S.wav --labels S.csv --search-recognizer chooses them)", err=True)
 
 
 def _quantize_interrupted(name: str, outputs: list[Path], before: list) -> str:

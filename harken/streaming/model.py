@@ -34,7 +34,8 @@ DEVICE_TARGET = "cortex-m33"
 # The hop when the model's operators cannot be counted: the vendor's 100 ms loop (inference + latency).
 DEFAULT_HOP_MS = 100
 
-__all__ = ["DEFAULT_HOP_MS", "DEVICE_TARGET", "StreamModel", "estimate_inference_ms", "load_stream_model"]
+__all__ = ["DEFAULT_HOP_MS", "DEVICE_TARGET", "StreamModel", "estimate_inference_ms", "load_stream_model",
+           "never_detects"]
 
 
 @dataclass
@@ -155,6 +156,13 @@ def load_stream_model(model: str | os.PathLike, *, interpreter: str = "tflm") ->
         volume_gain=volume_gain_of(params.get("volume_gain", 0), source), latency_ms=int(params.get("latency_ms", 0)),
         runner=runner, window_frames=frames, params=params, inference_ms=estimate_inference_ms(data),
     )  # fmt: skip
+
+
+def never_detects(model: str | os.PathLike) -> str | None:
+    """Why a model's embedded recognizer can never fire at its default hop (count above the window), or None."""
+    loaded = load_stream_model(model)
+    problem = loaded.recognizer.never_detects_at(loaded.hop_ms)
+    return None if problem is None else f"{loaded.path}: {problem}, its default hop"
 
 
 def volume_gain_of(value: Any, source: str) -> int:

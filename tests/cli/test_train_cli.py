@@ -54,6 +54,27 @@ def test_train_command_runs_a_dry_run_with_test_outputs(tmp_path, monkeypatch):
     assert (tmp_path / "tinycli-test.harken.zip").is_file()
     assert (tmp_path / "home" / "models" / "tinycli-test" / "tinycli-test.tflite").is_file()
 
+    assert "never met" not in result.output  # the default detection settings can fire at its hop
+
     again = CliRunner().invoke(app, ["quantize", "tinycli-test"])
     assert again.exit_code == 0, again.output
     assert "archive:" in again.output
+
+
+def test_detection_settings_that_can_never_fire_are_warned_about_after_training(tmp_path, monkeypatch):
+    from tests.training.test_train import tiny_data
+
+    monkeypatch.setitem(sys.modules, "harken.pipeline.data",
+                        types.SimpleNamespace(build_training_data=lambda spec, **_: tiny_data(spec)))
+    monkeypatch.setenv("HARKEN_HOME", str(tmp_path / "home"))
+    never = SPEC.replace("from harken.spec import ", "from harken.spec import DetectionSettings, ").replace(
+        "    quantization=", "    detection=DetectionSettings(average_window_duration_ms=10, minimum_count=3),\n"
+        "    quantization=")  # fmt: skip
+    (tmp_path / "tinynever.py").write_text(never)
+    monkeypatch.chdir(tmp_path)
+    app = typer.Typer()
+    register(app)
+    result = CliRunner().invoke(app, ["train", "tinynever-test", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.output and "minimum_count 3 is never met" in result.output
+    assert "the device would detect nothing" in result.output
