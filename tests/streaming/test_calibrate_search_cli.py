@@ -12,10 +12,8 @@ from typer.testing import CliRunner
 from harken.cli import evaluate as evaluate_cli
 from harken.errors import SettingsError
 from harken.export.tflite import read_params
-from harken.streaming.make_stream import StreamSettings, make_stream
 from harken.streaming.model import load_stream_model
-from tests.streaming.streams import RATE, make_word_folder
-from tests.streaming.tone_model import DETECTION, build_tone_model
+from tests.streaming.tone_model import DETECTION
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),  # TF converter internals
@@ -24,27 +22,16 @@ pytestmark = [
 GRID = ["--windows-ms", "200,500", "--minimum-counts", "1,3", "--suppressions-ms", "500,900"]  # none is the model's own
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory):
-    """tones.tflite (window 300 ms, count 2, suppression 700 ms), and a one-minute stream s.wav + s.csv."""
-    root = tmp_path_factory.mktemp("calibrate_search")
-    build_tone_model(root / "tones.tflite")
-    make_stream(make_word_folder(root / "words"), root / "s.wav",
-                StreamSettings(minutes=1.0, sample_rate_hz=RATE, min_gap_ms=1000, max_gap_ms=1500, min_snr_db=15.0,
-                               max_snr_db=25.0, seed=2))  # fmt: skip
-    return root
-
-
 def _run(*args: str):
     app = typer.Typer()
     evaluate_cli.register(app)
     return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
-def test_the_chosen_window_count_suppression_and_thresholds_are_written_with_a_backup(setup, tmp_path):
-    model = shutil.copy(setup / "tones.tflite", tmp_path / "m.tflite")
+def test_the_chosen_window_count_suppression_and_thresholds_are_written_with_a_backup(tone_stream, tmp_path):
+    model = shutil.copy(tone_stream / "tones.tflite", tmp_path / "m.tflite")
     original = model.read_bytes()
-    result = _run("calibrate", str(model), "--stream", str(setup / "s.wav"), "--labels", str(setup / "s.csv"),
+    result = _run("calibrate", str(model), "--stream", str(tone_stream / "s.wav"), "--labels", str(tone_stream / "s.csv"),
                   "--hop-ms", "100", "--target-false-accepts-per-hour", "60", "--search-recognizer", *GRID, "--json")  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -63,9 +50,9 @@ def test_the_chosen_window_count_suppression_and_thresholds_are_written_with_a_b
     assert list(loaded.recognizer.detection_threshold_list) == chosen["thresholds"]
 
 
-def test_a_dry_run_prints_the_table_and_changes_nothing(setup, tmp_path):
-    model = shutil.copy(setup / "tones.tflite", tmp_path / "m.tflite")
-    result = _run("calibrate", str(model), "--stream", str(setup / "s.wav"), "--labels", str(setup / "s.csv"),
+def test_a_dry_run_prints_the_table_and_changes_nothing(tone_stream, tmp_path):
+    model = shutil.copy(tone_stream / "tones.tflite", tmp_path / "m.tflite")
+    result = _run("calibrate", str(model), "--stream", str(tone_stream / "s.wav"), "--labels", str(tone_stream / "s.csv"),
                   "--hop-ms", "100", "--search-recognizer", "--windows-ms", "0,500", "--minimum-counts", "1,3",
                   "--suppressions-ms", "500,900", "--dry-run")  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -74,7 +61,7 @@ def test_a_dry_run_prints_the_table_and_changes_nothing(setup, tmp_path):
     assert "window ms" in lines[1] and "thr on/off" in lines[1] and "p90" in lines[1]
     assert lines[2].startswith("*  ") and lines[7].startswith("now")
     assert lines[-1].startswith("dry run: ") and lines[-1].endswith(" not written")
-    assert model.read_bytes() == (setup / "tones.tflite").read_bytes() and not (tmp_path / "m.tflite.bak").exists()
+    assert model.read_bytes() == (tone_stream / "tones.tflite").read_bytes() and not (tmp_path / "m.tflite.bak").exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -83,19 +70,19 @@ def test_a_dry_run_prints_the_table_and_changes_nothing(setup, tmp_path):
     (["--search-recognizer", "--suppressions-ms", "1"], r"^--suppressions-ms: 1 is out of range"),
     (["--windows-ms", "300"], r"^--windows-ms needs --search-recognizer$"),
 ])  # fmt: skip
-def test_bad_grid_options_are_one_line_errors_naming_the_option(setup, args, message):
+def test_bad_grid_options_are_one_line_errors_naming_the_option(tone_stream, args, message):
     with pytest.raises(SettingsError, match=message) as info:
-        _run("calibrate", str(setup / "tones.tflite"), "--stream", str(setup / "s.wav"), "--labels",
-             str(setup / "s.csv"), "--dry-run", *args)  # fmt: skip
+        _run("calibrate", str(tone_stream / "tones.tflite"), "--stream", str(tone_stream / "s.wav"), "--labels",
+             str(tone_stream / "s.csv"), "--dry-run", *args)  # fmt: skip
     assert "\n" not in str(info.value)
 
 
-def test_the_search_needs_a_stream(setup, tmp_path):
+def test_the_search_needs_a_stream(tone_stream, tmp_path):
     with pytest.raises(SettingsError, match=r"--search-recognizer and its grid options need --stream"):
-        _run("calibrate", str(setup / "tones.tflite"), "--dataset", str(tmp_path), "--search-recognizer")
+        _run("calibrate", str(tone_stream / "tones.tflite"), "--dataset", str(tmp_path), "--search-recognizer")
 
 
-def test_the_search_writes_only_into_a_tflite_but_a_dry_run_reads_an_archive(setup, tmp_path):
+def test_the_search_writes_only_into_a_tflite_but_a_dry_run_reads_an_archive(tone_stream, tmp_path):
     import zipfile
 
     from harken.errors import ModelFileError
@@ -103,10 +90,10 @@ def test_the_search_writes_only_into_a_tflite_but_a_dry_run_reads_an_archive(set
     from harken.streaming.recognizer_search import RecognizerGrid
 
     with zipfile.ZipFile(tmp_path / "tones.harken.zip", "w") as archive:
-        archive.write(setup / "tones.tflite", "tones.tflite")
+        archive.write(tone_stream / "tones.tflite", "tones.tflite")
     grid = RecognizerGrid(windows_ms=(500,), minimum_counts=(2,), suppressions_ms=(700,))
     with pytest.raises(ModelFileError, match=r"tones\.tflite: recognizer settings are stored in a \.tflite"):
-        search_on_stream(tmp_path / "tones.harken.zip", setup / "s.wav", setup / "s.csv", hop_ms=100, grid=grid)
-    found, _, backup = search_on_stream(tmp_path / "tones.harken.zip", setup / "s.wav", setup / "s.csv", hop_ms=100,
+        search_on_stream(tmp_path / "tones.harken.zip", tone_stream / "s.wav", tone_stream / "s.csv", hop_ms=100, grid=grid)
+    found, _, backup = search_on_stream(tmp_path / "tones.harken.zip", tone_stream / "s.wav", tone_stream / "s.csv", hop_ms=100,
                                         grid=grid, dry_run=True)  # fmt: skip
     assert backup is None and found.hop_ms == 100 and len(found.points) == 1 and found.best.window_ms == 500
