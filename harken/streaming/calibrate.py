@@ -66,6 +66,16 @@ def _figures(averaged, times, settings, labels, classes, thresholds, duration_s)
     return score_detections(detect(*averaged, times, swept, classes), labels, classes, duration_s=duration_s)
 
 
+def keyword_share(classes: Sequence[str], target_false_accepts_per_hour: float) -> tuple[list[int], float]:
+    """The keyword class indices and each one's equal share of the target (SettingsError for a bad target or none)."""
+    if not (np.isfinite(target_false_accepts_per_hour) and target_false_accepts_per_hour >= 0):
+        raise SettingsError(f"target_false_accepts_per_hour={target_false_accepts_per_hour}: give a number >= 0")
+    keywords = [i for i, c in enumerate(classes) if not c.startswith("_")]
+    if not keywords:
+        raise SettingsError(f"classes {list(classes)}: no keyword (a class not starting with '_') to calibrate")
+    return keywords, target_false_accepts_per_hour / len(keywords)
+
+
 def choose_stream_thresholds(
     scores_u8: np.ndarray,
     times_ms: np.ndarray,
@@ -81,13 +91,8 @@ def choose_stream_thresholds(
     ``settings``: the model's ``RecognizerSettings`` (window, count and suppression are kept).
     """
     classes = list(classes)
-    if not (np.isfinite(target_false_accepts_per_hour) and target_false_accepts_per_hour >= 0):
-        raise SettingsError(f"target_false_accepts_per_hour={target_false_accepts_per_hour}: give a number >= 0")
-    keywords = [i for i, c in enumerate(classes) if not c.startswith("_")]
-    if not keywords:
-        raise SettingsError(f"classes {classes}: no keyword (a class not starting with '_') to calibrate")
+    keywords, share = keyword_share(classes, target_false_accepts_per_hour)
     previous = [int(t) for t in settings.thresholds(len(classes))]
-    share = target_false_accepts_per_hour / len(keywords)
     hours = duration_s / 3600.0
     chosen = [255 if i in keywords or settings.detection_threshold_list is None else previous[i]
               for i in range(len(classes))]  # fmt: skip

@@ -32,6 +32,7 @@ import numpy as np
 
 from harken._util.settings import Settings
 from harken.errors import SettingsError
+from harken.streaming.calibrate import keyword_share
 from harken.streaming.labels import StreamLabel
 from harken.streaming.recognizer import MAX_RESULTS, Detection, RecognizerSettings, average_scores
 from harken.streaming.scoring import StreamScore, match_detections, score_detections
@@ -82,10 +83,7 @@ class GridPoint:
 
     def settings(self, current: RecognizerSettings) -> RecognizerSettings:
         """``current`` with this point's window, count, suppression and thresholds."""
-        averaging = {"minimum_count": 0} if self.window_ms == 0 else {
-            "average_window_duration_ms": self.window_ms, "minimum_count": self.minimum_count}  # fmt: skip
-        return dataclasses.replace(current, **averaging, suppression_ms=self.suppression_ms,
-                                   detection_threshold_list=tuple(self.thresholds))  # fmt: skip
+        return dataclasses.replace(current, **self.stored(), detection_threshold_list=tuple(self.thresholds))
 
     def stored(self) -> dict[str, int]:
         """The embedded settings this point changes besides the thresholds (SL_PARAMSv1 keys)."""
@@ -248,12 +246,7 @@ def search_recognizer(
     classes = list(classes)
     settings.check_classes(len(classes))
     target = target_false_accepts_per_hour
-    if not (np.isfinite(target) and target >= 0):
-        raise SettingsError(f"target_false_accepts_per_hour={target}: give a number >= 0")
-    keywords = [c for c in classes if not c.startswith("_")]
-    if not keywords:
-        raise SettingsError(f"classes {classes}: no keyword (a class not starting with '_') to calibrate")
-    share = target / len(keywords)
+    _, share = keyword_share(classes, target)
     previous = settings.to_dict()
     run = lambda s, w, averaged: _point(averaged, times_ms, s, labels, classes, window_ms=w,  # noqa: E731
                                         duration_s=duration_s, share=share)  # fmt: skip
