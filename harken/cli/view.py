@@ -16,7 +16,6 @@ from harken.cli.text import MODEL_HELP
 from harken.errors import HarkenError, SettingsError
 
 
-
 def register(app: typer.Typer) -> None:
     """Add ``view`` to ``app``."""
     app.command("view", epilog="Examples:\n\n  harken view model.tflite\n\n"

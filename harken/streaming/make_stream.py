@@ -261,9 +261,9 @@ def _gap_range(settings: StreamSettings, pending: int) -> tuple[int, int]:
     return settings.min_gap_ms, settings.max_gap_ms
 
 
-def _place_words(stream: np.ndarray, background: Background, pools: dict, settings: StreamSettings,
-                 progress) -> tuple[list, dict]:  # fmt: skip
-    rate = settings.sample_rate_hz
+def _place_words(background: Background, pools: dict, settings: StreamSettings, progress) -> tuple[list, dict]:
+    """Insert the words into ``background.audio`` (in place); return their labels and the counts per kind."""
+    stream, rate = background.audio, settings.sample_rate_hz
     rng = np.random.default_rng([settings.seed, 0])
     drawer = _Drawer(pools, np.random.default_rng([settings.seed, 1]), rate)
     follow_rng = np.random.default_rng([settings.seed, 2])  # its own stream: 0,0 draws nothing from rng
@@ -334,8 +334,8 @@ def make_stream(
     background_pieces = make_background_pieces(num_samples, sample_rate_hz=settings.sample_rate_hz,
                                                seed=settings.seed, rms_db=settings.background_rms_db,
                                                max_rms_db=settings.max_background_rms_db, recordings=recordings)
+    labels, counts = _place_words(background_pieces, pools, settings, progress)
     stream = background_pieces.audio
-    labels, counts = _place_words(stream, background_pieces, pools, settings, progress)
     clipped = int(np.count_nonzero(np.abs(stream) >= 1.0))
     if clipped:
         log.warning("%s: %d samples clipped at full scale", out, clipped)
