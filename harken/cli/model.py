@@ -173,6 +173,7 @@ def _warn_if_never_detects(tflite: Path) -> None:
     """A spec whose detection settings can never fire at the model's default hop: say so before it ships."""
     from harken.errors import HarkenError
     from harken.streaming.model import never_detects
+    from harken.streaming.recognizer import NEVER_DETECTS_REMEDY
 
     try:
         problem = never_detects(tflite)
@@ -180,9 +181,8 @@ def _warn_if_never_detects(tflite: Path) -> None:
         typer.echo(f"warning: the detection settings were not checked: {exc}", err=True)
         return
     if problem:
-        typer.echo(f"warning: {problem}: the device would detect nothing; lower minimum_count or lengthen "
-                   "average_window_duration_ms in the spec's detection settings (harken calibrate MODEL --stream "
-                   "S.wav --labels S.csv --search-recognizer chooses them)", err=True)
+        typer.echo(f"warning: {problem}: the device would detect nothing; in the spec's detection settings, "
+                   f"{NEVER_DETECTS_REMEDY}", err=True)
 
 
 def _quantize_interrupted(name: str, outputs: list[Path], before: list) -> str:

@@ -41,7 +41,7 @@ from harken.audio.io import check_audio, to_int16
 from harken.errors import SettingsError
 from harken.frontend import StreamingFrontend
 from harken.streaming.model import DEFAULT_HOP_MS, StreamModel
-from harken.streaming.recognizer import CommandRecognizer, Detection, RecognizerSettings
+from harken.streaming.recognizer import NEVER_DETECTS_REMEDY, CommandRecognizer, Detection, RecognizerSettings
 
 BATCH_HOPS = 64
 log = logging.getLogger(__name__)
@@ -167,8 +167,7 @@ class DeviceLoop:
             raise SettingsError(f"hop_ms={self.hop_ms}: use a whole number of milliseconds >= 1")
         never = settings.never_detects_at(self.hop_ms)
         if never:  # a model that can never fire must not pass silently for one that hears nothing
-            log.warning("%s: %s; nothing will be detected (lower minimum_count or lengthen the window: "
-                        "harken calibrate --stream ... --search-recognizer chooses them)", model.path, never)
+            log.warning("%s: %s; nothing will be detected: %s", model.path, never, NEVER_DETECTS_REMEDY)
         self.gain = model.volume_gain if volume_gain is None else int(volume_gain)
         self.saturate, self.keep_windows, self.keep_audio = saturate, keep_windows, keep_audio
         self.recognizer = CommandRecognizer(settings, model.classes)

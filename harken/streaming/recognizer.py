@@ -32,11 +32,14 @@ from harken._util.settings import Settings, check_count
 from harken.errors import SettingsError
 
 MAX_RESULTS = 50
+#: What to do about settings that can never fire (:meth:`RecognizerSettings.never_detects_at`).
+NEVER_DETECTS_REMEDY = ("lower minimum_count or lengthen average_window_duration_ms (harken calibrate MODEL "
+                        "--stream S.wav --labels S.csv --search-recognizer chooses them)")
 RECOGNIZER_KEYS = ("average_window_duration_ms", "minimum_count", "detection_threshold", "detection_threshold_list",
                    "suppression_ms")  # fmt: skip
 
-__all__ = ["MAX_RESULTS", "CommandRecognizer", "Detection", "RecognizerSettings", "average_scores", "detect",
-           "recognize", "scores_to_uint8"]  # fmt: skip
+__all__ = ["MAX_RESULTS", "NEVER_DETECTS_REMEDY", "CommandRecognizer", "Detection", "RecognizerSettings",
+           "average_scores", "detect", "recognize", "scores_to_uint8"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,7 +89,7 @@ class RecognizerSettings(Settings):
         return min(self.average_window_duration_ms // max(int(hop_ms), 1) + 1, MAX_RESULTS)
 
     def never_detects_at(self, hop_ms: int) -> str | None:
-        """Why nothing can ever be detected at this loop period (``minimum_count`` above what the window holds), or None.
+        """Why nothing can ever be detected at this loop period (a count above what the window holds), or None.
 
         Examples
         --------

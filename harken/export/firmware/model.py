@@ -89,6 +89,7 @@ def load_firmware_model(model: str | os.PathLike, *, name: str | None = None) ->
     from harken.export.tflite.params import read_params
     from harken.profile.arena import measure_arena_size
     from harken.streaming.model import load_stream_model
+    from harken.streaming.recognizer import NEVER_DETECTS_REMEDY
 
     data, source, default_name = resolve_model(model)
     params = read_params(data)
@@ -101,9 +102,8 @@ def load_firmware_model(model: str | os.PathLike, *, name: str | None = None) ->
     rec = stream.recognizer
     never = rec.never_detects_at(stream.hop_ms)
     if never:  # the firmware would build, run and never fire
-        log.warning("%s: %s (the firmware's default hop); the exported firmware will detect nothing: lower "
-                    "minimum_count or lengthen the window (harken calibrate --stream ... --search-recognizer)",
-                    source, never)  # fmt: skip
+        log.warning("%s: %s (the firmware's default hop); the exported firmware will detect nothing: %s", source,
+                    never, NEVER_DETECTS_REMEDY)  # fmt: skip
     ops = model_ops(data, source)
     measured = measure_arena_size(data)
     return FirmwareModel(
