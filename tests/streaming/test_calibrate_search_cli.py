@@ -28,10 +28,10 @@ def _run(*args: str):
     return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
-def test_the_chosen_window_count_suppression_and_thresholds_are_written_with_a_backup(tone_stream, tmp_path):
-    model = shutil.copy(tone_stream / "tones.tflite", tmp_path / "m.tflite")
+def test_the_chosen_window_count_suppression_and_thresholds_are_written_with_a_backup(tones, tmp_path):
+    model = shutil.copy(tones / "tones.tflite", tmp_path / "m.tflite")
     original = model.read_bytes()
-    result = _run("calibrate", str(model), "--stream", str(tone_stream / "s.wav"), "--labels", str(tone_stream / "s.csv"),
+    result = _run("calibrate", str(model), "--stream", str(tones / "s.wav"), "--labels", str(tones / "s.csv"),
                   "--hop-ms", "100", "--target-false-accepts-per-hour", "60", "--search-recognizer", *GRID, "--json")  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -50,9 +50,9 @@ def test_the_chosen_window_count_suppression_and_thresholds_are_written_with_a_b
     assert list(loaded.recognizer.detection_threshold_list) == chosen["thresholds"]
 
 
-def test_a_dry_run_prints_the_table_and_changes_nothing(tone_stream, tmp_path):
-    model = shutil.copy(tone_stream / "tones.tflite", tmp_path / "m.tflite")
-    result = _run("calibrate", str(model), "--stream", str(tone_stream / "s.wav"), "--labels", str(tone_stream / "s.csv"),
+def test_a_dry_run_prints_the_table_and_changes_nothing(tones, tmp_path):
+    model = shutil.copy(tones / "tones.tflite", tmp_path / "m.tflite")
+    result = _run("calibrate", str(model), "--stream", str(tones / "s.wav"), "--labels", str(tones / "s.csv"),
                   "--hop-ms", "100", "--search-recognizer", "--windows-ms", "0,500", "--minimum-counts", "1,3",
                   "--suppressions-ms", "500,900", "--dry-run")  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -61,7 +61,7 @@ def test_a_dry_run_prints_the_table_and_changes_nothing(tone_stream, tmp_path):
     assert "window ms" in lines[1] and "thr on/off" in lines[1] and "p90" in lines[1]
     assert lines[2].startswith("*  ") and lines[7].startswith("now")
     assert lines[-1].startswith("dry run: ") and lines[-1].endswith(" not written")
-    assert model.read_bytes() == (tone_stream / "tones.tflite").read_bytes() and not (tmp_path / "m.tflite.bak").exists()
+    assert model.read_bytes() == (tones / "tones.tflite").read_bytes() and not (tmp_path / "m.tflite.bak").exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -70,19 +70,19 @@ def test_a_dry_run_prints_the_table_and_changes_nothing(tone_stream, tmp_path):
     (["--search-recognizer", "--suppressions-ms", "1"], r"^--suppressions-ms: 1 is out of range"),
     (["--windows-ms", "300"], r"^--windows-ms needs --search-recognizer$"),
 ])  # fmt: skip
-def test_bad_grid_options_are_one_line_errors_naming_the_option(tone_stream, args, message):
+def test_bad_grid_options_are_one_line_errors_naming_the_option(tones, args, message):
     with pytest.raises(SettingsError, match=message) as info:
-        _run("calibrate", str(tone_stream / "tones.tflite"), "--stream", str(tone_stream / "s.wav"), "--labels",
-             str(tone_stream / "s.csv"), "--dry-run", *args)  # fmt: skip
+        _run("calibrate", str(tones / "tones.tflite"), "--stream", str(tones / "s.wav"), "--labels",
+             str(tones / "s.csv"), "--dry-run", *args)  # fmt: skip
     assert "\n" not in str(info.value)
 
 
-def test_the_search_needs_a_stream(tone_stream, tmp_path):
+def test_the_search_needs_a_stream(tones, tmp_path):
     with pytest.raises(SettingsError, match=r"--search-recognizer and its grid options need --stream"):
-        _run("calibrate", str(tone_stream / "tones.tflite"), "--dataset", str(tmp_path), "--search-recognizer")
+        _run("calibrate", str(tones / "tones.tflite"), "--dataset", str(tmp_path), "--search-recognizer")
 
 
-def test_the_search_writes_only_into_a_tflite_but_a_dry_run_reads_an_archive(tone_stream, tmp_path):
+def test_the_search_writes_only_into_a_tflite_but_a_dry_run_reads_an_archive(tones, tmp_path):
     import zipfile
 
     from harken.errors import ModelFileError
@@ -90,10 +90,10 @@ def test_the_search_writes_only_into_a_tflite_but_a_dry_run_reads_an_archive(ton
     from harken.streaming.recognizer_search import RecognizerGrid
 
     with zipfile.ZipFile(tmp_path / "tones.harken.zip", "w") as archive:
-        archive.write(tone_stream / "tones.tflite", "tones.tflite")
+        archive.write(tones / "tones.tflite", "tones.tflite")
     grid = RecognizerGrid(windows_ms=(500,), minimum_counts=(2,), suppressions_ms=(700,))
     with pytest.raises(ModelFileError, match=r"tones\.tflite: recognizer settings are stored in a \.tflite"):
-        search_on_stream(tmp_path / "tones.harken.zip", tone_stream / "s.wav", tone_stream / "s.csv", hop_ms=100, grid=grid)
-    found, _, backup = search_on_stream(tmp_path / "tones.harken.zip", tone_stream / "s.wav", tone_stream / "s.csv", hop_ms=100,
+        search_on_stream(tmp_path / "tones.harken.zip", tones / "s.wav", tones / "s.csv", hop_ms=100, grid=grid)
+    found, _, backup = search_on_stream(tmp_path / "tones.harken.zip", tones / "s.wav", tones / "s.csv", hop_ms=100,
                                         grid=grid, dry_run=True)  # fmt: skip
     assert backup is None and found.hop_ms == 100 and len(found.points) == 1 and found.best.window_ms == 500

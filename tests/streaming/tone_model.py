@@ -3,7 +3,7 @@
 Its weights are set by hand (nothing is trained): the maximum of each mel channel over the window, then
 a dense layer scoring the channels each tone lights (8 kHz, 16 channels: 0-2, 5-7 and 9-11) against the
 others, with a bias towards _unknown_ so that noise, which lights every channel, is rejected. Building it
-converts with TensorFlow once (a few seconds); the stream tests share one (``conftest.py``'s ``tone_stream``).
+converts with TensorFlow once (a few seconds); the stream tests share one (``conftest.py``'s ``tones``).
 """
 
 from __future__ import annotations
