@@ -17,6 +17,8 @@ import math
 import sys
 from pathlib import Path
 
+from compare import clip_row, stream_row  # this folder's compare.py (a script's folder is on its path)
+
 #: Two-sided 95 % t quantiles for n - 1 degrees of freedom.
 T95 = {1: 12.71, 2: 4.30, 3: 3.18, 4: 2.78, 5: 2.57, 6: 2.45, 7: 2.36, 8: 2.31, 9: 2.26}
 
@@ -27,15 +29,13 @@ def _load(path: Path) -> dict:
 
 def figures(folder: Path, name: str, streams: list[str], max_fa: float) -> dict:
     """The clip balanced accuracy, and per stream the DET's best false rejects at <= ``max_fa`` and the calibrated ones."""
-    out = {"clip_balanced_accuracy": _load(folder / f"{name}-clips" / "eval-results.json")["balanced_accuracy"]}
+    out = {"clip_balanced_accuracy": clip_row(folder / f"{name}-clips")["balanced_accuracy"]}
     for stream in streams:
-        results = _load(folder / f"{name}-{stream}" / "stream-results.json")
-        under = [p["false_reject_rate"] for p in results["det_curve"] if p["false_accepts_per_hour"] <= max_fa]
-        calibrated = _load(folder / f"{name}-{stream}-cal75.json")["score"]
-        out[f"{stream}_det_frr"] = min(under) if under else None
-        out[f"{stream}_cal_frr"] = calibrated["overall_false_reject_rate"]
-        out[f"{stream}_delay_median_s"] = results["delay_s"]["median"]
-        out[f"{stream}_delay_p90_s"] = results["delay_s"]["p90"]
+        row = stream_row(folder / f"{name}-{stream}", max_fa)
+        out[f"{stream}_det_frr"] = row["best_frr_at_max_fa"]
+        out[f"{stream}_cal_frr"] = _load(folder / f"{name}-{stream}-cal75.json")["score"]["overall_false_reject_rate"]
+        out[f"{stream}_delay_median_s"] = row["delay_median_s"]
+        out[f"{stream}_delay_p90_s"] = row["delay_p90_s"]
     return out
 
 
